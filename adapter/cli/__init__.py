@@ -1,0 +1,17 @@
+"""Command-line interface: ``adapter --help``.
+
+Each command lives in its own module and registers itself on :data:`adapter.cli.app.app`;
+importing them here is what makes them part of the CLI.
+"""
+
+from __future__ import annotations
+
+from adapter.cli import ping  # noqa: F401  (registers the command)
+from adapter.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,209 @@
+"""The adapter's one error tree.
+
+Every exception the adapter raises on purpose is an ``AdapterError``. Foreign exceptions
+(httpx, pydantic, SQLAlchemy) are translated into this tree at exactly one seam per layer;
+callers never need to catch anything else. Context lives in attributes, not in the message.
+
+::
+
+    AdapterError
+    ├── ConfigError                  settings missing, inconsistent or unsafe (e.g. plain http)
+    ├── InputError                   an internal record is invalid (record id + field path + reason)
+    │   └── TransitionError          an illegal status change (from -> to, and the table's rule)
+    ├── MappingError                 internal <-> FHIR translation failed (element + code)
+    ├── LedgerError                  the sync ledger cannot be read or written
+    └── FHIRError                    anything that went wrong talking to a FHIR server
+        ├── FHIRTransportError       no usable HTTP answer (connect/read timeout, reset); retryable
+        ├── UnsafeURLError           a URL outside the configured base (e.g. a foreign `next` link)
+        ├── ResponseError            an answer that is not the FHIR the client expected
+        └── FHIRStatusError          an HTTP error status, with the OperationOutcome and server code
+            ├── InvalidResource      400 / 422: the server rejected the content (FHIRPath locations)
+            ├── AccessDenied         401 / 403
+            ├── ResourceNotFound     404
+            │   └── ResourceGone     410 on a resource (deleted)
+            ├── PagingExpired        410 on a paging link
+            ├── VersionConflict      409, or 412 on If-Match (HAPI answers 409, the spec says 412)
+            ├── AmbiguousMatch       412 on a conditional operation matching more than one resource
+            ├── RateLimited          429 (``retry_after`` in seconds when the server said)
+            └── ServerError          5xx
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "AccessDenied",
+    "AdapterError",
+    "AmbiguousMatch",
+    "ConfigError",
+    "FHIRError",
+    "FHIRStatusError",
+    "FHIRTransportError",
+    "InputError",
+    "InvalidResource",
+    "LedgerError",
+    "MappingError",
+    "PagingExpired",
+    "RateLimited",
+    "ResourceGone",
+    "ResourceNotFound",
+    "ResponseError",
+    "ServerError",
+    "TransitionError",
+    "UnsafeURLError",
+    "VersionConflict",
+]
+
+
+class AdapterError(Exception):
+    """Base of every error the adapter raises on purpose."""
+
+
+class ConfigError(AdapterError):
+    """Settings are missing, inconsistent or unsafe."""
+
+
+class InputError(AdapterError):
+    """An internal record is invalid.
+
+    ``record`` names the record (e.g. ``case CM-1001``), ``field`` the dotted path inside it
+    (e.g. ``plan.goals[2].target.due``) and ``reason`` what is wrong, in words.
+    """
+
+    def __init__(self, *, record: str, field: str, reason: str) -> None:
+        self.record = record
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{record}: {field}: {reason}")
+
+
+class TransitionError(InputError):
+    """A status change the transition table does not allow."""
+
+    def __init__(self, *, record: str, field: str, current: str, requested: str) -> None:
+        self.current = current
+        self.requested = requested
+        super().__init__(
+            record=record,
+            field=field,
+            reason=f"illegal transition {current!r} -> {requested!r}",
+        )
+
+
+class MappingError(AdapterError):
+    """Translation between the internal model and FHIR failed.
+
+    ``element`` is the FHIR element or internal field (e.g. ``Goal.lifecycleStatus``) and
+    ``code`` the value that could not be translated, when there is one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource: str | None = None,
+        element: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.resource = resource
+        self.element = element
+        self.code = code
+        where = "/".join(part for part in (resource, element) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class LedgerError(AdapterError):
+    """The sync ledger cannot be read or written."""
+
+
+class FHIRError(AdapterError):
+    """Anything that went wrong talking to a FHIR server."""
+
+    def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
+        self.method = method
+        self.url = url
+        super().__init__(message)
+
+
+class FHIRTransportError(FHIRError):
+    """No usable HTTP answer: connect or read timeout, connection reset, protocol error."""
+
+
+class UnsafeURLError(FHIRError):
+    """A URL outside the configured base URL was refused (never requested)."""
+
+
+class ResponseError(FHIRError):
+    """The server answered, but not with the FHIR content the client expected."""
+
+
+class FHIRStatusError(FHIRError):
+    """The server answered with an HTTP error status.
+
+    ``outcome`` is the parsed OperationOutcome (a dict) when the body held one; ``server_code``
+    the server's own diagnostic code (e.g. ``HAPI-0989``) when one was found in it; ``issues``
+    the OperationOutcome issues as (severity, code, diagnostics, locations) dicts.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str | None = None,
+        url: str | None = None,
+        outcome: Mapping[str, Any] | None = None,
+        server_code: str | None = None,
+        issues: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self.status = status
+        self.outcome = dict(outcome) if outcome is not None else None
+        self.server_code = server_code
+        self.issues = [dict(issue) for issue in issues]
+        super().__init__(message, method=method, url=url)
+
+
+class InvalidResource(FHIRStatusError):
+    """400 / 422: the server rejected the resource's content."""
+
+
+class AccessDenied(FHIRStatusError):
+    """401 / 403: missing, expired or insufficient credentials."""
+
+
+class ResourceNotFound(FHIRStatusError):
+    """404: no such resource (or type) on the server."""
+
+
+class ResourceGone(ResourceNotFound):
+    """410 on a resource: it was deleted."""
+
+
+class PagingExpired(FHIRStatusError):
+    """410 on a paging link: the server dropped the search; start the search again."""
+
+
+class VersionConflict(FHIRStatusError):
+    """409, or 412 on an If-Match update: someone else changed the resource first."""
+
+
+class AmbiguousMatch(FHIRStatusError):
+    """412 on a conditional operation: the criteria matched more than one resource."""
+
+
+class RateLimited(FHIRStatusError):
+    """429: too many requests. ``retry_after`` is the server's wait in seconds, if it said."""
+
+    def __init__(self, message: str, *, status: int = 429, retry_after: float | None = None, **kw: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status, **kw)
+
+
+class ServerError(FHIRStatusError):
+    """5xx: the server failed. ``retry_after`` is set when a 503 carried Retry-After."""
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None, **kw: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status, **kw)

@@ -1,0 +1,1 @@
+"""fhir layer (see ARCHITECTURE in the README)."""

@@ -1,0 +1,1 @@
+"""mappings layer (see ARCHITECTURE in the README)."""
