@@ -1,0 +1,151 @@
+"""The FHIR package in profiles/ is consistent with itself and with adapter.canonical."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapter import canonical
+from adapter.errors import ConfigError
+from adapter.profiles import FHIRPackage, load_package
+
+CORE_SD = "http://hl7.org/fhir/StructureDefinition/"
+CORE_EXTENSIONS_USED = {
+    CORE_SD + "workflow-episodeOfCare",
+    CORE_SD + "resource-pertainsToGoal",
+}
+
+
+@pytest.fixture(scope="module")
+def package() -> FHIRPackage:
+    return load_package()
+
+
+def expected_url(resource: Mapping[str, Any]) -> str:
+    rtype, rid = resource["resourceType"], resource["id"]
+    if rtype == "CodeSystem":
+        return canonical.code_system(rid)
+    if rtype == "ValueSet":
+        return canonical.value_set(rid)
+    if resource["kind"] == "resource":
+        return canonical.profile(rid)
+    return canonical.extension(rid)
+
+
+def elements(package: FHIRPackage) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for sd in package.of_type("StructureDefinition"):
+        for element in sd["differential"]["element"]:
+            yield sd["id"], element
+
+
+def test_every_artifact_url_is_the_canonical_helper_output(package: FHIRPackage) -> None:
+    assert package.resources
+    for resource in package.resources:
+        assert resource["url"] == expected_url(resource), resource["id"]
+
+
+def test_manifest_declares_r4_core_and_the_canonical_base(package: FHIRPackage) -> None:
+    assert package.manifest["canonical"] == canonical.CANONICAL_BASE
+    assert package.manifest["fhirVersions"] == ["4.0.1"]
+    assert package.manifest["dependencies"] == {"hl7.fhir.r4.core": "4.0.1"}
+    assert all(r["version"] == package.version for r in package.resources)
+
+
+def test_file_names_follow_type_and_id(package: FHIRPackage) -> None:
+    names = {f.name for f in package.path.glob("*.json")} - {"package.json", ".index.json"}
+    assert names == {f"{r['resourceType']}-{r['id']}.json" for r in package.resources}
+
+
+def test_index_lists_exactly_the_artifacts(package: FHIRPackage) -> None:
+    index = json.loads((package.path / ".index.json").read_text(encoding="utf-8"))
+    listed = {(f["filename"], f["url"], f["version"]) for f in index["files"]}
+    actual = {
+        (f"{r['resourceType']}-{r['id']}.json", r["url"], r["version"]) for r in package.resources
+    }
+    assert listed == actual
+
+
+def test_mapping_extensions_exist_with_their_contexts(package: FHIRPackage) -> None:
+    contexts = {
+        "case-closure-reason": {"EpisodeOfCare"},
+        "case-acuity": {"EpisodeOfCare"},
+        "task-episode-of-care": {"Task", "Goal"},
+        "referral-source-type": {"ServiceRequest", "EpisodeOfCare"},
+    }
+    for ext_id, expected in contexts.items():
+        sd = package.by_url(canonical.extension(ext_id))
+        assert {ctx["expression"] for ctx in sd["context"]} == expected
+
+
+def test_profiles_constrain_the_four_case_resources(package: FHIRPackage) -> None:
+    types = {
+        "cm-episode-of-care": "EpisodeOfCare",
+        "cm-careplan": "CarePlan",
+        "cm-goal": "Goal",
+        "cm-task": "Task",
+    }
+    for profile_id, rtype in types.items():
+        sd = package.by_url(canonical.profile(profile_id))
+        assert (sd["type"], sd["derivation"]) == (rtype, "constraint")
+        assert sd["baseDefinition"] == CORE_SD + rtype
+
+
+def test_element_ids_agree_with_paths(package: FHIRPackage) -> None:
+    for sd_id, element in elements(package):
+        without_slices = re.sub(r":[^.]+", "", element["id"])
+        assert without_slices == element["path"], (sd_id, element["id"])
+
+
+def test_bindings_point_at_value_sets_of_the_package(package: FHIRPackage) -> None:
+    bound = [el["binding"]["valueSet"] for _, el in elements(package) if "binding" in el]
+    assert bound
+    for url in bound:
+        assert package.by_url(url)["resourceType"] == "ValueSet"
+
+
+def test_extension_slices_use_package_or_core_extensions(package: FHIRPackage) -> None:
+    for sd_id, element in elements(package):
+        for type_ in element.get("type", []):
+            for url in type_.get("profile", []):
+                in_package = url.startswith(canonical.CANONICAL_BASE)
+                assert (in_package and package.by_url(url)) or url in CORE_EXTENSIONS_USED, (
+                    sd_id,
+                    url,
+                )
+
+
+def test_every_code_system_has_a_value_set_with_all_its_codes(package: FHIRPackage) -> None:
+    for cs in package.of_type("CodeSystem"):
+        codes = [concept["code"] for concept in cs["concept"]]
+        assert len(codes) == len(set(codes)) == cs["count"], cs["id"]
+        assert cs["content"] == "complete"
+        vs = package.by_url(cs["valueSet"])
+        assert vs["compose"] == {"include": [{"system": cs["url"]}]}
+
+
+def test_upload_order_puts_terminology_and_extensions_before_profiles(
+    package: FHIRPackage,
+) -> None:
+    ranks = [
+        ("CodeSystem", "ValueSet", "StructureDefinition").index(r["resourceType"])
+        + (r.get("kind") == "resource")
+        for r in package.resources
+    ]
+    assert ranks == sorted(ranks)
+
+
+def test_missing_package_folder_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"package\.json"):
+        load_package(tmp_path)
+
+
+def test_malformed_artifact_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "x", "version": "1"}', encoding="utf-8")
+    (tmp_path / "CodeSystem-x.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"CodeSystem-x\.json"):
+        load_package(tmp_path)
