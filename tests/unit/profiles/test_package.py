@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,21 @@ import pytest
 
 from adapter import canonical
 from adapter.errors import ConfigError
+from adapter.model import codes
 from adapter.profiles import FHIRPackage, load_package
 
 CORE_SD = "http://hl7.org/fhir/StructureDefinition/"
+# Local CodeSystem id -> the model enum whose values are its codes.
+CODE_SYSTEM_ENUMS: dict[str, type[StrEnum]] = {
+    "case-closure-reason": codes.ClosureReason,
+    "screening-criterion": codes.ScreeningCriterion,
+    "program-type": codes.ProgramType,
+    "referral-source-type": codes.ReferralSourceType,
+    "acuity": codes.Acuity,
+    "assessment-domain": codes.AssessmentDomain,
+    "intervention-type": codes.InterventionType,
+    "outcome-domain": codes.OutcomeDomain,
+}
 CORE_EXTENSIONS_USED = {
     CORE_SD + "workflow-episodeOfCare",
     CORE_SD + "resource-pertainsToGoal",
@@ -126,6 +139,14 @@ def test_every_code_system_has_a_value_set_with_all_its_codes(package: FHIRPacka
         assert cs["content"] == "complete"
         vs = package.by_url(cs["valueSet"])
         assert vs["compose"] == {"include": [{"system": cs["url"]}]}
+
+
+def test_code_systems_hold_exactly_the_model_enum_values(package: FHIRPackage) -> None:
+    ids = {cs["id"] for cs in package.of_type("CodeSystem")}
+    assert ids == set(CODE_SYSTEM_ENUMS)
+    for cs_id, enum in CODE_SYSTEM_ENUMS.items():
+        cs = package.by_url(canonical.code_system(cs_id))
+        assert [concept["code"] for concept in cs["concept"]] == [m.value for m in enum], cs_id
 
 
 def test_upload_order_puts_terminology_and_extensions_before_profiles(
