@@ -13,21 +13,11 @@ import pytest
 
 from adapter import canonical
 from adapter.errors import ConfigError
+from adapter.mappings.terminology import ConceptTable, table, table_names
 from adapter.model import codes
 from adapter.profiles import FHIRPackage, load_package
 
 CORE_SD = "http://hl7.org/fhir/StructureDefinition/"
-# Local CodeSystem id -> the model enum whose values are its codes.
-CODE_SYSTEM_ENUMS: dict[str, type[StrEnum]] = {
-    "case-closure-reason": codes.ClosureReason,
-    "screening-criterion": codes.ScreeningCriterion,
-    "program-type": codes.ProgramType,
-    "referral-source-type": codes.ReferralSourceType,
-    "acuity": codes.Acuity,
-    "assessment-domain": codes.AssessmentDomain,
-    "intervention-type": codes.InterventionType,
-    "outcome-domain": codes.OutcomeDomain,
-}
 CORE_EXTENSIONS_USED = {
     CORE_SD + "workflow-episodeOfCare",
     CORE_SD + "resource-pertainsToGoal",
@@ -86,6 +76,7 @@ def test_index_lists_exactly_the_artifacts(package: FHIRPackage) -> None:
 def test_mapping_extensions_exist_with_their_contexts(package: FHIRPackage) -> None:
     contexts = {
         "case-closure-reason": {"EpisodeOfCare"},
+        "case-status": {"EpisodeOfCare"},
         "case-acuity": {"EpisodeOfCare"},
         "task-episode-of-care": {"Task", "Goal"},
         "referral-source-type": {"ServiceRequest", "EpisodeOfCare"},
@@ -141,12 +132,32 @@ def test_every_code_system_has_a_value_set_with_all_its_codes(package: FHIRPacka
         assert vs["compose"] == {"include": [{"system": cs["url"]}]}
 
 
+def local_tables() -> list[ConceptTable]:
+    """The mapping tables whose codes live in one of the adapter's own CodeSystems."""
+    tables = (table(name) for name in table_names())
+    return [t for t in tables if t.system.startswith(canonical.CANONICAL_BASE)]
+
+
+def test_every_local_code_system_of_the_mappings_is_in_the_package(package: FHIRPackage) -> None:
+    in_tables = {t.system for t in local_tables()}
+    assert in_tables
+    assert {cs["url"] for cs in package.of_type("CodeSystem")} == in_tables
+
+
+def test_code_systems_hold_the_mapping_codes_and_displays(package: FHIRPackage) -> None:
+    for concepts in local_tables():
+        cs = package.by_url(concepts.system)
+        in_package = [(c["code"], c["display"]) for c in cs["concept"]]
+        assert in_package == [(t.code, t.display) for t in concepts.forward.values()], cs["id"]
+
+
 def test_code_systems_hold_exactly_the_model_enum_values(package: FHIRPackage) -> None:
-    ids = {cs["id"] for cs in package.of_type("CodeSystem")}
-    assert ids == set(CODE_SYSTEM_ENUMS)
-    for cs_id, enum in CODE_SYSTEM_ENUMS.items():
-        cs = package.by_url(canonical.code_system(cs_id))
-        assert [concept["code"] for concept in cs["concept"]] == [m.value for m in enum], cs_id
+    for concepts in local_tables():
+        module, _, enum_name = concepts.source.rpartition(".")
+        assert module == codes.__name__
+        enum: type[StrEnum] = getattr(codes, enum_name)
+        cs = package.by_url(concepts.system)
+        assert [c["code"] for c in cs["concept"]] == [m.value for m in enum], cs["id"]
 
 
 def test_upload_order_puts_terminology_and_extensions_before_profiles(

@@ -1,0 +1,250 @@
+"""The FHIR package in profiles/ loads into a real HAPI server, which then validates with it.
+
+The package is PUT to the server, then resources are sent to ``$validate`` with a profile:
+hand-written conforming resources must pass, deliberately broken ones must fail on the element
+the profile constrains (proof the profile is really applied, not just the base resource), and
+every resource of every golden case (tests/golden/*.fhir.json) must pass against the profile in
+its ``meta.profile``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from adapter import canonical
+from adapter.profiles import load_package
+
+pytestmark = pytest.mark.integration
+
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
+FHIR_JSON = "application/fhir+json"
+ERRORS = {"error", "fatal"}
+
+PATIENT_REF = {"reference": "Patient/cm-patient-1"}
+CASE_REF = {"reference": "EpisodeOfCare/cm-case-1"}
+PLAN_REF = {"reference": "CarePlan/cm-plan-1"}
+
+
+def _identifier(kind: str, value: str) -> list[dict[str, str]]:
+    return [{"system": canonical.identifier_system(kind), "value": value}]
+
+
+def _closure_reason(code: str) -> dict[str, Any]:
+    return {
+        "url": canonical.extension("case-closure-reason"),
+        "valueCodeableConcept": {
+            "coding": [{"system": canonical.code_system("case-closure-reason"), "code": code}]
+        },
+    }
+
+
+def minimal_case() -> dict[str, Any]:
+    return {
+        "resourceType": "EpisodeOfCare",
+        "extension": [_closure_reason("goals-achieved")],
+        "identifier": _identifier("case", "CM-1"),
+        "status": "finished",
+        "type": [
+            {"coding": [{"system": canonical.code_system("program-type"), "code": "complex-care"}]}
+        ],
+        "patient": PATIENT_REF,
+    }
+
+
+def minimal_plan() -> dict[str, Any]:
+    return {
+        "resourceType": "CarePlan",
+        "extension": [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare",
+                "valueReference": CASE_REF,
+            }
+        ],
+        "identifier": _identifier("care-plan", "CM-1-plan"),
+        "status": "active",
+        "intent": "plan",
+        "subject": PATIENT_REF,
+    }
+
+
+def minimal_goal() -> dict[str, Any]:
+    return {
+        "resourceType": "Goal",
+        "identifier": _identifier("goal", "CM-1-goal-1"),
+        "lifecycleStatus": "active",
+        "description": {"text": "Walk to the shop without help"},
+        "subject": PATIENT_REF,
+        "target": [{"dueDate": "2025-06-30"}],
+    }
+
+
+def minimal_task() -> dict[str, Any]:
+    return {
+        "resourceType": "Task",
+        "extension": [
+            {"url": canonical.extension("task-episode-of-care"), "valueReference": CASE_REF}
+        ],
+        "identifier": _identifier("task", "CM-1-task-1"),
+        "basedOn": [PLAN_REF],
+        "status": "requested",
+        "intent": "order",
+        "for": PATIENT_REF,
+    }
+
+
+CONFORMING = {
+    "cm-episode-of-care": minimal_case,
+    "cm-careplan": minimal_plan,
+    "cm-goal": minimal_goal,
+    "cm-task": minimal_task,
+}
+
+
+def _without(resource: dict[str, Any], key: str) -> dict[str, Any]:
+    resource.pop(key)
+    return resource
+
+
+def _open_case_with_closure_reason() -> dict[str, Any]:
+    return minimal_case() | {"status": "active"}
+
+
+def _goal_due_as_duration() -> dict[str, Any]:
+    return minimal_goal() | {"target": [{"dueDuration": {"value": 3, "unit": "mo"}}]}
+
+
+def _case_with_foreign_identifier_only() -> dict[str, Any]:
+    return minimal_case() | {"identifier": [{"system": "urn:oid:1.2.3", "value": "X"}]}
+
+
+def _task_without(key: str) -> dict[str, Any]:
+    return _without(minimal_task(), key)
+
+
+def _plan_without_case_link() -> dict[str, Any]:
+    return _without(minimal_plan(), "extension")
+
+
+def _plan_as_proposal() -> dict[str, Any]:
+    return minimal_plan() | {"intent": "proposal"}
+
+
+def _case_without_program_type() -> dict[str, Any]:
+    return _without(minimal_case(), "type")
+
+
+# case -> (profile id, builder of the broken resource, a fragment of the expected error)
+NON_CONFORMING: dict[str, tuple[str, Callable[[], dict[str, Any]], str]] = {
+    "task-without-basedOn": ("cm-task", lambda: _task_without("basedOn"), "basedOn"),
+    "task-without-for": ("cm-task", lambda: _task_without("for"), "Task.for"),
+    "careplan-intent-proposal": ("cm-careplan", _plan_as_proposal, "intent"),
+    "careplan-without-case-link": ("cm-careplan", _plan_without_case_link, "extension"),
+    "goal-due-duration": ("cm-goal", _goal_due_as_duration, "due"),
+    "case-without-program-type": ("cm-episode-of-care", _case_without_program_type, "type"),
+    "case-foreign-identifier-only": (
+        "cm-episode-of-care",
+        _case_with_foreign_identifier_only,
+        "identifier",
+    ),
+    "open-case-with-closure-reason": (
+        "cm-episode-of-care",
+        _open_case_with_closure_reason,
+        "cm-eoc-1",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def server(fhir_base_url: str) -> Iterator[httpx.Client]:
+    """A client to the test server, which holds the package by the time it is handed out."""
+    headers = {"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}
+    with httpx.Client(
+        base_url=fhir_base_url.rstrip("/") + "/", headers=headers, timeout=120
+    ) as client:
+        for resource in load_package().resources:
+            path = f"{resource['resourceType']}/{resource['id']}"
+            answer = client.put(path, content=json.dumps(resource))
+            assert answer.status_code in (200, 201), (path, answer.text[:2000])
+        yield client
+
+
+def validate(
+    client: httpx.Client, resource: Mapping[str, Any], profile: str | None
+) -> list[dict[str, Any]]:
+    """The issues HAPI's ``$validate`` reports for ``resource`` (against ``profile`` if given)."""
+    parameters: list[dict[str, Any]] = [{"name": "resource", "resource": resource}]
+    if profile is not None:
+        parameters.append({"name": "profile", "valueUri": profile})
+    body = {"resourceType": "Parameters", "parameter": parameters}
+    answer = client.post(f"{resource['resourceType']}/$validate", content=json.dumps(body))
+    # HAPI answers 200 when the resource is valid and 412 when it is not, both with the outcome.
+    assert answer.status_code in (200, 412), answer.text[:2000]
+    outcome = answer.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    return list(outcome.get("issue", []))
+
+
+def errors(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [issue for issue in issues if issue["severity"] in ERRORS]
+
+
+def describe(issue: Mapping[str, Any]) -> str:
+    where = ",".join(issue.get("expression", issue.get("location", [])))
+    return f"{issue['severity']} {where}: {issue.get('diagnostics', '')}"
+
+
+@pytest.mark.parametrize("profile_id", sorted(CONFORMING))
+def test_minimal_conforming_resource_validates_without_errors(
+    server: httpx.Client, profile_id: str
+) -> None:
+    issues = validate(server, CONFORMING[profile_id](), canonical.profile(profile_id))
+    assert errors(issues) == [], [describe(i) for i in issues]
+
+
+@pytest.mark.parametrize("case", sorted(NON_CONFORMING))
+def test_resource_breaking_the_profile_is_reported(server: httpx.Client, case: str) -> None:
+    profile_id, build, fragment = NON_CONFORMING[case]
+    resource = build()
+    assert errors(validate(server, resource, None)) == [], "must be valid against the base resource"
+    found = errors(validate(server, resource, canonical.profile(profile_id)))
+    assert any(fragment in describe(issue) for issue in found), [describe(i) for i in found]
+
+
+def _golden_cases() -> list[Path]:
+    return sorted(GOLDEN_DIR.glob("*.fhir.json"))
+
+
+def _resources(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    if document.get("resourceType") == "Bundle":
+        return [entry["resource"] for entry in document.get("entry", [])]
+    return [document]
+
+
+@pytest.mark.parametrize("golden", _golden_cases(), ids=lambda p: p.name.removesuffix(".fhir.json"))
+def test_golden_case_resources_conform_to_their_profiles(
+    server: httpx.Client, golden: Path
+) -> None:
+    document = json.loads(golden.read_text(encoding="utf-8"))
+    found_errors: list[str] = []
+    warnings: Counter[str] = Counter()
+    for resource in _resources(document):
+        profiles = resource.get("meta", {}).get("profile", [None])
+        name = f"{resource['resourceType']}/{resource.get('id', '?')}"
+        for profile in profiles:
+            for issue in validate(server, resource, profile):
+                line = f"{name}: {describe(issue)}"
+                if issue["severity"] in ERRORS:
+                    found_errors.append(line)
+                elif issue["severity"] == "warning":
+                    warnings[line] += 1
+    print(f"\n{golden.name}: {len(found_errors)} errors, {sum(warnings.values())} warnings")
+    for line in sorted(warnings):
+        print("  ", line)
+    assert found_errors == []
