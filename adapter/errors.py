@@ -13,7 +13,8 @@ callers never need to catch anything else. Context lives in attributes, not in t
     ├── MappingError                 internal <-> FHIR translation failed (element + code)
     ├── LedgerError                  the sync ledger cannot be read or written
     └── FHIRError                    anything that went wrong talking to a FHIR server
-        ├── FHIRTransportError       no usable HTTP answer (connect/read timeout, reset); retryable
+        ├── FHIRTransportError       no usable HTTP answer (connect/read timeout, reset); retryable;
+        │                            ``request_sent`` False only when it surely never left us
         ├── UnsafeURLError           a URL outside the configured base (e.g. a foreign `next` link)
         ├── ResponseError            an answer that is not the FHIR the client expected
         └── FHIRStatusError          an HTTP error status, with the OperationOutcome and server code
@@ -23,6 +24,7 @@ callers never need to catch anything else. Context lives in attributes, not in t
             │   └── ResourceGone     410 on a resource (deleted)
             ├── PagingExpired        410 on a paging link
             ├── VersionConflict      409, or 412 on If-Match (HAPI answers 409, the spec says 412)
+            ├── ResourceInUse        409 on delete: still referenced by others (HAPI-0515)
             ├── AmbiguousMatch       412 on a conditional operation matching more than one resource
             ├── RateLimited          429 (``retry_after`` in seconds when the server said)
             └── ServerError          5xx
@@ -48,6 +50,7 @@ __all__ = [
     "PagingExpired",
     "RateLimited",
     "ResourceGone",
+    "ResourceInUse",
     "ResourceNotFound",
     "ResponseError",
     "ServerError",
@@ -115,7 +118,18 @@ class MappingError(AdapterError):
 
 
 class LedgerError(AdapterError):
-    """The sync ledger cannot be read or written."""
+    """The sync ledger cannot be read or written.
+
+    ``url`` is the ledger's database URL with any password masked; ``operation`` names what was
+    being done (e.g. ``open``, ``record_success``) when the error came from the database.
+    """
+
+    def __init__(
+        self, message: str, *, url: str | None = None, operation: str | None = None
+    ) -> None:
+        self.url = url
+        self.operation = operation
+        super().__init__(message)
 
 
 class FHIRError(AdapterError):
@@ -128,7 +142,23 @@ class FHIRError(AdapterError):
 
 
 class FHIRTransportError(FHIRError):
-    """No usable HTTP answer: connect or read timeout, connection reset, protocol error."""
+    """No usable HTTP answer: connect or read timeout, connection reset, protocol error.
+
+    ``request_sent`` is False only when the request certainly never reached the server (connect
+    failure, pool timeout): then even a non-idempotent request may be repeated. When True the
+    server may have acted on it: a plain POST must be verified by reading before it is resent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = True,
+    ) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, method=method, url=url)
 
 
 class UnsafeURLError(FHIRError):
@@ -143,8 +173,10 @@ class FHIRStatusError(FHIRError):
     """The server answered with an HTTP error status.
 
     ``outcome`` is the parsed OperationOutcome (a dict) when the body held one; ``server_code``
-    the server's own diagnostic code (e.g. ``HAPI-0989``) when one was found in it; ``issues``
-    the OperationOutcome issues as (severity, code, diagnostics, locations) dicts.
+    the server's own diagnostic code (e.g. ``HAPI-0989``) when one was found in it, skipping
+    mere wrappers (``HAPI-0550: HAPI-0823: ...`` gives ``HAPI-0823``); ``server_codes`` all codes
+    found, in order; ``issues`` the OperationOutcome issues as (severity, code, diagnostics,
+    locations) dicts, ``locations`` holding the FHIRPath expressions.
     """
 
     def __init__(
@@ -156,11 +188,13 @@ class FHIRStatusError(FHIRError):
         url: str | None = None,
         outcome: Mapping[str, Any] | None = None,
         server_code: str | None = None,
+        server_codes: Sequence[str] = (),
         issues: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.status = status
         self.outcome = dict(outcome) if outcome is not None else None
         self.server_code = server_code
+        self.server_codes = tuple(server_codes) or ((server_code,) if server_code else ())
         self.issues = [dict(issue) for issue in issues]
         super().__init__(message, method=method, url=url)
 
@@ -189,6 +223,10 @@ class VersionConflict(FHIRStatusError):
     """409, or 412 on an If-Match update: someone else changed the resource first."""
 
 
+class ResourceInUse(FHIRStatusError):
+    """409 on a delete: other resources still reference this one (HAPI-0515)."""
+
+
 class AmbiguousMatch(FHIRStatusError):
     """412 on a conditional operation: the criteria matched more than one resource."""
 
@@ -196,7 +234,9 @@ class AmbiguousMatch(FHIRStatusError):
 class RateLimited(FHIRStatusError):
     """429: too many requests. ``retry_after`` is the server's wait in seconds, if it said."""
 
-    def __init__(self, message: str, *, status: int = 429, retry_after: float | None = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, status: int = 429, retry_after: float | None = None, **kw: Any
+    ) -> None:
         self.retry_after = retry_after
         super().__init__(message, status=status, **kw)
 
@@ -204,6 +244,8 @@ class RateLimited(FHIRStatusError):
 class ServerError(FHIRStatusError):
     """5xx: the server failed. ``retry_after`` is set when a 503 carried Retry-After."""
 
-    def __init__(self, message: str, *, status: int, retry_after: float | None = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, status: int, retry_after: float | None = None, **kw: Any
+    ) -> None:
         self.retry_after = retry_after
         super().__init__(message, status=status, **kw)

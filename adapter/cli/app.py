@@ -14,3 +14,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Case-management <-> FHIR R4 adapter.
+
+    A callback keeps ``adapter <command>`` a command group even while only one command exists.
+    """

@@ -1,0 +1,292 @@
+"""The FHIR REST client: one object around one injected, pooled ``httpx.AsyncClient``.
+
+Resources cross it as plain JSON dicts; the mapping layer does the model work. Every request is
+built here (headers, URLs), sent through the one error seam (:mod:`adapter.fhir.transport`) and
+repeated only as :mod:`adapter.fhir.retry` allows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import httpx
+
+from adapter.errors import FHIRStatusError, InputError, ResponseError
+from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
+from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
+from adapter.fhir.transport import Transport, parse_json
+from adapter.fhir.urls import BaseURL
+
+__all__ = ["FHIR_JSON", "BundleResult", "FHIRClient", "Params", "Prefer"]
+
+FHIR_JSON = "application/fhir+json"
+Prefer = Literal["minimal", "representation", "OperationOutcome"]
+Params = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BundleResult:
+    """A transaction or batch answer: the response Bundle and one result per entry, in order."""
+
+    bundle: Resource
+    entries: list[EntryResult]
+
+    @property
+    def failed(self) -> list[tuple[int, EntryResult]]:
+        """(index, result) of each failed entry (batch only: a transaction fails as a whole)."""
+        return [(i, e) for i, e in enumerate(self.entries) if not e.ok]
+
+
+class FHIRClient:
+    """Async FHIR R4 REST client. Owns no connection pool: the caller closes ``http``."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        *,
+        policy: RetryPolicy | None = None,
+        max_concurrency: int = 8,
+    ) -> None:
+        self.base = BaseURL(base_url)
+        self.policy = policy or RetryPolicy()
+        self._transport = Transport(http, self.base, max_concurrency=max_concurrency)
+        self._http = http
+
+    async def capabilities(self) -> Resource:
+        """The server's CapabilityStatement; ResponseError if the answer is not one."""
+        statement = await self._json("GET", self.base.join("metadata"))
+        if statement.get("resourceType") != "CapabilityStatement":
+            raise ResponseError(
+                f"expected a CapabilityStatement, got {statement['resourceType']}",
+                method="GET",
+                url=self.base.join("metadata"),
+            )
+        return statement
+
+    async def read(self, resource_type: str, resource_id: str) -> Resource:
+        return await self._json("GET", self.base.join(resource_type, resource_id))
+
+    async def vread(self, resource_type: str, resource_id: str, version_id: str) -> Resource:
+        url = self.base.join(resource_type, resource_id, "_history", version_id)
+        return await self._json("GET", url)
+
+    async def search_pages(
+        self, resource_type: str, params: Params | None = None, *, no_cache: bool = False
+    ) -> AsyncIterator[Resource]:
+        """Every searchset Bundle page, following ``next`` links inside the base URL only.
+
+        ``no_cache`` sends ``Cache-Control: no-cache`` so the search sees just-written data
+        (HAPI otherwise reuses identical searches' results for up to a minute).
+        """
+        headers = {"Cache-Control": "no-cache"} if no_cache else {}
+        async for page in self._pages(self.base.join(resource_type), params, headers):
+            yield page
+
+    async def search(
+        self, resource_type: str, params: Params | None = None, *, no_cache: bool = False
+    ) -> AsyncIterator[Resource]:
+        """Every matching resource across all pages (included resources are skipped)."""
+        async for page in self.search_pages(resource_type, params, no_cache=no_cache):
+            for entry in page.get("entry") or []:
+                if (entry.get("search") or {}).get("mode", "match") == "match":
+                    yield entry["resource"]
+
+    async def history(
+        self,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        *,
+        since: datetime | str | None = None,
+        count: int | None = None,
+    ) -> AsyncIterator[Resource]:
+        """History entries (``fullUrl``, ``request.method``, ``resource`` unless a delete), newest
+        first, across all pages; system, type or instance level depending on the arguments."""
+        params: dict[str, str] = {}
+        if since is not None:
+            params["_since"] = since.isoformat() if isinstance(since, datetime) else since
+        if count is not None:
+            params["_count"] = str(count)
+        url = self.base.join(resource_type or "", resource_id or "", "_history")
+        async for page in self._pages(url, params):
+            for entry in page.get("entry") or []:
+                yield entry
+
+    async def create(
+        self,
+        resource: Mapping[str, Any],
+        *,
+        if_none_exist: Params | str | None = None,
+        prefer: Prefer = "representation",
+    ) -> WriteResult:
+        """POST a new resource. With ``if_none_exist`` (e.g. ``{"identifier": "sys|val"}``) the
+        server returns the existing match instead (200), which also makes a retry safe; a plain
+        create is never repeated after an ambiguous failure."""
+        headers = {"Prefer": f"return={prefer}"}
+        if if_none_exist is not None:
+            headers["If-None-Exist"] = _query(if_none_exist)
+        url = self.base.join(_type_of(resource))
+        return await self._write(
+            "POST", url, resource, headers, idempotent=if_none_exist is not None
+        )
+
+    async def update(
+        self,
+        resource: Mapping[str, Any],
+        *,
+        if_match: str | int | None = None,
+        prefer: Prefer = "representation",
+    ) -> WriteResult:
+        """PUT by id. ``if_match`` (a versionId or an ETag) makes a stale write fail with
+        VersionConflict instead of overwriting someone else's change."""
+        headers = {"Prefer": f"return={prefer}"}
+        if if_match is not None:
+            headers["If-Match"] = _etag(if_match)
+        if not resource.get("id"):
+            raise InputError(record=_type_of(resource), field="id", reason="update needs an id")
+        url = self.base.join(_type_of(resource), str(resource["id"]))
+        return await self._write("PUT", url, resource, headers, idempotent=True)
+
+    async def conditional_update(
+        self,
+        resource: Mapping[str, Any],
+        criteria: Params | str,
+        *,
+        prefer: Prefer = "representation",
+    ) -> WriteResult:
+        """PUT ``Type?criteria``: creates when nothing matches, updates one match, and fails with
+        AmbiguousMatch (412) when several do."""
+        url = f"{self.base.join(_type_of(resource))}?{_query(criteria)}"
+        return await self._write(
+            "PUT", url, resource, {"Prefer": f"return={prefer}"}, idempotent=True
+        )
+
+    async def delete(self, resource_type: str, resource_id: str) -> WriteResult:
+        """DELETE by id; deleting what is already gone succeeds (deletes are idempotent)."""
+        response = await self._request("DELETE", self.base.join(resource_type, resource_id))
+        return WriteResult.from_response(response, _body_or_none(response))
+
+    async def transaction(self, bundle: Mapping[str, Any]) -> BundleResult:
+        """POST a ``transaction`` Bundle: all entries commit or none; ``urn:uuid`` refs resolve."""
+        return await self._bundle(bundle, "transaction")
+
+    async def batch(self, bundle: Mapping[str, Any]) -> BundleResult:
+        """POST a ``batch`` Bundle: entries succeed or fail one by one (``BundleResult.failed``)."""
+        return await self._bundle(bundle, "batch")
+
+    async def validate(
+        self, resource: Mapping[str, Any], *, profile: str | None = None
+    ) -> ValidationResult:
+        """``$validate``: the OperationOutcome, also when the server sends it with 400/412/422."""
+        params = {"profile": profile} if profile else None
+        url = self.base.join(_type_of(resource), "$validate")
+        try:
+            response = await self._request("POST", url, body=resource, params=params)
+        except FHIRStatusError as exc:
+            if exc.status in (400, 412, 422) and exc.outcome is not None:
+                return ValidationResult(outcome=exc.outcome, status=exc.status)
+            raise
+        return ValidationResult(outcome=parse_json(response), status=response.status_code)
+
+    async def _bundle(self, bundle: Mapping[str, Any], kind: str) -> BundleResult:
+        if bundle.get("resourceType") != "Bundle" or bundle.get("type") != kind:
+            raise InputError(record="Bundle", field="type", reason=f"a {kind} Bundle is required")
+        response = await self._request(
+            "POST", self.base.url, body=bundle, idempotent=bundle_is_idempotent(bundle)
+        )
+        answer = parse_json(response)
+        return BundleResult(answer, [EntryResult.from_entry(e) for e in answer.get("entry") or []])
+
+    async def _write(
+        self,
+        method: str,
+        url: str,
+        resource: Mapping[str, Any],
+        headers: dict[str, str],
+        *,
+        idempotent: bool,
+    ) -> WriteResult:
+        response = await self._request(
+            method, url, body=resource, headers=headers, idempotent=idempotent
+        )
+        return WriteResult.from_response(response, _body_or_none(response))
+
+    async def _pages(
+        self, url: str, params: Params | None, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[Resource]:
+        response = await self._request("GET", url, params=params, headers=headers)
+        while True:
+            page = parse_json(response)
+            yield page
+            links = page.get("link") or []
+            link = next((ln["url"] for ln in links if ln.get("relation") == "next"), None)
+            if not link:
+                return
+            response = await self._request("GET", self.base.resolve(link), paging=True)
+
+    async def _json(self, method: str, url: str) -> Resource:
+        return parse_json(await self._request(method, url))
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Params | None = None,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = True,
+        paging: bool = False,
+    ) -> httpx.Response:
+        all_headers = {"Accept": FHIR_JSON, **(headers or {})}
+        content = None
+        if body is not None:
+            content = json.dumps(body, separators=(",", ":")).encode()
+            all_headers["Content-Type"] = f"{FHIR_JSON}; charset=utf-8"
+
+        async def once() -> httpx.Response:
+            request = self._http.build_request(
+                method, url, params=_query_params(params), content=content, headers=all_headers
+            )
+            return await self._transport.send(request, paging=paging)
+
+        return await call_with_retries(
+            once,
+            policy=self.policy,
+            idempotent=idempotent,
+            method=method,
+            resource_type=self.base.resource_type(url),
+        )
+
+
+def _type_of(resource: Mapping[str, Any]) -> str:
+    kind = resource.get("resourceType")
+    if not isinstance(kind, str) or not kind:
+        raise InputError(record="resource", field="resourceType", reason="missing")
+    return kind
+
+
+def _query(criteria: Params | str) -> str:
+    return criteria if isinstance(criteria, str) else str(_query_params(criteria))
+
+
+def _query_params(params: Params | None) -> httpx.QueryParams:
+    pairs = params.items() if isinstance(params, Mapping) else params or ()
+    items: list[tuple[str, str]] = []
+    for key, value in pairs:
+        items.extend([(key, value)] if isinstance(value, str) else [(key, v) for v in value])
+    return httpx.QueryParams(tuple(items))
+
+
+def _etag(version: str | int) -> str:
+    text = str(version)
+    return text if text.startswith(('W/"', '"')) else f'W/"{text}"'
+
+
+def _body_or_none(response: httpx.Response) -> Resource | None:
+    return parse_json(response) if response.content.strip() else None

@@ -1,0 +1,51 @@
+"""Building the FHIR client from settings: the one place that makes the pooled httpx client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from adapter.fhir.auth import build_auth
+from adapter.fhir.client import FHIRClient
+from adapter.fhir.retry import RetryPolicy
+from adapter.settings import Settings
+
+__all__ = ["open_client"]
+
+
+@asynccontextmanager
+async def open_client(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    policy: RetryPolicy | None = None,
+) -> AsyncIterator[FHIRClient]:
+    """Yield a FHIRClient for ``settings.fhir_base_url``; its connection pool closes on exit.
+
+    ``transport`` and ``policy`` exist for tests (MockTransport, a no-wait policy).
+    """
+    timeouts = settings.fhir_timeouts
+    limits = httpx.Limits(
+        max_connections=settings.fhir_max_concurrency,
+        max_keepalive_connections=settings.fhir_max_concurrency,
+    )
+    http = httpx.AsyncClient(
+        auth=build_auth(settings.fhir_auth, base_url=settings.fhir_base_url),
+        timeout=httpx.Timeout(
+            connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
+        ),
+        limits=limits,
+        verify=settings.fhir_verify_tls,
+        follow_redirects=False,
+        transport=transport,
+        headers={"User-Agent": "cm-fhir-adapter"},
+    )
+    async with http:
+        yield FHIRClient(
+            http,
+            settings.fhir_base_url,
+            policy=policy or RetryPolicy.from_settings(settings.fhir_retry),
+            max_concurrency=settings.fhir_max_concurrency,
+        )

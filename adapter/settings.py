@@ -1,0 +1,141 @@
+"""The adapter's settings, read once at the edge (CLI start, API lifespan) and passed down.
+
+Environment variables carry the ``ADAPTER_`` prefix; nested groups use ``__``, e.g.
+``ADAPTER_FHIR_BASE_URL``, ``ADAPTER_FHIR_AUTH__KIND=client_credentials``,
+``ADAPTER_FHIR_TIMEOUTS__READ=60``, ``ADAPTER_FHIR_RETRY__MAX_ATTEMPTS=3``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapter.errors import ConfigError
+
+__all__ = [
+    "AuthSettings",
+    "RetrySettings",
+    "Settings",
+    "TimeoutSettings",
+    "check_base_url",
+    "load_settings",
+]
+
+AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
+
+
+class AuthSettings(BaseModel):
+    """How the adapter authenticates to the FHIR server (``ADAPTER_FHIR_AUTH__*``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: AuthKind = "none"
+    token: SecretStr | None = None
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scope: str | None = None
+    private_key: SecretStr | None = None
+    key_id: str | None = None
+    algorithm: Literal["RS384", "ES384"] = "RS384"
+
+    @model_validator(mode="after")
+    def _required_for_kind(self) -> AuthSettings:
+        needed: dict[str, tuple[str, ...]] = {
+            "none": (),
+            "bearer": ("token",),
+            "client_credentials": ("token_url", "client_id", "client_secret"),
+            "smart_backend": ("client_id", "private_key"),
+        }
+        missing = [name for name in needed[self.kind] if getattr(self, name) is None]
+        if missing:
+            names = ", ".join(f"ADAPTER_FHIR_AUTH__{name.upper()}" for name in missing)
+            raise ValueError(f"auth kind {self.kind!r} needs {names}")
+        return self
+
+
+class TimeoutSettings(BaseModel):
+    """Seconds allowed per phase of one HTTP exchange (``ADAPTER_FHIR_TIMEOUTS__*``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connect: float = Field(default=5.0, gt=0)
+    read: float = Field(default=30.0, gt=0)
+    write: float = Field(default=30.0, gt=0)
+    pool: float = Field(default=10.0, gt=0)
+
+
+class RetrySettings(BaseModel):
+    """Caps and backoff of the retry layer (``ADAPTER_FHIR_RETRY__*``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_attempts: int = Field(default=5, ge=1)
+    max_total_seconds: float = Field(default=60.0, gt=0)
+    initial_wait: float = Field(default=0.5, ge=0)
+    max_wait: float = Field(default=10.0, ge=0)
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from the environment (and ``.env`` if present)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ADAPTER_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+    )
+
+    fhir_base_url: str = "http://127.0.0.1:8080/fhir"
+    fhir_auth: AuthSettings = AuthSettings()
+    fhir_timeouts: TimeoutSettings = TimeoutSettings()
+    fhir_retry: RetrySettings = RetrySettings()
+    fhir_max_concurrency: int = Field(default=8, ge=1)
+    fhir_verify_tls: bool = True
+    allow_insecure_http: bool = False
+    ledger_url: str = "sqlite:///adapter-ledger.db"
+
+    @model_validator(mode="after")
+    def _safe_base_url(self) -> Settings:
+        check_base_url(self.fhir_base_url, allow_insecure_http=self.allow_insecure_http)
+        return self
+
+
+def check_base_url(url: str, *, allow_insecure_http: bool) -> None:
+    """Refuse a base URL that is malformed, or plain http to a host that is not loopback."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"ADAPTER_FHIR_BASE_URL must be an http(s) URL with a host, got {url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError("ADAPTER_FHIR_BASE_URL must not carry a query or fragment")
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"refusing plain http to {parts.hostname}: use https, or set "
+            "ADAPTER_ALLOW_INSECURE_HTTP=true if this network is trusted"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment; keyword overrides win. Errors become ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
