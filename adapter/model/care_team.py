@@ -1,0 +1,33 @@
+"""Members of the client's care team, the case manager among them."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from adapter.model.base import Email, FieldRuleError, Id, Name, Phone, Record
+from adapter.model.codes import CareTeamRole, MemberKind
+
+__all__ = ["CareTeamMember"]
+
+
+class CareTeamMember(Record):
+    """A person or organization taking part in the client's care.
+
+    Professionals and caregivers are people; an organization (a home-care agency, a food bank)
+    is a member too when it receives referrals or owns tasks. ``organization`` is the
+    employer of a professional.
+    """
+
+    id: Id
+    kind: MemberKind
+    name: Name
+    role: CareTeamRole
+    organization: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CareTeamMember:
+        if self.kind is MemberKind.ORGANIZATION and self.organization is not None:
+            raise FieldRuleError("organization", "an organization member has no employer")
+        return self
