@@ -121,7 +121,9 @@ def _goal_due_as_duration() -> dict[str, Any]:
 
 
 def _case_with_foreign_identifier_only() -> dict[str, Any]:
-    return minimal_case() | {"identifier": [{"system": "urn:oid:1.2.3", "value": "X"}]}
+    return minimal_case() | {
+        "identifier": [{"system": "urn:oid:2.16.840.1.113883.19.5", "value": "X"}]
+    }
 
 
 def _task_without(key: str) -> dict[str, Any]:
@@ -178,12 +180,16 @@ def server(fhir_base_url: str) -> Iterator[httpx.Client]:
 def validate(
     client: httpx.Client, resource: Mapping[str, Any], profile: str | None
 ) -> list[dict[str, Any]]:
-    """The issues HAPI's ``$validate`` reports for ``resource`` (against ``profile`` if given)."""
-    parameters: list[dict[str, Any]] = [{"name": "resource", "resource": resource}]
-    if profile is not None:
-        parameters.append({"name": "profile", "valueUri": profile})
-    body = {"resourceType": "Parameters", "parameter": parameters}
-    answer = client.post(f"{resource['resourceType']}/$validate", content=json.dumps(body))
+    """The issues HAPI's ``$validate`` reports for ``resource`` (against ``profile`` if given).
+
+    The resource is the body and the profile a URL parameter: HAPI 8.8 mishandles the
+    Parameters form (a ``valueUri`` profile is looked up as ``UriType[...]``, a ``valueString``
+    one is applied to the Parameters resource itself).
+    """
+    params = {"profile": profile} if profile is not None else {}
+    answer = client.post(
+        f"{resource['resourceType']}/$validate", content=json.dumps(resource), params=params
+    )
     # HAPI answers 200 when the resource is valid and 412 when it is not, both with the outcome.
     assert answer.status_code in (200, 412), answer.text[:2000]
     outcome = answer.json()
@@ -212,9 +218,35 @@ def test_minimal_conforming_resource_validates_without_errors(
 def test_resource_breaking_the_profile_is_reported(server: httpx.Client, case: str) -> None:
     profile_id, build, fragment = NON_CONFORMING[case]
     resource = build()
-    assert errors(validate(server, resource, None)) == [], "must be valid against the base resource"
+    base_errors = errors(validate(server, resource, None))
+    assert base_errors == [], [describe(i) for i in base_errors]
     found = errors(validate(server, resource, canonical.profile(profile_id)))
     assert any(fragment in describe(issue) for issue in found), [describe(i) for i in found]
+
+
+def _with_case_status(code: str) -> dict[str, Any]:
+    case = minimal_case()
+    coding = {"system": canonical.code_system("case-status"), "code": code}
+    case["extension"].append({"url": canonical.extension("case-status"), "valueCoding": coding})
+    return case
+
+
+def test_code_outside_a_required_local_value_set_is_an_error(server: httpx.Client) -> None:
+    profile = canonical.profile("cm-episode-of-care")
+    assert errors(validate(server, _with_case_status("closed"), profile)) == []
+    found = errors(validate(server, _with_case_status("bogus"), profile))
+    assert any("not found in CodeSystem" in describe(issue) for issue in found), found
+
+
+def test_server_knows_the_local_code_systems(server: httpx.Client) -> None:
+    """An unknown code of an extensible binding is only a warning, but it must name the code
+    as missing from a known CodeSystem, not the CodeSystem as unknown."""
+    case = minimal_case()
+    case["type"][0]["coding"][0]["code"] = "bogus"
+    issues = validate(server, case, canonical.profile("cm-episode-of-care"))
+    text = [describe(issue) for issue in issues]
+    assert any("Code is not found in CodeSystem" in line for line in text), text
+    assert not any("CodeSystem is unknown" in line for line in text), text
 
 
 def _golden_cases() -> list[Path]:
