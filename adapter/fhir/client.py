@@ -249,9 +249,12 @@ class FHIRClient:
             content = json.dumps(body, separators=(",", ":")).encode()
             all_headers["Content-Type"] = f"{FHIR_JSON}; charset=utf-8"
 
+        # httpx replaces a URL's own query (a next link, conditional criteria) with ``params``.
+        query = _query_params(params) if params else None
+
         async def once() -> httpx.Response:
             request = self._http.build_request(
-                method, url, params=_query_params(params), content=content, headers=all_headers
+                method, url, params=query, content=content, headers=all_headers
             )
             return await self._transport.send(request, paging=paging)
 

@@ -143,20 +143,26 @@ def status_error(response: httpx.Response, *, label: str, paging: bool = False) 
         "issues": oo.issues_of(outcome),
     }
     message = f"{label}: HTTP {status}" + (f" ({code})" if code else "")
-    cls = _status_class(status, code, paging=paging, if_match="if-match" in request.headers)
+    cls = _status_class(
+        status, code, paging=paging, if_match="if-match" in request.headers, method=request.method
+    )
     if cls in (RateLimited, ServerError):
         kwargs["retry_after"] = retry_after_seconds(response.headers)
     return cls(message, **kwargs)
 
 
 def _status_class(
-    status: int, code: str | None, *, paging: bool, if_match: bool
+    status: int, code: str | None, *, paging: bool, if_match: bool, method: str
 ) -> type[FHIRStatusError]:
     if status == 410:
         return PagingExpired if paging or code == "HAPI-0417" else ResourceGone
     if status == 412:
         return VersionConflict if if_match else AmbiguousMatch
-    if status == 409 and code == "HAPI-0515":
+    # HAPI 8.8 sends the "still referenced" 409 without its code; a plain DELETE (no If-Match)
+    # has no version to conflict with, so an uncoded 409 on it means the same.
+    if status == 409 and (
+        code == "HAPI-0515" or (method == "DELETE" and not code and not if_match)
+    ):
         return ResourceInUse
     if status in _BY_STATUS:
         return _BY_STATUS[status]
