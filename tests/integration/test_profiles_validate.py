@@ -67,7 +67,7 @@ def minimal_plan() -> dict[str, Any]:
                 "valueReference": CASE_REF,
             }
         ],
-        "identifier": _identifier("care-plan", "CM-1-plan"),
+        "identifier": _identifier("careplan", "CM-1/plan"),
         "status": "active",
         "intent": "plan",
         "subject": PATIENT_REF,
