@@ -6,7 +6,10 @@ importing them here is what makes them part of the CLI.
 
 from __future__ import annotations
 
-from adapter.cli import ping  # noqa: F401  (registers the command)
+from adapter.cli import (
+    ping,  # noqa: F401  (registers the command)
+    schema,  # noqa: F401  (registers the command)
+)
 from adapter.cli.app import app
 
 __all__ = ["app", "main"]
