@@ -91,12 +91,20 @@ def minimal_task() -> dict[str, Any]:
         "extension": [
             {"url": canonical.extension("task-episode-of-care"), "valueReference": CASE_REF}
         ],
-        "identifier": _identifier("task", "CM-1-task-1"),
+        "identifier": _identifier("task", "CM-1/task-1"),
         "basedOn": [PLAN_REF],
+        "groupIdentifier": {"system": canonical.identifier_system("case"), "value": "CM-1"},
         "status": "requested",
         "intent": "order",
+        "code": {
+            "coding": [{"system": canonical.code_system("intervention-type"), "code": "referral"}]
+        },
         "for": PATIENT_REF,
     }
+
+
+def task_before_any_plan() -> dict[str, Any]:
+    return _without(minimal_task(), "basedOn")
 
 
 CONFORMING = {
@@ -104,6 +112,7 @@ CONFORMING = {
     "cm-careplan": minimal_plan,
     "cm-goal": minimal_goal,
     "cm-task": minimal_task,
+    "cm-task (no plan yet)": task_before_any_plan,
 }
 
 
@@ -144,7 +153,8 @@ def _case_without_program_type() -> dict[str, Any]:
 
 # case -> (profile id, builder of the broken resource, a fragment of the expected error)
 NON_CONFORMING: dict[str, tuple[str, Callable[[], dict[str, Any]], str]] = {
-    "task-without-basedOn": ("cm-task", lambda: _task_without("basedOn"), "basedOn"),
+    "task-without-case-link": ("cm-task", lambda: _task_without("extension"), "extension"),
+    "task-without-code": ("cm-task", lambda: _task_without("code"), "Task.code"),
     "task-without-for": ("cm-task", lambda: _task_without("for"), "Task.for"),
     "careplan-intent-proposal": ("cm-careplan", _plan_as_proposal, "intent"),
     "careplan-without-case-link": ("cm-careplan", _plan_without_case_link, "extension"),
@@ -210,7 +220,8 @@ def describe(issue: Mapping[str, Any]) -> str:
 def test_minimal_conforming_resource_validates_without_errors(
     server: httpx.Client, profile_id: str
 ) -> None:
-    issues = validate(server, CONFORMING[profile_id](), canonical.profile(profile_id))
+    profile = canonical.profile(profile_id.split()[0])
+    issues = validate(server, CONFORMING[profile_id](), profile)
     assert errors(issues) == [], [describe(i) for i in issues]
 
 
