@@ -13,6 +13,7 @@ import pytest
 
 from adapter import canonical
 from adapter.errors import ConfigError
+from adapter.mappings import extensions as mapping_extensions
 from adapter.mappings.terminology import ConceptTable, table, table_names
 from adapter.model import codes
 from adapter.profiles import FHIRPackage, load_package
@@ -84,6 +85,16 @@ def test_mapping_extensions_exist_with_their_contexts(package: FHIRPackage) -> N
     for ext_id, expected in contexts.items():
         sd = package.by_url(canonical.extension(ext_id))
         assert {ctx["expression"] for ctx in sd["context"]} == expected
+
+
+def test_every_adapter_extension_the_mappings_use_is_defined(package: FHIRPackage) -> None:
+    urls = {getattr(mapping_extensions, name) for name in mapping_extensions.__all__}
+    own = {url for url in urls if url.startswith(canonical.CANONICAL_BASE)}
+    assert own
+    for url in own:
+        assert package.by_url(url)["type"] == "Extension", url
+    # The rest must be HL7 core extensions, which every R4 server and validator knows.
+    assert all(url.startswith(CORE_SD) for url in urls - own)
 
 
 def test_profiles_constrain_the_four_case_resources(package: FHIRPackage) -> None:
