@@ -123,6 +123,14 @@ async def test_status_becomes_typed_error(status, diagnostics, headers, expected
     assert caught.value.issues[0]["diagnostics"] == diagnostics
 
 
+async def test_uncoded_409_on_a_plain_delete_means_still_referenced():
+    # HAPI 8.8 drops the HAPI-0515 code from this message.
+    script = Script(outcome(409, "Unable to delete Patient/1 because at least one resource ..."))
+    async with client_for(script, policy=ONE_TRY) as client:
+        with pytest.raises(ResourceInUse):
+            await client.delete("Patient", "1")
+
+
 async def test_wrapped_hapi_codes_name_the_inner_cause():
     script = Script(outcome(409, "HAPI-0550: HAPI-0823: version constraint failure"))
     async with client_for(script, policy=ONE_TRY) as client:
