@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from adapter.canonical import identifier_system
 from adapter.errors import MappingError
@@ -34,10 +34,19 @@ __all__ = [
     "period",
     "reference",
     "reference_id",
+    "required",
     "texts",
 ]
 
 Json = dict[str, Any]
+T = TypeVar("T")
+
+
+def required(value: T | None, *, resource: str, element: str) -> T:
+    """``value``, or a MappingError naming the missing element."""
+    if value is None:
+        raise MappingError("required element is missing", resource=resource, element=element)
+    return value
 
 
 def compact(mapping: Mapping[str, Any]) -> Json:
@@ -95,12 +104,16 @@ def identifier(kind: str, value: str) -> Json:
     return {"system": identifier_system(kind), "value": value}
 
 
-def identifier_value(resource: Mapping[str, Any], kind: str) -> str | None:
-    """The value of the adapter's business identifier of ``kind`` on a resource, if present."""
+def identifier_value(resource: Mapping[str, Any], kind: str, *, last: bool = False) -> str | None:
+    """The value of the adapter's business identifier of ``kind`` on a resource, if present.
+
+    With ``last`` only the part after the last ``/``: the record's own id without the case id.
+    """
     system = identifier_system(kind)
     for item in resource.get("identifier", []):
         if item.get("system") == system and item.get("value"):
-            return str(item["value"])
+            value = str(item["value"])
+            return value.rpartition("/")[2] if last else value
     return None
 
 

@@ -1,0 +1,146 @@
+"""A whole case <-> a FHIR transaction Bundle (or a plain list of resources).
+
+Every entry is a ``PUT <Type>/<deterministic id>``, so sending the same case twice is an
+idempotent upsert. Entries are ordered so that referenced resources come first, except for the
+cycles FHIR itself builds in (EpisodeOfCare.team <-> CareTeam's episode link, EpisodeOfCare.
+diagnosis <-> Condition, CarePlan.activity <-> Task.basedOn); a transaction resolves those as
+one unit. All references are relative (``<Type>/<id>``) and resolve inside the bundle.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from adapter.errors import MappingError
+from adapter.mappings import (
+    assessment,
+    care_team,
+    careplan,
+    communication,
+    condition,
+    consent,
+    coverage,
+    episode_of_care,
+    goal,
+    observation,
+    patient,
+    provenance,
+    risk_assessment,
+    service_request,
+    task,
+)
+from adapter.mappings.datatypes import Json
+from adapter.mappings.ids import ID_NAMESPACE
+from adapter.mappings.reading import CaseReader
+from adapter.model.case import Case
+
+__all__ = ["bundle_to_case", "case_to_bundle", "case_to_resources", "full_url"]
+
+
+def case_to_resources(case: Case) -> list[Json]:
+    """Every resource of a case, referenced resources first."""
+    out = [patient.to_fhir(case.client)]
+    out += [
+        observation.preference_to_fhir(p, client=case.client, patient=out[0])
+        for p in case.client.preferences
+    ]
+    out += [care_team.member_to_fhir(m, case=case) for m in case.care_team]
+    out += [coverage.to_fhir(c, case=case) for c in case.coverages]
+    out += [consent.to_fhir(c, case=case) for c in case.consents]
+    out.append(service_request.to_fhir(case.referral, case=case))
+    out.append(episode_of_care.to_fhir(case))
+    if case.care_team:
+        out.append(care_team.to_fhir(case))
+    if case.screening is not None:
+        out += [
+            observation.criterion_to_fhir(c, screening=case.screening, case=case)
+            for c in case.screening.criteria
+        ]
+        out.append(risk_assessment.to_fhir(case.screening, case=case))
+    for item in case.assessments:
+        out += [assessment.score_to_fhir(s, assessment=item, case=case) for s in item.scores]
+        out.append(assessment.to_fhir(item, case=case))
+    out += [condition.to_fhir(n, case=case) for n in case.needs]
+    out += _plan_resources(case)
+    out += [service_request.service_to_fhir(t, case=case) for t in case.tasks if t.service]
+    out += [task.to_fhir(t, case=case) for t in case.tasks]
+    out += [observation.outcome_to_fhir(o, case=case) for o in case.outcomes]
+    out += [communication.to_fhir(n, case=case) for n in case.notes]
+    closure = provenance.closure_to_fhir(case)
+    if closure is not None:
+        out.append(closure)
+    return out
+
+
+def _plan_resources(case: Case) -> list[Json]:
+    plan = case.plan
+    if plan is None:
+        return []
+    out = [goal.to_fhir(g, case=case) for g in plan.goals]
+    out += [
+        observation.progress_to_fhir(p, goal=g, case=case) for g in plan.goals for p in g.progress
+    ]
+    out.append(careplan.to_fhir(plan, case=case))
+    out += [provenance.to_fhir(r, plan=plan, case=case) for r in plan.revisions]
+    return out
+
+
+def full_url(resource: Mapping[str, Any]) -> str:
+    """The entry fullUrl of a resource: a urn:uuid derived from ``<Type>/<id>`` (stable)."""
+    key = f"{resource['resourceType']}/{resource['id']}"
+    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, key)}"
+
+
+def case_to_bundle(case: Case) -> Json:
+    """A transaction Bundle that upserts every resource of the case."""
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": full_url(resource),
+                "resource": resource,
+                "request": {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"},
+            }
+            for resource in case_to_resources(case)
+        ],
+    }
+
+
+def bundle_to_case(
+    source: Mapping[str, Any] | Iterable[Mapping[str, Any]],
+    *,
+    warnings: list[str] | None = None,
+) -> Case:
+    """The case held by a Bundle (any type) or a list of resources.
+
+    Exactly one EpisodeOfCare must be present. Resources that belong to no part of the case
+    (foreign Observations, unknown resource types) are skipped; each skip appends a message to
+    ``warnings`` (resource type and id only, never content).
+    """
+    resources = _resources(source)
+    reader = CaseReader(resources)
+    try:
+        return reader.case()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise MappingError(
+            f"the resources do not make a valid case: {where}: {first['msg']}",
+            resource=reader.episode_key(),
+        ) from None
+    finally:
+        if warnings is not None:
+            warnings.extend(reader.index.warnings)
+
+
+def _resources(source: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if isinstance(source, Mapping):
+        if source.get("resourceType") != "Bundle":
+            return [source]
+        return [e["resource"] for e in source.get("entry", []) if "resource" in e]
+    return list(source)
