@@ -1,0 +1,270 @@
+"""The ledger's tables (SQLAlchemy Core), shared by the ledger and its Alembic migrations.
+
+Only portable column types are used (String, Integer, Text, JSON, DateTime), so the same schema
+runs on SQLite and PostgreSQL. Enumerations are stored as their string values without a CHECK
+constraint: adding a reason code must not need a table rebuild on SQLite; the Python enums are
+the gate.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+
+__all__ = [
+    "AttemptOutcome",
+    "ReasonCode",
+    "RunKind",
+    "RunStatus",
+    "UTCDateTime",
+    "attempts",
+    "conflicts",
+    "dead_letters",
+    "entries",
+    "metadata",
+    "runs",
+    "settings_kv",
+    "watermarks",
+]
+
+
+class RunKind(enum.StrEnum):
+    PUSH = "push"
+    PULL = "pull"
+    IMPORT = "import"
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class AttemptOutcome(enum.StrEnum):
+    WRITTEN = "written"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    CONFLICT = "conflict"
+
+
+class ReasonCode(enum.StrEnum):
+    """Why a case sits in the dead-letter list (SYNC.md table 1.10 and R7)."""
+
+    DUPLICATE_IDENTITY = "duplicate-identity"
+    DANGLING_REFERENCE = "dangling-reference"
+    INVALID_RESOURCE = "invalid-resource"
+    AUTH = "auth"
+    CONFLICT = "conflict"
+    RETRIES_EXHAUSTED = "retries-exhausted"
+    INVALID_INPUT = "invalid-input"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes in and out, on every dialect.
+
+    SQLite keeps no offset, so values are converted to UTC before they are stored and read back
+    as UTC; PostgreSQL's ``timestamptz`` answers in the session's zone, converted back to UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to the ledger; use UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+# Named constraints keep Alembic's batch mode (SQLite table rebuilds) deterministic.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SERVER = 512
+CASE = 255
+FHIR_ID = 64  # FHIR R4: an id is at most 64 characters
+TYPE = 64
+CODE = 128
+
+
+def _server() -> Column[Any]:
+    return Column("server_url", String(SERVER), nullable=False)
+
+
+def _case() -> Column[Any]:
+    return Column("case_id", String(CASE), nullable=False)
+
+
+def _failure() -> list[Column[Any]]:
+    """What is kept of a failed attempt: no request or resource bodies, so no patient data."""
+    return [
+        Column("http_status", Integer),
+        Column("server_code", String(CODE)),
+        Column("error_class", String(CODE)),
+        Column("message", Text),
+        Column("operation_outcome", JSON),
+    ]
+
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", _enum(RunKind, "run_kind"), nullable=False),
+    _server(),
+    Column("status", _enum(RunStatus, "run_status"), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    # Tells this process from an earlier one that had the same pid (a restarted container).
+    Column("process_token", String(36), nullable=False),
+    Column("cases_total", Integer),
+    Column("cases_ok", Integer, nullable=False, default=0),
+    Column("cases_failed", Integer, nullable=False, default=0),
+    Column("resources_written", Integer, nullable=False, default=0),
+    Column("resources_unchanged", Integer, nullable=False, default=0),
+    Column("summary", JSON),
+    Index(None, "status"),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _server(),
+    Column("resource_type", String(TYPE), nullable=False),
+    Column("resource_id", String(FHIR_ID), nullable=False),
+    _case(),
+    Column("internal_key", String(CASE)),
+    Column("version_id", String(FHIR_ID)),
+    Column("content_hash", String(64)),
+    Column("last_synced_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error_class", String(CODE)),
+    Column("last_error_at", UTCDateTime),
+    Column("last_run_id", Integer, ForeignKey("runs.id")),
+    UniqueConstraint("server_url", "resource_type", "resource_id"),
+    Index(None, "server_url", "case_id"),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    _server(),
+    _case(),
+    Column("at", UTCDateTime, nullable=False),
+    Column("outcome", _enum(AttemptOutcome, "attempt_outcome"), nullable=False),
+    *_failure(),
+    Column("resources", JSON),
+    Index(None, "case_id", "at"),
+    Index(None, "run_id"),
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _server(),
+    _case(),
+    Column("reason", _enum(ReasonCode, "reason_code"), nullable=False),
+    *_failure(),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("last_run_id", Integer, ForeignKey("runs.id")),
+    Column("resolved_at", UTCDateTime),
+    Column("resolution", String(CODE)),
+    # At most one open dead letter per case and server; resolved ones are history.
+    Index(
+        "uq_dead_letters_open",
+        "server_url",
+        "case_id",
+        unique=True,
+        sqlite_where=text("resolved_at IS NULL"),
+        postgresql_where=text("resolved_at IS NULL"),
+    ),
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _server(),
+    _case(),
+    Column("resource_type", String(TYPE), nullable=False),
+    Column("resource_id", String(FHIR_ID), nullable=False),
+    Column("local_version", String(FHIR_ID)),
+    Column("server_version", String(FHIR_ID)),
+    Column("fields", JSON, nullable=False),
+    Column("detail", JSON),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Index(None, "case_id"),
+)
+
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("server_url", String(SERVER), primary_key=True),
+    Column("stream", String(CODE), primary_key=True),
+    Column("value", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+settings_kv = Table(
+    "settings_kv",
+    metadata,
+    Column("key", String(CODE), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,162 @@
+"""The statements behind ``record_success`` and ``record_failure``: one case, one transaction.
+
+Upserts use ``INSERT ... ON CONFLICT``, which SQLite and PostgreSQL share, so two workers
+recording the same resource or the same case's failure never trip over a unique constraint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, update
+
+from adapter.sync.ledger_engine import upsert
+from adapter.sync.ledger_records import DeadLetter, ResourceKey, SyncedResource, from_row
+from adapter.sync.ledger_schema import (
+    AttemptOutcome,
+    ReasonCode,
+    attempts,
+    dead_letters,
+    entries,
+    runs,
+)
+
+__all__ = ["CaseWriter", "describe"]
+
+_ENTRY_KEY = [entries.c.server_url, entries.c.resource_type, entries.c.resource_id]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWriter:
+    """Writes about one case, in one run, inside one open write transaction."""
+
+    conn: Connection
+    run_id: int
+    server: str
+    case_id: str
+    now: datetime
+
+    def add_attempt(self, outcome: AttemptOutcome, **details: Any) -> None:
+        """One row in the case's story (``adapter explain``)."""
+        self.conn.execute(
+            insert(attempts).values(
+                run_id=self.run_id,
+                server_url=self.server,
+                case_id=self.case_id,
+                at=self.now,
+                outcome=outcome,
+                **details,
+            )
+        )
+
+    def store_entries(self, results: Sequence[SyncedResource]) -> None:
+        """Store what the server now holds; a success clears the failure count."""
+        if not results:
+            return
+        stmt = upsert(self.conn, entries)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=_ENTRY_KEY,
+            set_={
+                "case_id": stmt.excluded.case_id,
+                "internal_key": func.coalesce(stmt.excluded.internal_key, entries.c.internal_key),
+                "version_id": stmt.excluded.version_id,
+                "content_hash": stmt.excluded.content_hash,
+                "last_synced_at": stmt.excluded.last_synced_at,
+                "attempts": 0,
+                "last_error_class": None,
+                "last_error_at": None,
+                "last_run_id": stmt.excluded.last_run_id,
+            },
+        )
+        rows = [
+            {
+                **self._entry_base(),
+                "resource_type": result.resource_type,
+                "resource_id": result.resource_id,
+                "internal_key": result.internal_key,
+                "version_id": result.version_id,
+                "content_hash": result.content_hash,
+                "last_synced_at": self.now,
+                "attempts": 0,
+            }
+            for result in results
+        ]
+        self.conn.execute(stmt, rows)
+
+    def mark_failing(self, resources: Iterable[tuple[str, str]], error_class: str) -> None:
+        """Count a failure on each resource's entry (creating entries never synced yet)."""
+        keys = list(dict.fromkeys(ResourceKey(*key) for key in resources))
+        if not keys:
+            return
+        failed = {"last_error_class": error_class, "last_error_at": self.now}
+        stmt = upsert(self.conn, entries)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=_ENTRY_KEY,
+            set_={"attempts": entries.c.attempts + 1, "last_run_id": self.run_id, **failed},
+        )
+        rows = [
+            {**self._entry_base(), **failed, "resource_type": t, "resource_id": i, "attempts": 1}
+            for t, i in keys
+        ]
+        self.conn.execute(stmt, rows)
+
+    def open_dead_letter(self, reason: ReasonCode, failure: Mapping[str, Any]) -> DeadLetter:
+        """Open the case's dead letter, or fold this failure into the one already open."""
+        stmt = upsert(self.conn, dead_letters).values(
+            server_url=self.server,
+            case_id=self.case_id,
+            reason=reason,
+            first_at=self.now,
+            last_at=self.now,
+            attempts=1,
+            last_run_id=self.run_id,
+            **failure,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[dead_letters.c.server_url, dead_letters.c.case_id],
+            index_where=dead_letters.c.resolved_at.is_(None),
+            set_={
+                "reason": reason,
+                "last_at": self.now,
+                "attempts": dead_letters.c.attempts + 1,
+                "last_run_id": self.run_id,
+                **failure,
+            },
+        )
+        row = self.conn.execute(stmt.returning(*dead_letters.c)).one()
+        return from_row(DeadLetter, row)
+
+    def close_dead_letter(self) -> None:
+        """The case went through: its open dead letter, if any, is resolved."""
+        self.conn.execute(
+            update(dead_letters)
+            .where(
+                dead_letters.c.server_url == self.server,
+                dead_letters.c.case_id == self.case_id,
+                dead_letters.c.resolved_at.is_(None),
+            )
+            .values(resolved_at=self.now, resolution="succeeded", last_run_id=self.run_id)
+        )
+
+    def count(self, **increments: int) -> None:
+        """Add to the run's counters and touch its heartbeat."""
+        values: dict[str, Any] = {name: runs.c[name] + step for name, step in increments.items()}
+        self.conn.execute(
+            update(runs).where(runs.c.id == self.run_id).values(heartbeat_at=self.now, **values)
+        )
+
+    def _entry_base(self) -> dict[str, Any]:
+        return {"server_url": self.server, "case_id": self.case_id, "last_run_id": self.run_id}
+
+
+def describe(result: SyncedResource) -> dict[str, Any]:
+    """What an attempt row keeps of one resource: type, id, version, whether it changed."""
+    return {
+        "type": result.resource_type,
+        "id": result.resource_id,
+        "version_id": result.version_id,
+        "changed": result.changed,
+    }
