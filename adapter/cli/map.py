@@ -1,0 +1,49 @@
+"""``adapter map``: a case as a FHIR transaction Bundle, or a Bundle back as a case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from adapter.cli.app import app
+from adapter.errors import AdapterError, MappingError
+from adapter.mappings.bundle import bundle_to_case, case_to_bundle
+from adapter.model.validation import parse_case
+
+EXIT_INPUT = 1
+
+
+@app.command("map")
+def map_command(
+    path: Annotated[Path, typer.Argument(help="A case JSON file (or a Bundle with --reverse).")],
+    reverse: Annotated[
+        bool, typer.Option("--reverse", help="Read a FHIR Bundle and print the case JSON.")
+    ] = False,
+) -> None:
+    """Print the FHIR transaction Bundle of a case, or (--reverse) the case held by a Bundle."""
+    try:
+        data = _load(path)
+        if reverse:
+            text = bundle_to_case(data).model_dump_json(indent=2, exclude_defaults=True)
+        else:
+            text = json.dumps(case_to_bundle(parse_case(data)), indent=2, ensure_ascii=False)
+    except AdapterError as exc:  # InputError and MappingError name the record and the field
+        _fail(f"{path}: {exc}")
+    typer.echo(text)
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MappingError(f"cannot read the file ({exc.strerror})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MappingError(f"not JSON ({exc})") from None
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_INPUT)

@@ -1,0 +1,52 @@
+"""Golden pairs: tests/golden/<name>.internal.json <-> tests/golden/<name>.fhir.json.
+
+Regenerate after a deliberate mapping change with ``UPDATE_GOLDEN=1 .venv/bin/pytest
+tests/unit/mappings/test_golden.py`` and review the diff (``git diff tests/golden``) by eye.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from adapter.mappings.bundle import bundle_to_case, case_to_bundle
+from adapter.model.codes import ClosureReason, GoalLifecycle, ScreeningCriterion, TaskStatus
+from adapter.model.validation import parse_case
+
+GOLDEN = Path(__file__).parents[2] / "golden"
+NAMES = sorted(p.name.removesuffix(".internal.json") for p in GOLDEN.glob("*.internal.json"))
+CASES = {
+    name: parse_case(json.loads((GOLDEN / f"{name}.internal.json").read_text())) for name in NAMES
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_case_maps_to_the_reviewed_bundle(name):
+    produced = json.dumps(case_to_bundle(CASES[name]), indent=2, ensure_ascii=False) + "\n"
+    expected_path = GOLDEN / f"{name}.fhir.json"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        expected_path.write_text(produced, encoding="utf-8")
+    assert produced == expected_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reviewed_bundle_maps_back_to_the_case(name):
+    bundle = json.loads((GOLDEN / f"{name}.fhir.json").read_text(encoding="utf-8"))
+    assert bundle_to_case(bundle) == CASES[name]
+
+
+def test_golden_cases_cover_every_closure_reason_criterion_and_status():
+    cases = list(CASES.values())
+    tasks = {t.status for c in cases for t in c.tasks}
+    goals = {g.lifecycle for c in cases if c.plan for g in c.plan.goals}
+    criteria = {r.criterion for c in cases if c.screening for r in c.screening.criteria}
+    assert {c.closure_reason for c in cases} >= set(ClosureReason)
+    assert criteria == set(ScreeningCriterion)
+    assert goals == set(GoalLifecycle)
+    assert tasks == set(TaskStatus)
+    assert any(c.plan and c.plan.revisions for c in cases)
+    assert any(t.service and t.owner_id for c in cases for t in c.tasks)
+    assert any(n.reached is False for c in cases for n in c.notes)
