@@ -7,6 +7,7 @@ importing them here is what makes them part of the CLI.
 from __future__ import annotations
 
 from adapter.cli import (
+    generate,  # noqa: F401  (registers the command)
     map,  # noqa: F401  (registers the command)
     ping,  # noqa: F401  (registers the command)
     schema,  # noqa: F401  (registers the command)
