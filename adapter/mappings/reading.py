@@ -16,6 +16,7 @@ from adapter.mappings import (
     consent,
     coverage,
     episode_of_care,
+    extensions,
     goal,
     observation,
     patient,
@@ -40,6 +41,9 @@ _KNOWN = {
 }  # fmt: skip
 
 
+_KNOWN_EXTENSIONS = {getattr(extensions, name) for name in extensions.__all__}
+
+
 def _kind(resource: Resource) -> str | None:
     prefix = identifier_system("")
     for item in resource.get("identifier", []):
@@ -59,6 +63,9 @@ class CaseReader:
         for resource in self.resources:
             if resource.get("resourceType") not in _KNOWN:
                 self.index.warn(resource, "resource type is not part of a case; skipped")
+            for item in resource.get("extension", []):
+                if item.get("url") not in _KNOWN_EXTENSIONS:
+                    self.index.warn(resource, f"extension {item.get('url')} ignored")
 
     def of_type(self, resource_type: str, kind: str | None = None) -> list[Resource]:
         found = [r for r in self.resources if r.get("resourceType") == resource_type]

@@ -66,7 +66,7 @@ class ConceptTable:
             return self.forward[internal]
         except KeyError:
             raise MappingError(
-                f"no FHIR code for internal value in table {self.name}", code=internal
+                f"no FHIR code for internal value {internal!r} in table {self.name}", code=internal
             ) from None
 
     def candidates(self, code: str) -> list[str]:
@@ -84,7 +84,10 @@ class ConceptTable:
             return self.imports[code]
         if not found:
             raise MappingError(
-                f"code not in table {self.name}", resource=resource, element=element, code=code
+                f"code {code!r} not in table {self.name}",
+                resource=resource,
+                element=element,
+                code=code,
             )
         if exact is not None and exact in found:
             return exact
