@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from adapter.cli.app import app
@@ -30,16 +31,13 @@ def ping(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Read the server's CapabilityStatement and show what it supports for case resources."""
-    err = Console(stderr=True, soft_wrap=True)
     try:
         settings = load_settings(fhir_base_url=server) if server else load_settings()
         summary = asyncio.run(_summary(settings))
     except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(EXIT_CONFIG) from None
+        _fail(str(exc), EXIT_CONFIG)
     except AdapterError as exc:
-        err.print(f"[red]error:[/red] {_explain(exc, settings)}", highlight=False)
-        raise typer.Exit(EXIT_UNREACHABLE) from None
+        _fail(_explain(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
     if as_json:
         typer.echo(json.dumps({"server": settings.fhir_base_url, **summary.to_dict()}, indent=2))
     else:
@@ -53,8 +51,14 @@ async def _summary(settings: Settings) -> CapabilitySummary:
         return summarise(await client.capabilities())
 
 
-def _explain(exc: AdapterError, settings: Settings) -> str:
-    url = settings.fhir_base_url
+def _fail(message: str, code: int) -> NoReturn:
+    Console(stderr=True, soft_wrap=True).print(
+        f"[red]error:[/red] {escape(message)}", highlight=False
+    )
+    raise typer.Exit(code)
+
+
+def _explain(exc: AdapterError, url: str) -> str:
     if isinstance(exc, FHIRTransportError):
         return f"cannot reach a FHIR server at {url} ({exc})"
     if isinstance(exc, ResponseError):

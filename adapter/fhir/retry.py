@@ -140,6 +140,51 @@ def bundle_is_idempotent(bundle: Mapping[str, Any]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Attempts:
+    """tenacity's hooks for one call: backoff, caps, the log line, giving up."""
+
+    policy: RetryPolicy
+    method: str
+    resource_type: str
+
+    def wait(self, state: RetryCallState) -> float:
+        return self.policy.backoff(state.attempt_number, _retry_after(state))
+
+    def stop(self, state: RetryCallState) -> bool:
+        # Without real sleeps, the waits still count against the time cap.
+        elapsed = (state.seconds_since_start or 0.0) + (
+            0.0 if self.policy.sleep else state.idle_for
+        )
+        over_time = elapsed + state.upcoming_sleep > self.policy.max_total_seconds
+        return state.attempt_number >= self.policy.max_attempts or over_time
+
+    def give_up(self, state: RetryCallState) -> Any:
+        error = _error(state)
+        error.add_note(f"gave up after {state.attempt_number} attempt(s)")
+        raise error
+
+    def log(self, state: RetryCallState) -> None:
+        error = _error(state)
+        fields = {
+            "event": "fhir.retry",
+            "method": self.method,
+            "resource_type": self.resource_type,
+            "status": getattr(error, "status", None),
+            "server_code": getattr(error, "server_code", None),
+            "error": type(error).__name__,
+            "attempt": state.attempt_number,
+            "wait": state.upcoming_sleep,
+            "reason": classify(error).reason,
+        }
+        log.warning(
+            "fhir retry %(method)s %(resource_type)s attempt=%(attempt)d wait=%(wait).2fs "
+            "status=%(status)s error=%(error)s",
+            fields,
+            extra=fields,
+        )
+
+
 async def call_with_retries(
     send: Callable[[], Awaitable[T]],
     *,
@@ -152,51 +197,14 @@ async def call_with_retries(
 
     On giving up, the last error is raised as it was (with a note saying how many attempts).
     """
-
-    def wait(state: RetryCallState) -> float:
-        return policy.backoff(state.attempt_number, _retry_after(state))
-
-    def stop(state: RetryCallState) -> bool:
-        elapsed = state.seconds_since_start or 0.0
-        if not policy.sleep:
-            elapsed += state.idle_for
-        over_time = elapsed + state.upcoming_sleep > policy.max_total_seconds
-        return state.attempt_number >= policy.max_attempts or over_time
-
-    def give_up(state: RetryCallState) -> T:
-        error = _error(state)
-        error.add_note(f"gave up after {state.attempt_number} attempt(s)")
-        raise error
-
-    def before_sleep(state: RetryCallState) -> None:
-        error = _error(state)
-        log.warning(
-            "fhir retry %s %s attempt=%d wait=%.2fs status=%s",
-            method,
-            resource_type,
-            state.attempt_number,
-            state.upcoming_sleep,
-            getattr(error, "status", type(error).__name__),
-            extra={
-                "event": "fhir.retry",
-                "method": method,
-                "resource_type": resource_type,
-                "status": getattr(error, "status", None),
-                "server_code": getattr(error, "server_code", None),
-                "error": type(error).__name__,
-                "attempt": state.attempt_number,
-                "wait": state.upcoming_sleep,
-                "reason": classify(error).reason,
-            },
-        )
-
+    hooks = _Attempts(policy, method, resource_type)
     retrying = AsyncRetrying(
         retry=retry_if_exception(lambda exc: should_retry(exc, idempotent=idempotent)),
-        wait=wait,
-        stop=stop,
+        wait=hooks.wait,
+        stop=hooks.stop,
         sleep=asyncio.sleep if policy.sleep else _no_sleep,
-        before_sleep=before_sleep,
-        retry_error_callback=give_up,
+        before_sleep=hooks.log,
+        retry_error_callback=hooks.give_up,
     )
     return await retrying(send)
 
