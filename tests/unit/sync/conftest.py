@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
 
 from adapter.sync.ledger import Ledger
+from adapter.sync.ledger_engine import create_ledger_engine
 from adapter.sync.ledger_schema import RunKind
 
 SERVER = "https://fhir.example.org/r4"
@@ -25,9 +29,39 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+# PostgreSQL joins in when a server is given (scripts/postgres.sh start prints the variable).
+POSTGRES_URL = os.environ.get("ADAPTER_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
 @pytest.fixture
-def ledger_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'state' / 'ledger.sqlite'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    """An empty ledger database on each backend under test."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    assert POSTGRES_URL is not None
+    yield from _fresh_postgres_schema(POSTGRES_URL)
+
+
+def _fresh_postgres_schema(server_url: str) -> Iterator[str]:
+    """A schema of its own per test, chosen through the connection's search_path."""
+    schema = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    admin = create_ledger_engine(server_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from pathlib import Path
 
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger_records import SyncedResource
@@ -56,8 +55,7 @@ def _assert_everything_landed(ledger_url: str, writers: list[str]) -> None:
             assert len(ledger.attempts_for_case(f"{writer}-{CASES - 1}")) == 1
 
 
-def test_two_processes_pushing_into_one_fresh_ledger_lose_nothing(tmp_path: Path):
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+def test_two_processes_pushing_into_one_fresh_ledger_lose_nothing(ledger_url: str):
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     writers = ["alpha", "beta"]
@@ -73,8 +71,7 @@ def test_two_processes_pushing_into_one_fresh_ledger_lose_nothing(tmp_path: Path
     _assert_everything_landed(ledger_url, writers)
 
 
-def test_threads_sharing_one_ledger_lose_nothing(tmp_path: Path):
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+def test_threads_sharing_one_ledger_lose_nothing(ledger_url: str):
     go = threading.Event()
     writers = ["t1", "t2", "t3"]
     errors: list[BaseException] = []

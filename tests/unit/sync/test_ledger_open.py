@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from adapter.errors import LedgerError
 from adapter.sync import ledger_migrations
@@ -27,10 +27,10 @@ TABLES = {
 }
 
 
-def test_open_creates_and_migrates_an_empty_file_to_head(ledger_url: str, tmp_path: Path):
+def test_open_creates_and_migrates_an_empty_database_to_head(ledger_url: str):
     with Ledger.open(ledger_url):
         pass
-    engine = create_engine(ledger_url)
+    engine = create_ledger_engine(ledger_url)
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) == TABLES
         assert (
@@ -43,7 +43,7 @@ def test_open_creates_and_migrates_an_empty_file_to_head(ledger_url: str, tmp_pa
 def test_migrations_produce_exactly_the_declared_schema(ledger_url: str):
     with Ledger.open(ledger_url):
         pass
-    engine = create_engine(ledger_url)
+    engine = create_ledger_engine(ledger_url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
@@ -61,10 +61,10 @@ def test_second_open_changes_nothing(ledger_url: str):
         engine.dispose()
 
 
-def test_sqlite_ledger_uses_wal_and_foreign_keys(ledger_url: str):
-    engine = create_ledger_engine(ledger_url)
+def test_sqlite_ledger_uses_wal_and_foreign_keys(sqlite_url: str):
+    engine = create_ledger_engine(sqlite_url)
     try:
-        Ledger.open(ledger_url).close()
+        Ledger.open(sqlite_url).close()
         with engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
             assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
@@ -73,8 +73,8 @@ def test_sqlite_ledger_uses_wal_and_foreign_keys(ledger_url: str):
         engine.dispose()
 
 
-def test_ledger_file_is_private_to_its_owner(ledger_url: str, tmp_path: Path):
-    Ledger.open(ledger_url).close()
+def test_ledger_file_is_private_to_its_owner(sqlite_url: str, tmp_path: Path):
+    Ledger.open(sqlite_url).close()
     mode = stat.S_IMODE(os.stat(tmp_path / "state" / "ledger.sqlite").st_mode)
     assert mode == 0o600
 
@@ -98,7 +98,7 @@ def test_a_file_that_is_not_a_database_is_a_ledger_error(tmp_path: Path):
 
 def test_a_newer_schema_than_the_code_knows_is_refused(ledger_url: str):
     Ledger.open(ledger_url).close()
-    engine = create_engine(ledger_url)
+    engine = create_ledger_engine(ledger_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'from-the-future'"))
     engine.dispose()
@@ -139,3 +139,11 @@ def test_migrations_ship_inside_the_package():
     versions = ledger_migrations.MIGRATIONS_DIR / "versions"
     assert (ledger_migrations.MIGRATIONS_DIR / "env.py").is_file()
     assert any(path.name.startswith("r0001") for path in versions.glob("*.py"))
+
+
+def test_an_unreachable_postgres_server_is_a_ledger_error_without_the_password():
+    # Port 1 on loopback: refused at once, no server needed.
+    with pytest.raises(LedgerError, match="Connection refused") as caught:
+        Ledger.open("postgresql://cm:s3cret@127.0.0.1:1/ledger")
+    assert caught.value.operation == "open"
+    assert "s3cret" not in str(caught.value)
