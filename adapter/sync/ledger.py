@@ -27,8 +27,10 @@ from adapter.sync import ledger_migrations
 from adapter.sync.ledger_engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger_records import (
     Attempt,
+    Conflict,
     DeadLetter,
     Entry,
+    LedgerCounts,
     ResourceKey,
     Run,
     SyncedResource,
@@ -47,7 +49,22 @@ from adapter.sync.ledger_schema import (
 from adapter.sync.ledger_store import LedgerStore, utcnow
 from adapter.sync.ledger_writes import CaseWriter, describe
 
-__all__ = ["Ledger"]
+# The ledger's whole vocabulary, importable from this one module.
+__all__ = [
+    "Attempt",
+    "AttemptOutcome",
+    "Conflict",
+    "DeadLetter",
+    "Entry",
+    "Ledger",
+    "LedgerCounts",
+    "ReasonCode",
+    "ResourceKey",
+    "Run",
+    "RunKind",
+    "RunStatus",
+    "SyncedResource",
+]
 
 _CHUNK = 500  # keys per IN (...) query, well under every driver's parameter limit
 

@@ -29,6 +29,8 @@ def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at the shipped migrations (and at ``url`` if given)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Revision ids may start with a digit; the "r" keeps file names importable module names.
+    config.set_main_option("file_template", "r%%(rev)s_%%(slug)s")
     if url is not None:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
