@@ -54,7 +54,9 @@ class CaseWriter:
 
     def store_entries(self, results: Sequence[SyncedResource]) -> None:
         """Store what the server now holds; a success clears the failure count."""
-        if not results:
+        # A resource reported twice for one case (re-sent within the case): the last report wins.
+        latest = {(r.resource_type, r.resource_id): r for r in results}
+        if not latest:
             return
         stmt = upsert(self.conn, entries)
         stmt = stmt.on_conflict_do_update(
@@ -82,7 +84,7 @@ class CaseWriter:
                 "last_synced_at": self.now,
                 "attempts": 0,
             }
-            for result in results
+            for result in latest.values()
         ]
         self.conn.execute(stmt, rows)
 

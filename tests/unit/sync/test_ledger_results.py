@@ -71,6 +71,16 @@ def test_a_later_success_replaces_version_and_hash(ledger: Ledger, run_id: int):
     assert (entry.version_id, entry.content_hash) == ("2", "b" * 64)
 
 
+def test_a_resource_reported_twice_in_one_case_keeps_the_last_report(ledger: Ledger, run_id: int):
+    twice = [
+        SyncedResource("Goal", "cm-goal-1", "1", "a" * 64),
+        SyncedResource("Goal", "cm-goal-1", "2", "b" * 64),
+    ]
+    ledger.record_success(run_id, SERVER, "CM-1", twice)
+    entry = ledger.known(SERVER, [("Goal", "cm-goal-1")])[ResourceKey("Goal", "cm-goal-1")]
+    assert entry.version_id == "2"
+
+
 def test_known_answers_for_more_keys_than_one_query_holds(ledger: Ledger, run_id: int):
     many = [SyncedResource("Task", f"cm-task-{n}", "1", "c" * 64) for n in range(1200)]
     ledger.record_success(run_id, SERVER, "CM-1", many)
