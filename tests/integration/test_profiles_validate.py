@@ -275,19 +275,22 @@ def test_golden_case_resources_conform_to_their_profiles(
     server: httpx.Client, golden: Path
 ) -> None:
     document = json.loads(golden.read_text(encoding="utf-8"))
+    resources = _resources(document)
+    assert resources
     found_errors: list[str] = []
     warnings: Counter[str] = Counter()
-    for resource in _resources(document):
+    for resource in resources:
         profiles = resource.get("meta", {}).get("profile", [None])
         name = f"{resource['resourceType']}/{resource.get('id', '?')}"
         for profile in profiles:
             for issue in validate(server, resource, profile):
-                line = f"{name}: {describe(issue)}"
                 if issue["severity"] in ERRORS:
-                    found_errors.append(line)
+                    found_errors.append(f"{name}: {describe(issue)}")
                 elif issue["severity"] == "warning":
-                    warnings[line] += 1
-    print(f"\n{golden.name}: {len(found_errors)} errors, {sum(warnings.values())} warnings")
-    for line in sorted(warnings):
-        print("  ", line)
+                    # Same message on many resources of a type: count it once per type.
+                    warnings[f"{resource['resourceType']}: {describe(issue)}"] += 1
+    print(f"\n{golden.name}: {len(resources)} resources, {len(found_errors)} errors,")
+    print(f"  {sum(warnings.values())} warnings:")
+    for line, count in sorted(warnings.items()):
+        print(f"  {count:3d} x {line}")
     assert found_errors == []
