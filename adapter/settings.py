@@ -3,6 +3,10 @@
 Environment variables carry the ``ADAPTER_`` prefix; nested groups use ``__``, e.g.
 ``ADAPTER_FHIR_BASE_URL``, ``ADAPTER_FHIR_AUTH__KIND=client_credentials``,
 ``ADAPTER_FHIR_TIMEOUTS__READ=60``, ``ADAPTER_FHIR_RETRY__MAX_ATTEMPTS=3``.
+
+The HTTP service (``adapter serve``) takes its bearer token from ``ADAPTER_API_TOKEN``;
+``ADAPTER_API_ALLOW_NO_AUTH=true`` runs it without one, on loopback only.
+``ADAPTER_NOTIFY_TOKEN`` is a second, narrower token accepted only by ``POST /fhir/notify``.
 """
 
 from __future__ import annotations
@@ -99,6 +103,9 @@ class Settings(BaseSettings):
     fhir_verify_tls: bool = True
     allow_insecure_http: bool = False
     ledger_url: str = "sqlite:///adapter-ledger.db"
+    api_token: SecretStr | None = None
+    api_allow_no_auth: bool = False
+    notify_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _safe_base_url(self) -> Settings:
