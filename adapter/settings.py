@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.errors import ConfigError
+from adapter.sync.ledger_engine import default_ledger_url
 
 __all__ = [
     "AuthSettings",
@@ -102,7 +103,8 @@ class Settings(BaseSettings):
     fhir_max_concurrency: int = Field(default=8, ge=1)
     fhir_verify_tls: bool = True
     allow_insecure_http: bool = False
-    ledger_url: str = "sqlite:///adapter-ledger.db"
+    # Per user, not per working directory: a job started elsewhere finds the same ledger.
+    ledger_url: str = Field(default_factory=default_ledger_url)
     api_token: SecretStr | None = None
     api_allow_no_auth: bool = False
     notify_token: SecretStr | None = None
