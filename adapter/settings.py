@@ -27,6 +27,7 @@ __all__ = [
     "Settings",
     "TimeoutSettings",
     "check_base_url",
+    "is_loopback",
     "load_settings",
 ]
 
@@ -122,14 +123,15 @@ def check_base_url(url: str, *, allow_insecure_http: bool) -> None:
         raise ConfigError(f"ADAPTER_FHIR_BASE_URL must be an http(s) URL with a host, got {url!r}")
     if parts.query or parts.fragment:
         raise ConfigError("ADAPTER_FHIR_BASE_URL must not carry a query or fragment")
-    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
         raise ConfigError(
             f"refusing plain http to {parts.hostname}: use https, or set "
             "ADAPTER_ALLOW_INSECURE_HTTP=true if this network is trusted"
         )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:
