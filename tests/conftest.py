@@ -18,8 +18,8 @@ def fhir_base_url() -> str:
     url = os.environ.get(FHIR_URL_ENV, "").strip()
     if not url:
         pytest.fail(
-            f"{FHIR_URL_ENV} is not set: start the local HAPI server and set it, "
-            "e.g. ADAPTER_TEST_FHIR_URL=http://127.0.0.1:8080/fhir (scripts/test does both)",
+            "integration tests need a running HAPI: run scripts/test (or scripts/hapi.sh start "
+            f"&& scripts/hapi.sh wait, then export {FHIR_URL_ENV}=http://127.0.0.1:8080/fhir)",
             pytrace=False,
         )
     return url.rstrip("/")
