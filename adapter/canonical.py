@@ -2,14 +2,21 @@
 
 The profiles in ``profiles/`` (StructureDefinitions, CodeSystems, ValueSets) and the mappings
 both take their URLs from here, and a test checks that the two agree.
+
+A *namespace* (``ADAPTER_NAMESPACE``, e.g. ``sbx-3f9c0a1b2d``) keeps one installation's writes
+apart from everyone else's on a shared server: it becomes a path segment of every business
+identifier system and the code of a ``meta.tag`` in :data:`NAMESPACE_TAG_SYSTEM`.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 __all__ = [
     "CANONICAL_BASE",
+    "NAMESPACE_TAG_SYSTEM",
+    "check_namespace",
     "code_system",
     "extension",
     "identifier_system",
@@ -18,6 +25,13 @@ __all__ = [
 ]
 
 CANONICAL_BASE: Final = "https://fhir.cm-adapter.dev"
+
+#: System of the ``meta.tag`` whose code is the namespace a resource was written under.
+NAMESPACE_TAG_SYSTEM: Final = f"{CANONICAL_BASE}/namespace"
+
+# Lowercase letters, digits and hyphens: safe in a URL path, a tag code and a search token
+# (no ``|``, ``,`` or ``$``, which FHIR search gives a meaning).
+_NAMESPACE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
 
 def extension(ext_id: str) -> str:
@@ -40,6 +54,23 @@ def value_set(vs_id: str) -> str:
     return f"{CANONICAL_BASE}/ValueSet/{vs_id}"
 
 
-def identifier_system(kind: str) -> str:
-    """Business identifier system for one kind of record the adapter writes (e.g. ``case``)."""
-    return f"{CANONICAL_BASE}/identifier/{kind}"
+def check_namespace(namespace: str) -> str:
+    """``namespace`` itself if it is a valid namespace; ValueError otherwise."""
+    if not _NAMESPACE.match(namespace):
+        raise ValueError(
+            "a namespace is 2-40 lowercase letters, digits and hyphens, starting with a letter "
+            f"or digit; got {namespace!r}"
+        )
+    return namespace
+
+
+def identifier_system(kind: str, *, namespace: str | None = None) -> str:
+    """Business identifier system for one kind of record the adapter writes (e.g. ``case``).
+
+    With a ``namespace`` the system gains one path segment,
+    ``<base>/identifier/<namespace>/<kind>``; kinds never contain ``/``, so the two forms cannot
+    be confused.
+    """
+    if namespace is None:
+        return f"{CANONICAL_BASE}/identifier/{kind}"
+    return f"{CANONICAL_BASE}/identifier/{check_namespace(namespace)}/{kind}"

@@ -5,6 +5,10 @@ idempotent upsert. Entries are ordered so that referenced resources come first, 
 cycles FHIR itself builds in (EpisodeOfCare.team <-> CareTeam's episode link, EpisodeOfCare.
 diagnosis <-> Condition, CarePlan.activity <-> Task.basedOn); a transaction resolves those as
 one unit. All references are relative (``<Type>/<id>``) and resolve inside the bundle.
+
+``namespace`` (keyword-only everywhere) moves the output into a namespace (see
+:mod:`adapter.mappings.namespace`); without one the output is the plain form, byte for byte.
+On the way back, ``bundle_to_case`` reads any namespace unless it is given one.
 """
 
 from __future__ import annotations
@@ -35,14 +39,15 @@ from adapter.mappings import (
 )
 from adapter.mappings.datatypes import Json
 from adapter.mappings.ids import ID_NAMESPACE
+from adapter.mappings.namespace import apply_namespace, select_namespace
 from adapter.mappings.reading import CaseReader
 from adapter.model.case import Case
 
 __all__ = ["bundle_to_case", "case_to_bundle", "case_to_resources", "full_url"]
 
 
-def case_to_resources(case: Case) -> list[Json]:
-    """Every resource of a case, referenced resources first."""
+def case_to_resources(case: Case, *, namespace: str | None = None) -> list[Json]:
+    """Every resource of a case, referenced resources first, in ``namespace`` if given."""
     out = [patient.to_fhir(case.client)]
     out += [
         observation.preference_to_fhir(p, client=case.client, patient=out[0])
@@ -73,7 +78,7 @@ def case_to_resources(case: Case) -> list[Json]:
     closure = provenance.closure_to_fhir(case)
     if closure is not None:
         out.append(closure)
-    return out
+    return out if namespace is None else apply_namespace(out, namespace)
 
 
 def _plan_resources(case: Case) -> list[Json]:
@@ -95,8 +100,8 @@ def full_url(resource: Mapping[str, Any]) -> str:
     return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, key)}"
 
 
-def case_to_bundle(case: Case) -> Json:
-    """A transaction Bundle that upserts every resource of the case."""
+def case_to_bundle(case: Case, *, namespace: str | None = None) -> Json:
+    """A transaction Bundle that upserts every resource of the case (in ``namespace``)."""
     return {
         "resourceType": "Bundle",
         "type": "transaction",
@@ -106,7 +111,7 @@ def case_to_bundle(case: Case) -> Json:
                 "resource": resource,
                 "request": {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"},
             }
-            for resource in case_to_resources(case)
+            for resource in case_to_resources(case, namespace=namespace)
         ],
     }
 
@@ -115,15 +120,19 @@ def bundle_to_case(
     source: Mapping[str, Any] | Iterable[Mapping[str, Any]],
     *,
     warnings: list[str] | None = None,
+    namespace: str | None = None,
 ) -> Case:
     """The case held by a Bundle (any type) or a list of resources.
 
     Exactly one EpisodeOfCare must be present. Resources that belong to no part of the case
     (foreign Observations, unknown resource types) are skipped; each skip appends a message to
-    ``warnings`` (resource type and id only, never content).
+    ``warnings`` (resource type and id only, never content). With ``namespace``, resources
+    written under another namespace are skipped too; without, every namespace is read.
     """
-    resources = _resources(source)
+    skipped: list[str] = []
+    resources = select_namespace(_resources(source), namespace=namespace, warnings=skipped)
     reader = CaseReader(resources)
+    reader.index.warnings[:0] = skipped
     try:
         return reader.case()
     except ValidationError as exc:

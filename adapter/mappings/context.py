@@ -20,7 +20,7 @@ from adapter.mappings.ids import resource_id
 from adapter.model.case import Case
 from adapter.model.codes import MemberKind
 
-__all__ = ["MEMBER_TYPES", "Index", "Refs", "amount", "fhir_number", "warn"]
+__all__ = ["MEMBER_TYPES", "RESOURCE_TYPES", "Index", "Refs", "amount", "fhir_number", "warn"]
 
 log = logging.getLogger("adapter.mappings")
 
@@ -30,6 +30,14 @@ MEMBER_TYPES: Mapping[MemberKind, str] = {
     MemberKind.CAREGIVER: "RelatedPerson",
     MemberKind.ORGANIZATION: "Organization",
 }
+
+#: Every resource type a case maps to, each where its first resource appears in a case's
+#: bundle (what ``sandbox clean`` searches, and the order it reports in).
+RESOURCE_TYPES: tuple[str, ...] = (
+    "Patient", "Observation", *MEMBER_TYPES.values(), "Coverage", "Consent", "ServiceRequest",
+    "EpisodeOfCare", "CareTeam", "RiskAssessment", "Condition", "Goal", "CarePlan", "Provenance",
+    "Task", "Communication",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

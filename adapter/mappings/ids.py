@@ -10,6 +10,10 @@ upsert. The id is ``cm-<kind>-<24 hex digits of a uuid5>``:
 
 The hash input is the kind and the key parts joined with ``/``; parts are escaped so that
 ``("a/b", "c")`` and ``("a", "b/c")`` never collide.
+
+Under a namespace (see :mod:`adapter.mappings.namespace`) the id keeps its ``cm-<kind>-`` form
+and its 24 hex digits come from a uuid5 of ``<namespace>|<id without namespace>``: stable, and
+different in every namespace, so two installations never write to the same ``<Type>/<id>``.
 """
 
 from __future__ import annotations
@@ -18,18 +22,19 @@ import re
 import uuid
 from typing import Final
 
-from adapter.canonical import CANONICAL_BASE
+from adapter.canonical import CANONICAL_BASE, check_namespace
 
-__all__ = ["ID_NAMESPACE", "is_valid_id", "resource_id"]
+__all__ = ["ID_NAMESPACE", "is_own_id", "is_valid_id", "namespaced_id", "resource_id"]
 
 #: Fixed for ever: changing it would move every resource the adapter ever wrote.
 ID_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, f"{CANONICAL_BASE}/resource-id")
 
 _KIND: Final = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _FHIR_ID: Final = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_OWN_ID: Final = re.compile(r"^cm-([a-z][a-z0-9-]{0,29})-[0-9a-f]{24}$")
 
 
-def resource_id(kind: str, *key: str) -> str:
+def resource_id(kind: str, *key: str, namespace: str | None = None) -> str:
     """The id of the resource of ``kind`` for the record identified by ``key``.
 
     ``kind`` is a short lowercase word (``case``, ``goal``, ``task``); ``key`` the internal ids
@@ -40,7 +45,22 @@ def resource_id(kind: str, *key: str) -> str:
     if not key or any(not part for part in key):
         raise ValueError("resource id key parts must be non-empty")
     escaped = "/".join(part.replace("%", "%25").replace("/", "%2F") for part in (kind, *key))
-    return f"cm-{kind}-{uuid.uuid5(ID_NAMESPACE, escaped).hex[:24]}"
+    plain = f"cm-{kind}-{uuid.uuid5(ID_NAMESPACE, escaped).hex[:24]}"
+    return plain if namespace is None else namespaced_id(plain, namespace)
+
+
+def namespaced_id(plain_id: str, namespace: str) -> str:
+    """The id that :func:`resource_id` gives ``plain_id``'s record under ``namespace``."""
+    match = _OWN_ID.match(plain_id)
+    if match is None:
+        raise ValueError(f"not an id the adapter derives: {plain_id!r}")
+    digest = uuid.uuid5(ID_NAMESPACE, f"{check_namespace(namespace)}|{plain_id}").hex[:24]
+    return f"cm-{match.group(1)}-{digest}"
+
+
+def is_own_id(value: str) -> bool:
+    """True when ``value`` has the shape of an id the adapter derives (namespaced or not)."""
+    return bool(_OWN_ID.match(value))
 
 
 def is_valid_id(value: str) -> bool:

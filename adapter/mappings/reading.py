@@ -25,7 +25,7 @@ from adapter.mappings import (
     service_request,
     task,
 )
-from adapter.mappings.context import MEMBER_TYPES, Index
+from adapter.mappings.context import MEMBER_TYPES, RESOURCE_TYPES, Index
 from adapter.mappings.datatypes import extension_values, find_extension
 from adapter.mappings.extensions import PERTAINS_TO_GOAL, PLAN_REVISION_NUMBER
 from adapter.model.case import Case
@@ -34,11 +34,7 @@ from adapter.model.plan import PlanOfCare
 __all__ = ["CaseReader"]
 
 Resource = Mapping[str, Any]
-_KNOWN = {
-    "Patient", "Observation", "Coverage", "Consent", "ServiceRequest", "EpisodeOfCare",
-    "CareTeam", "RiskAssessment", "Condition", "Goal", "CarePlan", "Task", "Communication",
-    "Provenance", *MEMBER_TYPES.values(),
-}  # fmt: skip
+_KNOWN = frozenset(RESOURCE_TYPES)
 
 
 _KNOWN_EXTENSIONS = {getattr(extensions, name) for name in extensions.__all__}
