@@ -60,10 +60,11 @@ maven_build() {
         -Dmdep.outputFile="$CLASSPATH_FILE" >>"$BUILD_LOG" 2>&1
 }
 
-# Tells "Maven Central is unreachable" apart from "HAPI's build is broken".
+# Tells "Maven Central is unreachable" apart from "HAPI's build is broken". Runs outside the
+# module (.run has no pom.xml) so that a problem with HAPI's parent POM cannot fail the probe.
 probe_central() {
-    "${MVN[@]}" -f "$MODULE/pom.xml" "$DEP_PLUGIN:get" -Dartifact=junit:junit:4.13.2 \
-        -Dtransitive=false >>"$BUILD_LOG" 2>&1
+    (cd "$RUN_DIR" && "${MVN[@]}" "$DEP_PLUGIN:get" -Dartifact=junit:junit:4.13.2 \
+        -Dtransitive=false) >>"$BUILD_LOG" 2>&1
 }
 
 build() {
