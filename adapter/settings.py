@@ -7,31 +7,42 @@ Environment variables carry the ``ADAPTER_`` prefix; nested groups use ``__``, e
 The HTTP service (``adapter serve``) takes its bearer token from ``ADAPTER_API_TOKEN``;
 ``ADAPTER_API_ALLOW_NO_AUTH=true`` runs it without one, on loopback only.
 ``ADAPTER_NOTIFY_TOKEN`` is a second, narrower token accepted only by ``POST /fhir/notify``.
+
+``ADAPTER_NAMESPACE`` keeps this installation's resources apart from everyone else's on a shared
+server (default: a random one kept in the ledger). ``ADAPTER_PROFILE`` (auto, local, public)
+picks how hard the adapter may press the server; :func:`politeness` gives the effective numbers.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapter.canonical import check_namespace
 from adapter.errors import ConfigError
 from adapter.sync.ledger_engine import default_ledger_url
 
 __all__ = [
+    "PROFILES",
     "AuthSettings",
+    "Politeness",
+    "ProfileName",
     "RetrySettings",
     "Settings",
     "TimeoutSettings",
     "check_base_url",
     "is_loopback",
     "load_settings",
+    "politeness",
 ]
 
 AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
+ProfileName = Literal["auto", "local", "public"]
 
 
 class AuthSettings(BaseModel):
@@ -101,7 +112,11 @@ class Settings(BaseSettings):
     fhir_auth: AuthSettings = AuthSettings()
     fhir_timeouts: TimeoutSettings = TimeoutSettings()
     fhir_retry: RetrySettings = RetrySettings()
+    # Defaults for these three come from the profile (see politeness) unless set explicitly.
     fhir_max_concurrency: int = Field(default=8, ge=1)
+    fhir_rate_limit: float = Field(default=0.0, ge=0, description="requests/s, 0 = no limit")
+    profile: ProfileName = "auto"
+    namespace: str | None = None
     fhir_verify_tls: bool = True
     allow_insecure_http: bool = False
     # Per user, not per working directory: a job started elsewhere finds the same ledger.
@@ -113,7 +128,67 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _safe_base_url(self) -> Settings:
         check_base_url(self.fhir_base_url, allow_insecure_http=self.allow_insecure_http)
+        if self.namespace is not None:
+            try:
+                check_namespace(self.namespace)
+            except ValueError as exc:
+                raise ValueError(f"ADAPTER_NAMESPACE: {exc}") from None
         return self
+
+
+@dataclass(frozen=True)
+class Politeness:
+    """How hard the adapter may press one server: parallel requests, rate, patience."""
+
+    profile: Literal["local", "public"]
+    max_concurrency: int
+    rate_limit: float | None  # requests per second; None: no limit
+    burst: int
+    timeouts: TimeoutSettings
+
+
+#: A local server is ours to load; a public one is shared and slow, so ask little and wait long.
+PROFILES: dict[str, Politeness] = {
+    "local": Politeness("local", max_concurrency=8, rate_limit=None, burst=1,
+                        timeouts=TimeoutSettings()),
+    "public": Politeness("public", max_concurrency=2, rate_limit=5.0, burst=5,
+                         timeouts=TimeoutSettings(connect=10, read=90, write=60, pool=120)),
+}  # fmt: skip
+
+
+def politeness(settings: Settings) -> Politeness:
+    """The effective limits for ``settings.fhir_base_url``.
+
+    ``auto`` picks ``local`` for loopback hosts and ``public`` for anything else. A value set
+    explicitly (``ADAPTER_FHIR_MAX_CONCURRENCY``, ``ADAPTER_FHIR_RATE_LIMIT``,
+    ``ADAPTER_FHIR_TIMEOUTS__*``) wins over the profile's.
+    """
+    name = settings.profile
+    if name == "auto":
+        host = urlsplit(settings.fhir_base_url).hostname or ""
+        name = "local" if is_loopback(host) else "public"
+    chosen = PROFILES[name]
+    explicit = settings.model_fields_set
+    return Politeness(
+        profile=chosen.profile,
+        max_concurrency=(
+            settings.fhir_max_concurrency
+            if "fhir_max_concurrency" in explicit
+            else chosen.max_concurrency
+        ),
+        rate_limit=(
+            (settings.fhir_rate_limit or None)
+            if "fhir_rate_limit" in explicit
+            else chosen.rate_limit
+        ),
+        burst=chosen.burst,
+        timeouts=_over(chosen.timeouts, settings.fhir_timeouts),
+    )
+
+
+def _over(base: TimeoutSettings, given: TimeoutSettings) -> TimeoutSettings:
+    """``base`` with the phases ``given`` sets explicitly (``ADAPTER_FHIR_TIMEOUTS__READ=60``)."""
+    return base.model_copy(update={name: getattr(given, name) for name in given.model_fields_set})
 
 
 def check_base_url(url: str, *, allow_insecure_http: bool) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import httpx
 
 from adapter.errors import FHIRStatusError, InputError, ResponseError
+from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
 from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
 from adapter.fhir.transport import Transport, parse_json
@@ -52,10 +53,13 @@ class FHIRClient:
         *,
         policy: RetryPolicy | None = None,
         max_concurrency: int = 8,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.base = BaseURL(base_url)
         self.policy = policy or RetryPolicy()
-        self._transport = Transport(http, self.base, max_concurrency=max_concurrency)
+        self._transport = Transport(
+            http, self.base, max_concurrency=max_concurrency, rate_limiter=rate_limiter
+        )
         self._http = http
 
     async def capabilities(self) -> Resource:

@@ -9,8 +9,9 @@ import httpx
 
 from adapter.fhir.auth import build_auth
 from adapter.fhir.client import FHIRClient
+from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.retry import RetryPolicy
-from adapter.settings import Settings
+from adapter.settings import Settings, politeness
 
 __all__ = ["open_client"]
 
@@ -24,12 +25,18 @@ async def open_client(
 ) -> AsyncIterator[FHIRClient]:
     """Yield a FHIRClient for ``settings.fhir_base_url``; its connection pool closes on exit.
 
+    Concurrency, request rate and timeouts follow the server's politeness profile (a public
+    server gets few parallel requests, a rate limit and long timeouts).
     ``transport`` and ``policy`` exist for tests (MockTransport, a no-wait policy).
     """
-    timeouts = settings.fhir_timeouts
+    polite = politeness(settings)
+    timeouts = polite.timeouts
     limits = httpx.Limits(
-        max_connections=settings.fhir_max_concurrency,
-        max_keepalive_connections=settings.fhir_max_concurrency,
+        max_connections=polite.max_concurrency,
+        max_keepalive_connections=polite.max_concurrency,
+    )
+    limiter = (
+        None if polite.rate_limit is None else RateLimiter(polite.rate_limit, burst=polite.burst)
     )
     http = httpx.AsyncClient(
         auth=build_auth(settings.fhir_auth, base_url=settings.fhir_base_url),
@@ -47,5 +54,6 @@ async def open_client(
             http,
             settings.fhir_base_url,
             policy=policy or RetryPolicy.from_settings(settings.fhir_retry),
-            max_concurrency=settings.fhir_max_concurrency,
+            max_concurrency=polite.max_concurrency,
+            rate_limiter=limiter,
         )

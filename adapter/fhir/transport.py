@@ -34,6 +34,7 @@ from adapter.errors import (
     VersionConflict,
 )
 from adapter.fhir import outcome as oo
+from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.urls import BaseURL
 
 __all__ = ["Transport", "map_exception", "parse_json", "retry_after_seconds", "status_error"]
@@ -80,11 +81,21 @@ def map_exception(exc: BaseException, *, method: str | None, url: str | None) ->
 
 
 class Transport:
-    """Sends requests through one pooled client, at most ``max_concurrency`` at a time."""
+    """Sends requests through one pooled client, at most ``max_concurrency`` at a time and, with
+    a ``rate_limiter``, no faster than it allows."""
 
-    def __init__(self, http: httpx.AsyncClient, base: BaseURL, *, max_concurrency: int) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base: BaseURL,
+        *,
+        max_concurrency: int,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
         self.http = http
         self.base = base
+        self.max_concurrency = max_concurrency
+        self.rate_limiter = rate_limiter
         self._slots = asyncio.Semaphore(max_concurrency)
 
     async def send(self, request: httpx.Request, *, paging: bool = False) -> httpx.Response:
@@ -94,6 +105,8 @@ class Transport:
             raise UnsafeURLError("refusing a URL outside the server's base URL", url=url)
         try:
             async with self._slots:
+                if self.rate_limiter is not None:
+                    await self.rate_limiter.acquire()
                 response = await self.http.send(request)
         except AdapterError:
             raise

@@ -28,7 +28,8 @@ async def test_open_client_applies_settings_and_closes_the_pool(monkeypatch, tmp
     async with open_client(settings, transport=httpx.MockTransport(handler)) as client:
         assert await client.capabilities() == STATEMENT
         http = client._http
-        assert http.timeout == httpx.Timeout(connect=2.0, read=45.0, write=30.0, pool=10.0)
+        # Phases set explicitly win; the others come from the public profile (remote host).
+        assert http.timeout == httpx.Timeout(connect=2.0, read=45.0, write=60.0, pool=120.0)
     assert http.is_closed
     assert str(seen[0].url) == "https://fhir.test/r4/metadata"
 
