@@ -111,15 +111,32 @@ class FHIRClient:
     ) -> AsyncIterator[Resource]:
         """History entries (``fullUrl``, ``request.method``, ``resource`` unless a delete), newest
         first, across all pages; system, type or instance level depending on the arguments."""
+        pages = self.history_pages(resource_type, resource_id, since=since, count=count)
+        async for page in pages:
+            for entry in page.get("entry") or []:
+                yield entry
+
+    async def history_pages(
+        self,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        *,
+        since: datetime | str | None = None,
+        count: int | None = None,
+        no_cache: bool = False,
+    ) -> AsyncIterator[Resource]:
+        """Every history Bundle page, as :meth:`history` reads them. The first page's
+        ``meta.lastUpdated`` is the server's time of the query: an incremental reader's watermark.
+        """
         params: dict[str, str] = {}
         if since is not None:
             params["_since"] = since.isoformat() if isinstance(since, datetime) else since
         if count is not None:
             params["_count"] = str(count)
+        headers = {"Cache-Control": "no-cache"} if no_cache else {}
         url = self.base.join(resource_type or "", resource_id or "", "_history")
-        async for page in self._pages(url, params):
-            for entry in page.get("entry") or []:
-                yield entry
+        async for page in self._pages(url, params, headers):
+            yield page
 
     async def create(
         self,
