@@ -1,0 +1,28 @@
+"""Example cases (examples/cases/) re-identified for tests that share a FHIR server or a ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from adapter.model.case import Case
+from adapter.model.validation import parse_case
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "cases"
+
+
+def example_data(prefix: str) -> dict[str, Any]:
+    """The raw JSON of the example case whose file name starts with ``prefix`` (``CM-2001``)."""
+    [path] = sorted(EXAMPLES.glob(f"{prefix}*.json"))
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def example_case(prefix: str, suffix: str, *, client_suffix: str | None = None) -> Case:
+    """An example case with ``-<suffix>`` on its case id and client id, so it lands on its own
+    resources; ``client_suffix`` gives several cases one client."""
+    data = example_data(prefix)
+    data["id"] = f"{data['id']}-{suffix}"
+    data["client"]["id"] = f"{data['client']['id']}-{client_suffix or suffix}"
+    return parse_case(data)
