@@ -24,6 +24,7 @@ from sqlalchemy import insert, select, tuple_, update
 
 from adapter.errors import LedgerError
 from adapter.sync import ledger_migrations
+from adapter.sync.case_store import CaseStore, StoredCase, store_snapshot
 from adapter.sync.ledger_engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger_records import (
     Attempt,
@@ -46,7 +47,7 @@ from adapter.sync.ledger_schema import (
     entries,
     runs,
 )
-from adapter.sync.ledger_store import LedgerStore, utcnow
+from adapter.sync.ledger_store import utcnow
 from adapter.sync.ledger_writes import CaseWriter, describe
 
 # The ledger's whole vocabulary, importable from this one module.
@@ -63,13 +64,14 @@ __all__ = [
     "Run",
     "RunKind",
     "RunStatus",
+    "StoredCase",
     "SyncedResource",
 ]
 
 _CHUNK = 500  # keys per IN (...) query, well under every driver's parameter limit
 
 
-class Ledger(LedgerStore):
+class Ledger(CaseStore):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``."""
 
     @classmethod
@@ -191,12 +193,19 @@ class Ledger(LedgerStore):
         return found
 
     def record_success(
-        self, run_id: int, server: str, case_id: str, results: Sequence[SyncedResource]
+        self,
+        run_id: int,
+        server: str,
+        case_id: str,
+        results: Sequence[SyncedResource],
+        *,
+        snapshot: Mapping[str, Any] | None = None,
     ) -> None:
         """One case landed: its entries, an attempt row, the run's counts, its dead letter resolved.
 
         Call once per case per run, with every resource of the case (unchanged ones included,
-        ``changed=False``), in one transaction.
+        ``changed=False``), in one transaction. ``snapshot`` is the case document just pushed
+        in full (the base of later three-way merges), stored in the same transaction.
         """
         written = sum(1 for result in results if result.changed)
         with self._write("record_success") as conn:
@@ -207,6 +216,8 @@ class Ledger(LedgerStore):
                 resources=[describe(result) for result in results],
             )
             case.close_dead_letter()
+            if snapshot is not None:
+                store_snapshot(conn, server, case_id, snapshot, run_id=run_id, now=case.now)
             case.count(
                 cases_ok=1,
                 resources_written=written,

@@ -37,6 +37,8 @@ __all__ = [
     "RunStatus",
     "UTCDateTime",
     "attempts",
+    "case_snapshots",
+    "cases",
     "conflicts",
     "dead_letters",
     "entries",
@@ -267,4 +269,27 @@ settings_kv = Table(
     Column("key", String(CODE), primary_key=True),
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The case store (outbox): the latest accepted internal case per case id. This is patient data,
+# which is why the ledger file is private to its owner.
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(CASE), primary_key=True),
+    Column("document", JSON),
+    # Where the case was last read from: a file path, "api" or "pull".
+    Column("source", String(1024), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The case as last pushed in full to one server: the base of the three-way merge.
+case_snapshots = Table(
+    "case_snapshots",
+    metadata,
+    Column("server_url", String(SERVER), primary_key=True),
+    Column("case_id", String(CASE), primary_key=True),
+    Column("document", JSON, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("pushed_at", UTCDateTime, nullable=False),
 )

@@ -18,6 +18,8 @@ from adapter.sync.ledger_schema import metadata
 TABLES = {
     "alembic_version",
     "attempts",
+    "case_snapshots",
+    "cases",
     "conflicts",
     "dead_letters",
     "entries",

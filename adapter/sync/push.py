@@ -1,0 +1,184 @@
+"""Push: cases in, FHIR server in step, the ledger telling what happened to each.
+
+For each case: validate (bad input is dead-lettered and the batch goes on), keep it in the case
+store, map it, send only the resources whose content changed as one transaction (PUT by
+deterministic id, If-Match where the version is known), and record the server's versions once
+it has committed. Cases run in parallel up to ``concurrency``; one case is strictly sequential.
+
+A run killed at any point can simply be run again: what was committed but not recorded is
+re-sent, and HAPI stores an identical PUT as no change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapter.errors import AdapterError, FHIRError, InputError, MappingError
+from adapter.fhir.client import FHIRClient
+from adapter.mappings.bundle import case_to_resources
+from adapter.model.case import Case
+from adapter.model.validation import parse_case
+from adapter.sync.failures import Failure, classify
+from adapter.sync.ledger import Ledger
+from adapter.sync.ledger_schema import RunKind, RunStatus
+from adapter.sync.outcomes import CaseOutcome, CaseStatus, PushReport
+from adapter.sync.planner import CasePlan, key_of, plan_case
+from adapter.sync.recording import record_sent
+from adapter.sync.sender import CaseSender
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "CaseInput",
+    "CaseOutcome",
+    "CaseStatus",
+    "PushReport",
+    "push_cases",
+]
+
+log = logging.getLogger("adapter.sync.push")
+DEFAULT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """One case to push: its JSON (untrusted), where it came from, and its id if known.
+
+    ``problem`` says why the input could not even be read (then ``document`` is None).
+    """
+
+    case_id: str
+    document: Any
+    source: str
+    problem: str | None = None
+
+
+@dataclass
+class _Run:
+    client: FHIRClient
+    ledger: Ledger
+    run_id: int
+    namespace: str | None = None
+    on_case: Callable[[CaseOutcome], None] | None = None
+    server: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.server = self.client.base.url
+
+
+async def push_cases(
+    inputs: Sequence[CaseInput],
+    *,
+    client: FHIRClient,
+    ledger: Ledger,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    namespace: str | None = None,
+    on_case: Callable[[CaseOutcome], None] | None = None,
+) -> PushReport:
+    """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
+    failure (see the report and the dead-letter list). ``namespace`` is the mapping namespace
+    (None: the plain ids and identifier systems). ``on_case`` is told of every case."""
+    run = await asyncio.to_thread(
+        ledger.start_run, RunKind.PUSH, client.base.url, cases_total=len(inputs)
+    )
+    state = _Run(client, ledger, run.id, namespace, on_case)
+    slots = asyncio.Semaphore(max(1, concurrency))
+    # Several versions of one case in a batch go one after the other, in input order.
+    by_case: dict[str, list[CaseInput]] = {}
+    for item in inputs:
+        by_case.setdefault(item.case_id, []).append(item)
+
+    async def one_case(items: list[CaseInput]) -> list[CaseOutcome]:
+        async with slots:
+            return [await _push_one(state, item) for item in items]
+
+    try:
+        results = await asyncio.gather(*(one_case(items) for items in by_case.values()))
+    except BaseException:
+        await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
+        raise
+    report = PushReport(run.id, [outcome for items in results for outcome in items])
+    await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
+    return report
+
+
+async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
+    try:
+        case = await _accept(run, item)
+        plan = await asyncio.to_thread(_plan, run, case)
+    except (InputError, MappingError) as exc:
+        return await _failed(run, item.case_id, classify(exc))
+    if not plan.send:
+        await asyncio.to_thread(
+            run.ledger.record_success, run.run_id, run.server, case.id, plan.unchanged
+        )
+        return _done(run, CaseOutcome(case.id, CaseStatus.UNCHANGED, unchanged=plan.total))
+    try:
+        sent = await CaseSender(run.client).send(plan.send)
+    except FHIRError as exc:
+        return await _failed(run, case.id, classify(exc), [p.key for p in plan.send])
+    snapshot = item.document if isinstance(item.document, dict) else None
+    outcome = await asyncio.to_thread(
+        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot
+    )
+    return _done(run, outcome)
+
+
+async def _accept(run: _Run, item: CaseInput) -> Case:
+    """Validate; a valid case goes into the case store, an invalid one only notes its source."""
+    if item.problem is not None:
+        raise InputError(record=f"case {item.case_id}", field="(file)", reason=item.problem)
+    try:
+        case = parse_case(item.document)
+    except InputError:
+        await asyncio.to_thread(run.ledger.put_case, item.case_id, None, source=item.source)
+        raise
+    await asyncio.to_thread(run.ledger.put_case, case.id, item.document, source=item.source)
+    return case
+
+
+def _plan(run: _Run, case: Case) -> CasePlan:
+    resources = case_to_resources(case, namespace=run.namespace)
+    known = run.ledger.known(run.server, [key_of(r) for r in resources])
+    snapshot = run.ledger.pushed_snapshot(run.server, case.id)
+    previous = None
+    if snapshot is not None:
+        try:
+            before = case_to_resources(parse_case(snapshot), namespace=run.namespace)
+            previous = {key_of(r): r for r in before}
+        except AdapterError:  # a snapshot from an older model: no base, ownership decides
+            previous = None
+    return plan_case(case.id, resources, known, previous)
+
+
+async def _failed(
+    run: _Run, case_id: str, failure: Failure, keys: Sequence[tuple[str, str]] = ()
+) -> CaseOutcome:
+    await asyncio.to_thread(
+        run.ledger.record_failure,
+        run.run_id,
+        run.server,
+        case_id,
+        reason=failure.reason,
+        error_class=failure.error_class,
+        message=failure.message,
+        outcome=failure.outcome,
+        status=failure.status,
+        server_code=failure.server_code,
+        resources=keys,
+    )
+    outcome = CaseOutcome(
+        case_id, CaseStatus.FAILED, reason=failure.reason, message=failure.message
+    )
+    return _done(run, outcome)
+
+
+def _done(run: _Run, outcome: CaseOutcome) -> CaseOutcome:
+    # Case ids are internal identifiers, not patient data; messages carry codes and paths only.
+    log.info("%s", outcome.describe())
+    if run.on_case is not None:
+        run.on_case(outcome)
+    return outcome
