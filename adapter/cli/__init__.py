@@ -10,6 +10,7 @@ from adapter.cli import (
     generate,  # noqa: F401  (registers the command)
     map,  # noqa: F401  (registers the command)
     ping,  # noqa: F401  (registers the command)
+    sandbox,  # noqa: F401  (registers the command)
     schema,  # noqa: F401  (registers the command)
 )
 from adapter.cli.app import app

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_, update
 
 from adapter.errors import LedgerError
 from adapter.sync.ledger_engine import masked, transaction, upsert
@@ -205,6 +205,21 @@ class LedgerStore:
             query = select(settings_kv.c.value).where(settings_kv.c.key == key)
             value: str = conn.execute(query).scalar_one()
             return value
+
+    def forget(self, server: str, resources: Sequence[tuple[str, str]]) -> int:
+        """Drop the entries of ``resources`` ((type, id) pairs) on ``server``, so the next push
+        sends them again (after ``sandbox clean`` deleted them there); returns how many went."""
+        gone = 0
+        with self._write("forget") as conn:
+            for start in range(0, len(resources), 500):
+                chunk = list(resources[start : start + 500])
+                gone += conn.execute(
+                    delete(entries).where(
+                        entries.c.server_url == server,
+                        tuple_(entries.c.resource_type, entries.c.resource_id).in_(chunk),
+                    )
+                ).rowcount
+        return gone
 
     # -- status ---------------------------------------------------------------------------------
 

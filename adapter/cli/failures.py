@@ -1,0 +1,57 @@
+"""What a command prints when a FHIR server fails it: one line, the server's own status, a hint.
+
+Never a stack trace, never a resource or its content (only statuses, server codes and URLs),
+so the line is safe to paste into a ticket.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from adapter.errors import (
+    AccessDenied,
+    AdapterError,
+    FHIRStatusError,
+    FHIRTransportError,
+    RateLimited,
+    ResponseError,
+    ServerError,
+)
+
+__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_UNREACHABLE", "describe", "fail"]
+
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 3
+
+_HINTS: tuple[tuple[type[FHIRStatusError], str], ...] = (
+    (ServerError, "the server is down or overloaded (public sandboxes often are); try later"),
+    (RateLimited, "the server asks for fewer requests: lower ADAPTER_FHIR_RATE_LIMIT"),
+    (AccessDenied, "check ADAPTER_FHIR_AUTH__* (public sandboxes need none)"),
+)
+
+
+def describe(exc: AdapterError, url: str) -> str:
+    """One line about ``exc`` met while talking to the server at ``url``."""
+    if isinstance(exc, FHIRTransportError):
+        return f"cannot reach a FHIR server at {url} ({exc})"
+    if isinstance(exc, ResponseError):
+        return f"{url} did not answer like a FHIR server: {exc}"
+    if isinstance(exc, FHIRStatusError):
+        code = f" {exc.server_code}" if exc.server_code else ""
+        line = f"{url} answered HTTP {exc.status}{code} ({exc})"
+        hint = next((text for cls, text in _HINTS if isinstance(exc, cls)), None)
+        return f"{line}: {hint}" if hint else line
+    return f"{url}: {exc}"
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` as an error on stderr and leave with ``code``."""
+    Console(stderr=True, soft_wrap=True).print(
+        f"[red]error:[/red] {escape(message)}", highlight=False
+    )
+    raise typer.Exit(code)
