@@ -129,13 +129,18 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
 
 async def _accept(run: _Run, item: CaseInput) -> Case:
     """Validate; a valid case goes into the case store, an invalid one only notes its source."""
-    if item.problem is not None:
-        raise InputError(record=f"case {item.case_id}", field="(file)", reason=item.problem)
     try:
+        if item.problem is not None:
+            raise InputError(record=f"case {item.case_id}", field="(file)", reason=item.problem)
         case = parse_case(item.document)
-    except InputError:
+    except InputError as exc:
         await asyncio.to_thread(run.ledger.put_case, item.case_id, None, source=item.source)
-        raise
+        if item.case_id in exc.record:
+            raise
+        # A record without a usable id is named after where it is (file and position).
+        raise InputError(
+            record=f"case {item.case_id}", field=exc.field, reason=exc.reason
+        ) from None
     await asyncio.to_thread(run.ledger.put_case, case.id, item.document, source=item.source)
     return case
 

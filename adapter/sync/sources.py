@@ -31,9 +31,9 @@ def read_source(file: Path) -> list[CaseInput]:
     try:
         data: Any = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
-        return [CaseInput(file.stem, None, source, f"cannot read the file ({exc.strerror})")]
+        return [CaseInput(file.name, None, source, f"cannot read the file ({exc.strerror})")]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return [CaseInput(file.stem, None, source, f"not JSON ({exc})")]
+        return [CaseInput(file.name, None, source, f"not JSON ({exc})")]
     items = data if isinstance(data, list) else [data]
     return [
         CaseInput(_case_id(item, file, position, len(items)), item, source)

@@ -1,0 +1,72 @@
+"""``adapter push``: send cases from JSON files to the FHIR server, only what changed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from adapter.cli.app import app
+from adapter.cli.sync_session import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    ConcurrencyOption,
+    LedgerOption,
+    ServerOption,
+    fail,
+    ledger_for,
+    push_with_progress,
+    settings_for,
+)
+from adapter.sync.outcomes import PushReport
+from adapter.sync.push import DEFAULT_CONCURRENCY
+from adapter.sync.sources import read_inputs
+
+
+@app.command()
+def push(
+    path: Annotated[
+        Path, typer.Argument(help="A case JSON file (object or array) or a directory of them.")
+    ],
+    server: ServerOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    ledger: LedgerOption = None,
+) -> None:
+    """Push cases: one transaction per case, unchanged resources skipped, failures dead-lettered.
+
+    Exit status 0 when every case landed, 1 when some are in the dead-letter list.
+    """
+    if not path.exists():
+        fail(f"{path}: no such file or directory", EXIT_CONFIG)
+    settings = settings_for(server, ledger)
+    inputs = read_inputs(path)
+    if not inputs:
+        fail(f"{path}: no *.json case files found", EXIT_CONFIG)
+    console = Console(stderr=True)
+    with ledger_for(settings) as store:
+        report = asyncio.run(
+            push_with_progress(settings, store, inputs, concurrency=concurrency, console=console)
+        )
+    print_report(report, settings.fhir_base_url)
+    raise typer.Exit(0 if report.all_ok else EXIT_FAILED)
+
+
+def print_report(report: PushReport, server: str) -> None:
+    """The run's summary on stdout, then one line per failed case."""
+    s = report.summary()
+    out = Console(soft_wrap=True, highlight=False)
+    out.print(
+        f"pushed {s['cases']} cases to {escape(server)} (run {report.run_id}): "
+        f"{s['cases_written']} written, {s['cases_unchanged']} unchanged, "
+        f"{s['cases_failed']} failed; resources: {s['resources_written']} written, "
+        f"{s['resources_unchanged']} unchanged; merged {s['merged']}, conflicts {s['conflicts']}; "
+        f"dead letters: {len(report.failed)}"
+    )
+    for case in report.failed:
+        out.print(f"  {escape(case.describe())}")
+    if report.failed:
+        out.print("see `adapter dlq list` and `adapter explain CASE_ID`")

@@ -1,0 +1,71 @@
+"""``adapter status``: the last runs, what the ledger holds, open dead letters and conflicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from adapter.cli.app import app
+from adapter.cli.sync_session import LedgerOption, ServerOption, ledger_for, settings_for
+from adapter.sync.ledger import Ledger, Run
+
+
+@app.command()
+def status(
+    server: ServerOption = None,
+    ledger: LedgerOption = None,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, max=500, help="How many runs to show.")
+    ] = 10,
+) -> None:
+    """Show recent runs, resources per type, open dead letters and open conflicts.
+
+    Without --server every server in the ledger is shown.
+    """
+    settings = settings_for(server, ledger)
+    out = Console(soft_wrap=True, highlight=False)
+    with ledger_for(settings) as store:
+        _print_runs(out, store.runs(runs, server=server))
+        _print_counts(out, store, server)
+
+
+def _print_runs(out: Console, items: list[Run]) -> None:
+    out.print(f"last {len(items)} run(s):" if items else "no runs yet")
+    for run in items:
+        total = "?" if run.cases_total is None else str(run.cases_total)
+        out.print(
+            f"  #{run.id} {run.kind.value} {run.status.value} {when(run.started_at)}: "
+            f"cases {run.cases_ok} ok, {run.cases_failed} failed of {total}; "
+            f"resources {run.resources_written} written, {run.resources_unchanged} unchanged; "
+            f"{escape(run.server_url)}"
+        )
+
+
+def _print_counts(out: Console, store: Ledger, server: str | None) -> None:
+    counts = store.counts(server)
+    types = ", ".join(f"{name} {n}" for name, n in sorted(counts.entries_by_type.items()))
+    out.print(f"resources in the ledger: {counts.entries} ({types or 'none'})")
+    out.print(
+        f"resources failing: {counts.failing_entries}; runs still running: {counts.running_runs}"
+    )
+    reasons = ", ".join(
+        f"{reason.value} {n}" for reason, n in sorted(counts.open_dead_letters_by_reason.items())
+    )
+    out.print(
+        f"open dead letters: {counts.open_dead_letters}" + (f" ({reasons})" if reasons else "")
+    )
+    out.print(f"open conflicts: {counts.open_conflicts}")
+    for conflict in store.conflicts(server=server):
+        out.print(
+            f"  #{conflict.id} case {escape(conflict.case_id)} "
+            f"{conflict.resource_type}/{conflict.resource_id}: {', '.join(conflict.fields)} "
+            f"(ours v{conflict.local_version}, server v{conflict.server_version})"
+        )
+
+
+def when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")

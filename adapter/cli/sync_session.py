@@ -1,0 +1,129 @@
+"""What the sync commands (push, status, explain, dlq, demo) share: settings from the command
+line, the ledger, a checked connection to the server, a progress bar, one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from adapter.errors import AdapterError, ConfigError, FHIRError
+from adapter.fhir import RetryPolicy, open_client
+from adapter.settings import Settings, load_settings
+from adapter.sync.ledger import Ledger
+from adapter.sync.outcomes import CaseOutcome, PushReport
+from adapter.sync.push import CaseInput, push_cases
+
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_FAILED",
+    "EXIT_UNREACHABLE",
+    "ConcurrencyOption",
+    "LedgerOption",
+    "ServerOption",
+    "fail",
+    "ledger_for",
+    "push_with_progress",
+    "settings_for",
+]
+
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 3
+
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server", help="FHIR base URL (default: ADAPTER_FHIR_BASE_URL).", show_default=False
+    ),
+]
+LedgerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ledger", help="Ledger database URL (default: ADAPTER_LEDGER_URL).", show_default=False
+    ),
+]
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        max=64,
+        envvar="ADAPTER_PUSH_CONCURRENCY",
+        help="Cases pushed in parallel (each case is one transaction).",
+    ),
+]
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    """One line on stderr, then exit with ``code``: no stack trace for expected failures."""
+    Console(stderr=True, soft_wrap=True).print(
+        f"[red]error:[/red] {escape(message)}", highlight=False
+    )
+    raise typer.Exit(code)
+
+
+def settings_for(server: str | None = None, ledger: str | None = None) -> Settings:
+    overrides = {
+        name: value
+        for name, value in (("fhir_base_url", server), ("ledger_url", ledger))
+        if value is not None
+    }
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
+
+
+@contextmanager
+def ledger_for(settings: Settings) -> Iterator[Ledger]:
+    try:
+        ledger = Ledger.open(settings.ledger_url)
+    except AdapterError as exc:
+        fail(str(exc), EXIT_CONFIG)
+    with ledger:
+        yield ledger
+
+
+async def push_with_progress(
+    settings: Settings,
+    ledger: Ledger,
+    inputs: Sequence[CaseInput],
+    *,
+    concurrency: int,
+    console: Console,
+) -> PushReport:
+    """Check the server answers, then push with a progress bar (only on a terminal)."""
+    async with open_client(settings) as client:
+        await _reachable(settings)
+        columns = (TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+            task = progress.add_task("push", total=len(inputs))
+
+            def advance(_: CaseOutcome) -> None:
+                progress.advance(task)
+
+            return await push_cases(
+                inputs,
+                client=client,
+                ledger=ledger,
+                concurrency=concurrency,
+                namespace=settings.namespace,
+                on_case=advance,
+            )
+
+
+async def _reachable(settings: Settings) -> None:
+    # One quick attempt: a push to a server that is not there would dead-letter every case.
+    policy = dataclasses.replace(RetryPolicy.from_settings(settings.fhir_retry), max_attempts=1)
+    try:
+        async with open_client(settings, policy=policy) as probe:
+            await probe.capabilities()
+    except FHIRError as exc:
+        fail(f"cannot reach a FHIR server at {settings.fhir_base_url} ({exc})", EXIT_UNREACHABLE)
