@@ -7,11 +7,15 @@ importing them here is what makes them part of the CLI.
 from __future__ import annotations
 
 from adapter.cli import (
+    dlq,  # noqa: F401  (registers the command)
+    explain,  # noqa: F401  (registers the command)
     generate,  # noqa: F401  (registers the command)
     map,  # noqa: F401  (registers the command)
     ping,  # noqa: F401  (registers the command)
+    push,  # noqa: F401  (registers the command)
     sandbox,  # noqa: F401  (registers the command)
     schema,  # noqa: F401  (registers the command)
+    status,  # noqa: F401  (registers the command)
 )
 from adapter.cli.app import app
 
