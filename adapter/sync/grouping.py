@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from adapter.canonical import CANONICAL_BASE
+from adapter.sync import planner
 
 __all__ = [
     "CaseGroup",
@@ -101,15 +102,9 @@ def reference_key(text: str) -> str | None:
 
 def references(value: Any) -> Iterator[str]:
     """Every literal reference (``Type/id``) anywhere inside a resource, extensions included."""
-    if isinstance(value, Mapping):
-        text = value.get("reference")
-        if isinstance(text, str) and (key := reference_key(text)) is not None:
+    for text in planner.references(value):
+        if (key := reference_key(text)) is not None:
             yield key
-        for child in value.values():
-            yield from references(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from references(child)
 
 
 def group_cases(resources: Iterable[Resource]) -> list[CaseGroup]:

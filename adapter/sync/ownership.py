@@ -22,6 +22,10 @@ PERFORMER_OWNED: Mapping[str, frozenset[str]] = MappingProxyType(
         "Task": frozenset(
             {"status", "statusReason", "businessStatus", "output", "executionPeriod.end"}
         ),
+        # A provider may report how far a goal is reached, and when; setting, changing,
+        # completing or cancelling the goal itself (lifecycleStatus, target) stays with the
+        # case manager.
+        "Goal": frozenset({"achievementStatus", "statusDate"}),
     }
 )
 
