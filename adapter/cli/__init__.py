@@ -15,6 +15,7 @@ from adapter.cli import (
     push,  # noqa: F401  (registers the command)
     sandbox,  # noqa: F401  (registers the command)
     schema,  # noqa: F401  (registers the command)
+    serve,  # noqa: F401  (registers the command)
     status,  # noqa: F401  (registers the command)
 )
 from adapter.cli.app import app

@@ -1,0 +1,68 @@
+"""The FastAPI application: ``create_app(settings)``; nothing is read at import time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from adapter.api.background import BackgroundRuns
+from adapter.api.deps import require_token
+from adapter.api.errors import install_error_handlers
+from adapter.api.routes import cases, fhir_notify, health, metrics, sync
+from adapter.api.security import Guard, check_auth
+from adapter.api.state import AppState
+from adapter.api.telemetry import Metrics, ObserveRequests
+from adapter.fhir import open_client
+from adapter.settings import Settings
+from adapter.sync.ledger import Ledger
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+MAX_BODY_BYTES = 5 * 1024 * 1024  # a large case is ~100 kB; anything near this is a mistake
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the service for ``settings``; raise ConfigError if it would run unprotected."""
+    check_auth(settings)
+    telemetry = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            ledger = await asyncio.to_thread(Ledger.open, settings.ledger_url)
+            stack.callback(ledger.close)
+            fhir = await stack.enter_async_context(open_client(settings))
+            runs = BackgroundRuns()
+            stack.push_async_callback(runs.close)
+            app.state.adapter = AppState(
+                settings=settings,
+                ledger=ledger,
+                fhir=fhir,
+                metrics=telemetry,
+                runs=runs,
+                api_guard=Guard([settings.api_token], allow_no_auth=settings.api_allow_no_auth),
+                notify_guard=Guard(
+                    [settings.api_token, settings.notify_token],
+                    allow_no_auth=settings.api_allow_no_auth,
+                ),
+            )
+            yield
+
+    app = FastAPI(
+        title="cm-fhir-adapter",
+        summary="Case-management cases in, FHIR R4 out (and back).",
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    install_error_handlers(app)
+    app.add_middleware(ObserveRequests, metrics=telemetry)
+    authed = [Depends(require_token)]
+    app.include_router(health.router)
+    app.include_router(metrics.router, dependencies=authed)
+    app.include_router(cases.router, dependencies=authed)
+    app.include_router(sync.router, dependencies=authed)
+    app.include_router(fhir_notify.router)
+    return app

@@ -1,0 +1,83 @@
+"""Dependencies of the routes, as ``Annotated`` aliases: ``def route(ledger: LedgerDep)``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from adapter.api.background import BackgroundRuns
+from adapter.api.security import Guard
+from adapter.api.state import AppState
+from adapter.api.telemetry import Metrics
+from adapter.fhir import FHIRClient
+from adapter.settings import Settings
+from adapter.sync.ledger import Ledger
+
+__all__ = [
+    "FHIRDep",
+    "LedgerDep",
+    "MetricsDep",
+    "RunsDep",
+    "SettingsDep",
+    "StateDep",
+    "get_settings",
+    "get_state",
+    "require_notify_token",
+    "require_token",
+]
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.adapter
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
+    return state.settings
+
+
+def get_ledger(state: StateDep) -> Ledger:
+    return state.ledger
+
+
+def get_fhir(state: StateDep) -> FHIRClient:
+    return state.fhir
+
+
+def get_metrics(state: StateDep) -> Metrics:
+    return state.metrics
+
+
+def get_runs(state: StateDep) -> BackgroundRuns:
+    return state.runs
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+FHIRDep = Annotated[FHIRClient, Depends(get_fhir)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+RunsDep = Annotated[BackgroundRuns, Depends(get_runs)]
+
+
+def _check(guard: Guard, request: Request) -> None:
+    client = request.client.host if request.client else None
+    if not guard.admits(request.headers.get("authorization"), client_host=client):
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong bearer token",
+            headers={"WWW-Authenticate": 'Bearer realm="adapter"'},
+        )
+
+
+def require_token(request: Request, state: StateDep) -> None:
+    """Every route but /health: ``Authorization: Bearer <ADAPTER_API_TOKEN>``."""
+    _check(state.api_guard, request)
+
+
+def require_notify_token(request: Request, state: StateDep) -> None:
+    """/fhir/notify: the API token, or ``ADAPTER_NOTIFY_TOKEN``."""
+    _check(state.notify_guard, request)

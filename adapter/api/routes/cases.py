@@ -1,0 +1,105 @@
+"""``/cases``: put internal cases into the case store, read them back, and see their Bundle.
+
+Case documents are patient data: they are never logged, and errors quote field paths only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, HTTPException, Path, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from adapter.api.deps import LedgerDep, StateDep
+from adapter.api.errors import FHIR_JSON, invalid_input
+from adapter.api.runner import CASE_ID_PATTERN
+from adapter.errors import InputError
+from adapter.mappings.bundle import case_to_bundle
+from adapter.model import Case, case_problems, parse_case
+from adapter.model.transitions import check_case_update
+from adapter.sync.case_store import API_SOURCE
+from adapter.sync.ledger import Ledger
+
+__all__ = ["CaseStored", "router"]
+
+log = logging.getLogger("adapter.api")
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+CaseId = Annotated[str, Path(pattern=CASE_ID_PATTERN, description="the case id")]
+
+
+class CaseStored(BaseModel):
+    id: str
+    status: Literal["created", "updated", "unchanged"]
+
+
+@router.post(
+    "",
+    response_model=CaseStored,
+    status_code=201,
+    responses={200: {"model": CaseStored, "description": "an existing case was replaced"}},
+)
+async def put_case(
+    document: Annotated[
+        dict[str, Any], Body(description="one internal case (docs/input-format.md)")
+    ],
+    state: StateDep,
+    response: Response,
+) -> CaseStored | JSONResponse:
+    """Validate one case (schema, rules, transitions from the stored version) and store it."""
+    problems = case_problems(document)
+    if problems:
+        return invalid_input(problems)
+    case = parse_case(document)
+    stored = case.model_dump(mode="json", exclude_none=True)
+    ledger = state.ledger
+    # One writer at a time: the transition check reads the stored version, then replaces it.
+    async with state.case_lock:
+        previous = await asyncio.to_thread(_previous, ledger, case.id)
+        if previous is not None:
+            check_case_update(previous, case)
+            if previous.model_dump(mode="json", exclude_none=True) == stored:
+                response.status_code = 200
+                return CaseStored(id=case.id, status="unchanged")
+        await asyncio.to_thread(ledger.put_case, case.id, stored, source=API_SOURCE)
+    if previous is None:
+        return CaseStored(id=case.id, status="created")
+    response.status_code = 200
+    return CaseStored(id=case.id, status="updated")
+
+
+@router.get("/{case_id}", response_model=None)
+async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
+    """The stored internal case, as accepted."""
+    return JSONResponse(await asyncio.to_thread(_document, ledger, case_id))
+
+
+@router.get("/{case_id}/fhir", response_model=None)
+async def get_case_bundle(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
+    """The transaction Bundle a push of this case would send."""
+    case = parse_case(await asyncio.to_thread(_document, ledger, case_id))
+    return JSONResponse(case_to_bundle(case), media_type=FHIR_JSON)
+
+
+def _previous(ledger: Ledger, case_id: str) -> Case | None:
+    found = ledger.get_case(case_id)
+    if found is None or found.document is None:
+        return None
+    try:
+        return parse_case(found.document)
+    except InputError as exc:
+        # A version accepted under older rules: the new one replaces it without a transition
+        # check rather than being blamed for the old one's problem.
+        log.warning("case store: stored version of a case no longer validates (%s)", exc.field)
+        return None
+
+
+def _document(ledger: Ledger, case_id: str) -> dict[str, Any]:
+    found = ledger.get_case(case_id)
+    if found is None or found.document is None:
+        raise HTTPException(status_code=404, detail=f"no case {case_id} in the case store")
+    return found.document

@@ -1,0 +1,130 @@
+"""Background sync runs started by the API, and how the API learns their ledger id at once.
+
+The sync functions open their ledger run themselves and report its id only when they finish,
+but ``POST /sync`` answers 202 with the id right away. So the API starts the run and then
+looks for the run row this process opened after it started; only one run goes at a time in
+the app, so the first such row of the right kind is the one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from fastapi import HTTPException
+
+from adapter.api.state import AppState
+from adapter.errors import LedgerError
+from adapter.sync.case_store import StoredCase
+from adapter.sync.ledger import Ledger, Run, RunKind
+from adapter.sync.ledger_runs import this_process
+from adapter.sync.outcomes import CaseOutcome
+from adapter.sync.pull import pull_changes
+from adapter.sync.push import CaseInput, push_cases
+
+__all__ = ["CASE_ID_PATTERN", "start_or_queue_pull", "start_push"]
+
+CASE_ID_PATTERN = r"^[A-Za-z0-9.-]{1,64}$"  # the model's id rule
+_POLL_SECONDS = 0.02
+
+
+async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
+    """Push the stored cases (all, or ``case_ids``) in the background; the run's ledger id."""
+    inputs = await asyncio.to_thread(_inputs, state.ledger, case_ids)
+
+    def counted(outcome: CaseOutcome) -> None:
+        state.metrics.case_done(str(RunKind.PUSH), str(outcome.status))
+
+    async def push() -> None:
+        await push_cases(
+            inputs,
+            client=state.fhir,
+            ledger=state.ledger,
+            namespace=state.settings.namespace,
+            on_case=counted,
+        )
+
+    return await _launch(state, RunKind.PUSH, push)
+
+
+def start_or_queue_pull(state: AppState) -> bool:
+    """Pull the server's changes in the background, now or right after the current run.
+
+    True when the pull started now. Notifications only say "something changed": one pull after
+    a burst of them reads every change, so queued pulls collapse into one.
+    """
+
+    async def pull() -> None:
+        report = await pull_changes(state.fhir, state.ledger, namespace=state.settings.namespace)
+        for update in report.updates:
+            state.metrics.case_done(str(RunKind.PULL), "updated" if update.changed else "unchanged")
+        for _ in report.failures:
+            state.metrics.case_done(str(RunKind.PULL), "failed")
+
+    return state.runs.start_or_queue(RunKind.PULL, lambda: _observed(state, RunKind.PULL, pull))
+
+
+def _inputs(ledger: Ledger, case_ids: Sequence[str] | None) -> list[CaseInput]:
+    wanted = list(dict.fromkeys(case_ids)) if case_ids is not None else ledger.case_ids()
+    found = {case_id: ledger.get_case(case_id) for case_id in wanted}
+    missing = [case_id for case_id, stored in found.items() if not _has_document(stored)]
+    if case_ids is not None and missing:
+        raise HTTPException(status_code=404, detail=f"not in the case store: {', '.join(missing)}")
+    return [
+        CaseInput(case_id=stored.case_id, document=stored.document, source=stored.source)
+        for stored in found.values()
+        if stored is not None and stored.document is not None
+    ]
+
+
+def _has_document(stored: StoredCase | None) -> bool:
+    return stored is not None and stored.document is not None
+
+
+async def _launch(state: AppState, kind: RunKind, work: Callable[[], Awaitable[None]]) -> int:
+    """Start ``work`` (which opens a ledger run of ``kind``) and return that run's id."""
+    ledger = state.ledger
+    before = await asyncio.to_thread(_newest_id, ledger)
+    task = state.runs.start(kind, lambda: _observed(state, kind, work, before=before))
+    while (run := await asyncio.to_thread(_own_run, ledger, kind, before)) is None:
+        if task.done():
+            raise LedgerError(f"the {kind} run stopped before the ledger recorded it")
+        await asyncio.wait({task}, timeout=_POLL_SECONDS)
+    return run.id
+
+
+async def _observed(
+    state: AppState,
+    kind: RunKind,
+    work: Callable[[], Awaitable[None]],
+    *,
+    before: int | None = None,
+) -> None:
+    """Run ``work``, then count the ledger run it opened (whatever its end) in the metrics."""
+    if before is None:
+        before = await asyncio.to_thread(_newest_id, state.ledger)
+    active = state.metrics.runs_active.labels(str(kind))
+    active.inc()
+    try:
+        await work()
+    finally:
+        active.dec()
+        run = await asyncio.to_thread(_own_run, state.ledger, kind, before)
+        if run is not None:
+            state.metrics.run_finished(run)
+
+
+def _newest_id(ledger: Ledger) -> int:
+    newest = ledger.runs(1)
+    return newest[0].id if newest else 0
+
+
+def _own_run(ledger: Ledger, kind: RunKind, after: int) -> Run | None:
+    """The oldest run of ``kind`` this process opened after run ``after``."""
+    me = this_process().process_token
+    mine = [
+        run
+        for run in ledger.runs(20)
+        if run.id > after and run.kind == kind and run.process_token == me
+    ]
+    return min(mine, key=lambda run: run.id) if mine else None

@@ -1,0 +1,107 @@
+"""/cases: upsert into the case store with validation and transition checks; read back."""
+
+from __future__ import annotations
+
+from adapter.mappings.bundle import case_to_bundle
+from adapter.model import parse_case
+from tests.unit.api.conftest import referred_case
+
+
+async def test_new_case_is_201_created_and_readable(client):
+    case = referred_case("API-NEW")
+    response = await client.post("/cases", json=case)
+    assert response.status_code == 201
+    assert response.json() == {"id": "API-NEW", "status": "created"}
+    stored = await client.get("/cases/API-NEW")
+    assert stored.status_code == 200
+    assert parse_case(stored.json()) == parse_case(case)
+
+
+async def test_second_version_is_200_updated(client):
+    case = referred_case("API-UPD")
+    await client.post("/cases", json=case)
+    case["status"] = "screening"
+    response = await client.post("/cases", json=case)
+    assert response.status_code == 200
+    assert response.json()["status"] == "updated"
+    assert (await client.get("/cases/API-UPD")).json()["status"] == "screening"
+
+
+async def test_same_version_again_is_200_unchanged(client):
+    case = referred_case("API-SAME")
+    await client.post("/cases", json=case)
+    response = await client.post("/cases", json=case)
+    assert (response.status_code, response.json()["status"]) == (200, "unchanged")
+
+
+async def test_invalid_case_is_422_with_every_field_path(client):
+    case = referred_case("API-BAD")
+    case["status"] = "finished"
+    case["client"]["birth_date"] = "1940-02-31"
+    response = await client.post("/cases", json=case)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    paths = {issue["expression"][0] for issue in body["issue"]}
+    assert paths == {"status", "client.birth_date"}
+    assert (await client.get("/cases/API-BAD")).status_code == 404
+
+
+async def test_illegal_transition_is_422_business_rule_and_keeps_the_stored_version(client):
+    case = referred_case("API-TRANS")
+    case["status"] = "cancelled"
+    case["closed_on"] = "2024-07-13"
+    assert (await client.post("/cases", json=case)).status_code == 201
+    reopened = referred_case("API-TRANS")
+    response = await client.post("/cases", json=reopened)
+    assert response.status_code == 422
+    issue = response.json()["issue"][0]
+    assert issue["code"] == "business-rule"
+    assert issue["expression"] == ["status"]
+    assert "'cancelled' -> 'referred'" in issue["diagnostics"]
+    assert (await client.get("/cases/API-TRANS")).json()["status"] == "cancelled"
+
+
+async def test_unknown_case_is_404_outcome(client):
+    for path in ("/cases/NO-SUCH", "/cases/NO-SUCH/fhir"):
+        response = await client.get(path)
+        assert response.status_code == 404
+        assert response.json()["issue"][0]["code"] == "not-found"
+
+
+async def test_malformed_case_id_in_path_is_422(client):
+    response = await client.get("/cases/bad%20id")
+    assert response.status_code == 422
+    assert response.json()["issue"][0]["expression"] == ["case_id"]
+
+
+async def test_fhir_view_is_the_bundle_a_push_sends(client):
+    case = referred_case("API-FHIR")
+    await client.post("/cases", json=case)
+    response = await client.get("/cases/API-FHIR/fhir")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    assert response.json() == case_to_bundle(parse_case(case))
+
+
+async def test_malformed_json_is_422_not_500(client):
+    response = await client.post(
+        "/cases", content=b'{"id": "API-X", ', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["issue"][0]["code"] == "structure"
+
+
+async def test_json_that_is_not_an_object_is_422(client):
+    bodies: list[object] = [[], "case", 3, None]
+    for body in bodies:
+        response = await client.post("/cases", json=body)
+        assert response.status_code == 422, body
+
+
+async def test_errors_never_echo_submitted_values(client):
+    case = referred_case("API-ECHO")
+    case["client"]["name"]["family"] = {"secret": "Zyxwvutsr"}
+    response = await client.post("/cases", json=case)
+    assert response.status_code == 422
+    assert "Zyxwvutsr" not in response.text
