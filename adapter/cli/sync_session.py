@@ -17,6 +17,7 @@ from adapter.errors import AdapterError, ConfigError, FHIRError
 from adapter.fhir import RetryPolicy, open_client
 from adapter.settings import Settings, load_settings
 from adapter.sync.ledger import Ledger
+from adapter.sync.namespace import resolve_namespace
 from adapter.sync.outcomes import CaseOutcome, PushReport
 from adapter.sync.push import CaseInput, push_cases
 
@@ -114,7 +115,7 @@ async def push_with_progress(
                 client=client,
                 ledger=ledger,
                 concurrency=concurrency,
-                namespace=settings.namespace,
+                namespace=resolve_namespace(settings, ledger),
                 on_case=advance,
             )
 
