@@ -1,0 +1,103 @@
+"""Helpers for the push tests: example cases under fresh ids, counting on the server by
+identifier (never assuming an empty server), and a transport that counts requests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from adapter.canonical import CANONICAL_BASE
+from adapter.fhir import FHIRClient
+from adapter.mappings.bundle import case_to_resources
+from adapter.model.validation import parse_case
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
+_CHUNK = 25  # identifiers per search, to keep URLs short
+
+
+def fresh_cases(count: int | None = None) -> list[dict[str, Any]]:
+    """The example cases (cycled up to ``count``), each under a new case and client id."""
+    originals = [json.loads(p.read_text()) for p in sorted(EXAMPLES.glob("*.json"))]
+    wanted = count or len(originals)
+    out = []
+    for n in range(wanted):
+        case = json.loads(json.dumps(originals[n % len(originals)]))
+        tag = uuid.uuid4().hex[:10]
+        case["id"] = f"{case['id']}-{tag}"
+        case["client"]["id"] = f"{case['client']['id']}-{tag}"
+        out.append(case)
+    return out
+
+
+def write_cases(directory: Path, cases: Iterable[dict[str, Any]]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for case in cases:
+        (directory / f"{case['id']}.json").write_text(json.dumps(case, indent=1))
+    return directory
+
+
+def expected_resources(cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the mapping says the server must hold for these cases (shared resources once)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for case in cases:
+        for resource in case_to_resources(parse_case(case)):
+            found[(resource["resourceType"], resource["id"])] = resource
+    return list(found.values())
+
+
+def expected_counts(cases: Iterable[dict[str, Any]]) -> Counter[str]:
+    return Counter(r["resourceType"] for r in expected_resources(cases))
+
+
+async def server_counts(client: FHIRClient, cases: Iterable[dict[str, Any]]) -> Counter[str]:
+    """Per type, how many resources the server holds with these cases' business identifiers
+    (by id for types without an identifier, i.e. Provenance)."""
+    wanted: dict[str, list[str]] = {}
+    by_id: dict[str, list[str]] = {}
+    for resource in expected_resources(cases):
+        kind = resource["resourceType"]
+        ours = [
+            i
+            for i in resource.get("identifier") or []
+            if str(i.get("system", "")).startswith(CANONICAL_BASE)
+        ]
+        if ours:
+            wanted.setdefault(kind, []).append(f"{ours[0]['system']}|{ours[0]['value']}")
+        else:
+            by_id.setdefault(kind, []).append(resource["id"])
+    counts: Counter[str] = Counter()
+    for kind, tokens in wanted.items():
+        counts[kind] += await _count(client, kind, "identifier", tokens)
+    for kind, ids in by_id.items():
+        counts[kind] += await _count(client, kind, "_id", ids)
+    return counts
+
+
+async def _count(client: FHIRClient, kind: str, param: str, values: list[str]) -> int:
+    total = 0
+    for start in range(0, len(values), _CHUNK):
+        chunk = ",".join(values[start : start + _CHUNK])
+        async for _ in client.search(kind, {param: chunk, "_count": "200"}, no_cache=True):
+            total += 1
+    return total
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """The real HTTP transport, counting what goes through it."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.requests: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(f"{request.method} {request.url.path}")
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
