@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
 
 from adapter.api.background import BackgroundRuns
 from adapter.api.deps import require_token
@@ -56,6 +57,10 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Case-management cases in, FHIR R4 out (and back).",
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,
+        # The schema is served below, behind the token; no unauthenticated docs pages.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(ObserveRequests, metrics=telemetry)
@@ -65,4 +70,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(cases.router, dependencies=authed)
     app.include_router(sync.router, dependencies=authed)
     app.include_router(fhir_notify.router)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=authed)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     return app

@@ -126,10 +126,13 @@ class ObserveRequests:
         try:
             await self.app(scope, receive, observe)
         except Exception as exc:
+            if status is not None:
+                # The answer is out (FastAPI's body limit signals its 413 this way): let the
+                # outer layers that raised it deal with it.
+                raise
             route = route_template(scope)
             log.error("unexpected %s on %s %s", type(exc).__name__, scope["method"], route)
-            if status is None:
-                await internal_error()(scope, receive, observe)
+            await internal_error()(scope, receive, observe)
         finally:
             route = route_template(scope)
             answered = str(status) if status is not None else "none"

@@ -97,3 +97,12 @@ def test_guard_accepts_either_configured_token():
     assert guard.admits("bearer " + "a" * 20, client_host=None)
     assert not guard.admits("Bearer " + "a" * 19, client_host="127.0.0.1")
     assert not guard.admits(None, client_host="127.0.0.1")
+
+
+async def test_openapi_schema_needs_the_token(app):
+    async for client in serve(app, token=None):
+        assert (await client.get("/openapi.json")).status_code == 401
+        assert (await client.get("/docs")).status_code == 404
+    async for client in serve(app):
+        schema = (await client.get("/openapi.json")).json()
+    assert {"/cases", "/sync", "/fhir/notify", "/health", "/metrics"} <= set(schema["paths"])

@@ -105,3 +105,12 @@ async def test_errors_never_echo_submitted_values(client):
     response = await client.post("/cases", json=case)
     assert response.status_code == 422
     assert "Zyxwvutsr" not in response.text
+
+
+async def test_oversized_body_is_413_not_500(client, caplog):
+    huge = b'{"id": "' + b"x" * (6 * 1024 * 1024) + b'"}'
+    response = await client.post(
+        "/cases", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert "unexpected" not in caplog.text
