@@ -7,6 +7,7 @@ importing them here is what makes them part of the CLI.
 from __future__ import annotations
 
 from adapter.cli import (
+    demo,  # noqa: F401  (registers the command)
     dlq,  # noqa: F401  (registers the command)
     explain,  # noqa: F401  (registers the command)
     generate,  # noqa: F401  (registers the command)

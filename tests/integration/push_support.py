@@ -12,13 +12,12 @@ from typing import Any
 
 import httpx
 
-from adapter.canonical import CANONICAL_BASE
 from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
+from adapter.sync.readback import count_on_server
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
-_CHUNK = 25  # identifiers per search, to keep URLs short
 
 
 def fresh_cases(count: int | None = None) -> list[dict[str, Any]]:
@@ -56,36 +55,8 @@ def expected_counts(cases: Iterable[dict[str, Any]]) -> Counter[str]:
 
 
 async def server_counts(client: FHIRClient, cases: Iterable[dict[str, Any]]) -> Counter[str]:
-    """Per type, how many resources the server holds with these cases' business identifiers
-    (by id for types without an identifier, i.e. Provenance)."""
-    wanted: dict[str, list[str]] = {}
-    by_id: dict[str, list[str]] = {}
-    for resource in expected_resources(cases):
-        kind = resource["resourceType"]
-        ours = [
-            i
-            for i in resource.get("identifier") or []
-            if str(i.get("system", "")).startswith(CANONICAL_BASE)
-        ]
-        if ours:
-            wanted.setdefault(kind, []).append(f"{ours[0]['system']}|{ours[0]['value']}")
-        else:
-            by_id.setdefault(kind, []).append(resource["id"])
-    counts: Counter[str] = Counter()
-    for kind, tokens in wanted.items():
-        counts[kind] += await _count(client, kind, "identifier", tokens)
-    for kind, ids in by_id.items():
-        counts[kind] += await _count(client, kind, "_id", ids)
-    return counts
-
-
-async def _count(client: FHIRClient, kind: str, param: str, values: list[str]) -> int:
-    total = 0
-    for start in range(0, len(values), _CHUNK):
-        chunk = ",".join(values[start : start + _CHUNK])
-        async for _ in client.search(kind, {param: chunk, "_count": "200"}, no_cache=True):
-            total += 1
-    return total
+    """Per type, how many resources the server holds with these cases' business identifiers."""
+    return await count_on_server(client, expected_resources(cases))
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
