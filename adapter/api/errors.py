@@ -116,7 +116,7 @@ def _body(exc: AdapterError) -> dict[str, Any]:
         text = f"the FHIR server answered HTTP {exc.status}{code} ({type(exc).__name__})"
         return outcome("exception", text)
     if isinstance(exc, FHIRTransportError):
-        return outcome("timeout", "the FHIR server did not answer in time")
+        return outcome("timeout", "the FHIR server could not be reached or did not answer")
     if isinstance(exc, FHIRError):
         return outcome("exception", f"talking to the FHIR server failed ({type(exc).__name__})")
     return outcome("exception", "internal error; see the service log")

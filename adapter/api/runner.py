@@ -9,12 +9,16 @@ the app, so the first such row of the right kind is the one.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import HTTPException
 
+from adapter.api.background import RunInProgress
 from adapter.api.state import AppState
 from adapter.errors import LedgerError
+from adapter.fhir import RetryPolicy, open_client
+from adapter.settings import Settings
 from adapter.sync.case_store import StoredCase
 from adapter.sync.ledger import Ledger, Run, RunKind
 from adapter.sync.ledger_runs import this_process
@@ -29,8 +33,15 @@ _POLL_SECONDS = 0.02
 
 
 async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
-    """Push the stored cases (all, or ``case_ids``) in the background; the run's ledger id."""
+    """Push the stored cases (all, or ``case_ids``) in the background; the run's ledger id.
+
+    The server is asked once first: a push to a server that is not there would dead-letter
+    every case, so the caller gets the FHIR error (502/504) instead and nothing starts.
+    """
+    if (running := state.runs.current) is not None:
+        raise RunInProgress(running)
     inputs = await asyncio.to_thread(_inputs, state.ledger, case_ids)
+    await _reachable(state.settings)
 
     def counted(outcome: CaseOutcome) -> None:
         state.metrics.case_done(str(RunKind.PUSH), str(outcome.status))
@@ -91,6 +102,12 @@ async def _launch(state: AppState, kind: RunKind, work: Callable[[], Awaitable[N
             raise LedgerError(f"the {kind} run stopped before the ledger recorded it")
         await asyncio.wait({task}, timeout=_POLL_SECONDS)
     return run.id
+
+
+async def _reachable(settings: Settings) -> None:
+    policy = dataclasses.replace(RetryPolicy.from_settings(settings.fhir_retry), max_attempts=1)
+    async with open_client(settings, policy=policy) as probe:
+        await probe.capabilities()
 
 
 async def _observed(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import parse_case
 from tests.unit.api.conftest import referred_case
@@ -114,3 +116,17 @@ async def test_oversized_body_is_413_not_500(client, caplog):
     )
     assert response.status_code == 413
     assert "unexpected" not in caplog.text
+
+
+async def test_case_content_never_reaches_the_logs(client, caplog):
+    case = referred_case("API-LOG")
+    case["client"]["name"]["family"] = "Quillfeather"
+    bad = referred_case("API-LOG2")
+    bad["client"]["name"]["family"] = "Quillfeather"
+    bad["client"]["gender"] = "Quillfeather-unknown"
+    with caplog.at_level(logging.DEBUG):
+        assert (await client.post("/cases", json=case)).status_code == 201
+        assert (await client.post("/cases", json=bad)).status_code == 422
+        await client.get("/cases/API-LOG")
+        await client.get("/cases/API-LOG/fhir")
+    assert "Quillfeather" not in caplog.text

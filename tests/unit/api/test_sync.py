@@ -75,3 +75,12 @@ async def test_run_list_is_newest_first(app, client):
         (second.id, "pull"),
         (first.id, "push"),
     ]
+
+
+async def test_unreachable_fhir_server_is_504_and_starts_no_run(app, client):
+    await client.post("/cases", json=referred_case("API-S2"))
+    response = await client.post("/sync")
+    assert response.status_code == 504
+    assert response.json()["issue"][0]["code"] == "timeout"
+    assert app.state.adapter.ledger.runs(5) == []
+    assert app.state.adapter.ledger.dead_letters() == []
