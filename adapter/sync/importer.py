@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,13 @@ async def import_cases(
     *,
     out_dir: Path,
     patient: str | None = None,
+    since: datetime | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import every case on the server, or those of one client (``patient``: a Patient id or
-    an identifier ``system|value``), into ``out_dir``."""
-    patients = await find_patients(client, patient)
+    an identifier ``system|value``), into ``out_dir``. ``since`` limits "every case" to the
+    clients with an EpisodeOfCare updated at or after that instant."""
+    patients = await find_patients(client, patient, since=since)
     summary = ImportSummary(patients=len(patients))
     written: set[str] = set()
     for done, patient_id in enumerate(patients, start=1):
@@ -105,7 +108,9 @@ async def import_cases(
     return summary
 
 
-async def find_patients(client: FHIRClient, patient: str | None) -> list[str]:
+async def find_patients(
+    client: FHIRClient, patient: str | None, *, since: datetime | None = None
+) -> list[str]:
     """Patient ids: of ``patient`` (an id, or ``system|value``), or of every EpisodeOfCare."""
     if patient is not None:
         criteria = {"identifier": patient} if "|" in patient else {"_id": patient}
@@ -114,6 +119,8 @@ async def find_patients(client: FHIRClient, patient: str | None) -> list[str]:
         )
     ids: set[str] = set()
     params = {"_elements": "patient", "_count": "200"}
+    if since is not None:
+        params["_lastUpdated"] = f"ge{since.isoformat()}"
     async for episode in client.search("EpisodeOfCare", params, no_cache=True):
         key = reference_key(str((episode.get("patient") or {}).get("reference", "")))
         if key is not None and key.startswith("Patient/"):

@@ -108,9 +108,9 @@ def apply_changes(
             problem = state.merge(change, ours, bases.get(change.key), update)
         if problem is not None:
             update.disputes.append(problem)
-        update.synced.append(_synced(change, applied=change.key in state.applied))
     update.after = state.case
     update.changes = case_changes(stored, state.case)
+    update.synced = _synced(changes, state, update.disputes)
     return update
 
 
@@ -199,11 +199,35 @@ def _set(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
-def _synced(change: Change, *, applied: bool) -> SyncedResource:
-    digest = DELETED_HASH if change.resource is None else content_hash(change.resource)
-    return SyncedResource(
-        change.resource_type, change.resource_id, change.version_id, digest, changed=applied
-    )
+def _synced(
+    changes: Sequence[Change], state: _State, disputes: Sequence[Dispute]
+) -> list[SyncedResource]:
+    """The ledger's new baseline for each change looked at.
+
+    A resource taken in without dispute gets the hash of what the updated case maps to, so the
+    next push sees nothing to send (the server may spell a code without its display; what it
+    holds means the same). A disputed one keeps the server's hash, so a push restores the
+    case manager's elements; a deleted one matches nothing, so a push restores the record.
+    """
+    disputed = {d.resource for d in disputes}
+    final = state.resources_of(state.case)
+    out = []
+    for change in changes:
+        if change.key not in final:
+            continue
+        if change.resource is None:
+            digest = DELETED_HASH
+        elif change.key in disputed:
+            digest = content_hash(change.resource)
+        else:
+            digest = content_hash(final[change.key])
+        out.append(
+            SyncedResource(
+                change.resource_type, change.resource_id, change.version_id, digest,
+                changed=change.key in state.applied,
+            )
+        )  # fmt: skip
+    return out
 
 
 def _dispute(change: Change, kind: str, fields: tuple[str, ...], message: str) -> Dispute:

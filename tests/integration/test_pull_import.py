@@ -1,0 +1,269 @@
+"""Pull and import against the real HAPI server.
+
+The server is shared: every test re-identifies its example cases with a fresh suffix and only
+looks at its own cases in the reports (other tests' resources show up as "not ours").
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapter.canonical import identifier_system
+from adapter.fhir import FHIRClient, open_client
+from adapter.mappings.bundle import case_to_bundle, case_to_resources
+from adapter.model.case import Case
+from adapter.model.codes import GoalAchievement, TaskStatus
+from adapter.settings import load_settings
+from adapter.sync.changes import history_time
+from adapter.sync.importer import import_cases
+from adapter.sync.inbound import DisputeKind
+from adapter.sync.ledger import Ledger
+from adapter.sync.pull import PullReport, pull_changes
+from adapter.sync.push import CaseInput, push_cases
+from tests.casefiles import example_case
+
+pytestmark = pytest.mark.integration
+
+ACHIEVED = {
+    "coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/goal-achievement", "code": "achieved"}
+    ]
+}
+
+
+@pytest.fixture
+async def client(fhir_base_url: str) -> AsyncIterator[FHIRClient]:
+    async with open_client(load_settings(fhir_base_url=fhir_base_url)) as fhir:
+        yield fhir
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as opened:
+        yield opened
+
+
+def suffix() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+async def push(client: FHIRClient, ledger: Ledger, *cases: Case) -> None:
+    inputs = [CaseInput(c.id, c.model_dump(mode="json"), "test") for c in cases]
+    report = await push_cases(inputs, client=client, ledger=ledger)
+    assert report.all_ok, [c.describe() for c in report.failed]
+
+
+def resource_of(case: Case, kind: str, record_id: str) -> dict[str, Any]:
+    return next(
+        r
+        for r in case_to_resources(case)
+        if r["resourceType"] == kind
+        and any(i["value"] == f"{case.id}/{record_id}" for i in r.get("identifier", []))
+    )
+
+
+async def edit(client: FHIRClient, case: Case, kind: str, record_id: str, **elements: Any) -> str:
+    """PUT the server's current version with ``elements`` changed, as another system would."""
+    current = await client.read(kind, resource_of(case, kind, record_id)["id"])
+    written = await client.update({**current, **elements})
+    assert written.version_id is not None
+    return written.version_id
+
+
+def stored(ledger: Ledger, case_id: str) -> Case:
+    found = ledger.get_case(case_id)
+    assert found is not None
+    return Case.model_validate(found.document)
+
+
+def update_for(report: PullReport, case_id: str) -> Any:
+    return next((u for u in report.updates if u.case_id == case_id), None)
+
+
+async def server_now(client: FHIRClient) -> datetime:
+    page = await anext(client.history_pages(count=1, no_cache=True))
+    stamp = history_time(page)
+    assert stamp is not None
+    return stamp
+
+
+async def test_provider_changes_come_back_into_the_stored_case_once(client, ledger):
+    case = example_case("CM-2001", suffix())  # T-2 in progress, G-1 improving
+    await push(client, ledger, case)
+    await pull_changes(client, ledger)  # our own push echoes back: nothing to apply
+    assert update_for(await pull_changes(client, ledger), case.id) is None
+    await edit(client, case, "Task", "T-2", status="completed")
+    await edit(client, case, "Goal", "G-1", achievementStatus=ACHIEVED)
+
+    report = await pull_changes(client, ledger)
+
+    after = stored(ledger, case.id)
+    assert next(t for t in after.tasks if t.id == "T-2").status is TaskStatus.COMPLETED
+    assert after.plan is not None
+    assert after.plan.goals[0].achievement is GoalAchievement.ACHIEVED
+    shown = [str(c) for c in update_for(report, case.id).changes]
+    assert "task T-2 status: in-progress -> completed" in shown
+    assert "goal G-1 achievement: improving -> achieved" in shown
+    assert report.watermark is not None
+    again = await pull_changes(client, ledger)
+    assert update_for(again, case.id) is None  # deduplicated: the ledger holds these versions
+    assert again.watermark is not None
+    assert again.watermark >= report.watermark
+    # The next push does not send the pulled Task and Goal back (the pulled versions are its
+    # baseline); only what derives from them moves (the referral's ServiceRequest status).
+    await push(client, ledger, after)
+    sent = [r for r in ledger.attempts_for_case(case.id)[-1].resources or [] if r["changed"]]
+    assert {r["type"] for r in sent} <= {"ServiceRequest"}
+
+
+async def test_a_task_deleted_on_the_server_is_cancelled_in_the_case(client, ledger):
+    case = example_case("CM-2007", suffix())  # in screening: one task, no plan pointing at it
+    await push(client, ledger, case)
+    await pull_changes(client, ledger)
+    [task] = case.tasks
+    await client.delete("Task", resource_of(case, "Task", task.id)["id"])
+
+    report = await pull_changes(client, ledger)
+
+    assert stored(ledger, case.id).tasks[0].status is TaskStatus.CANCELLED
+    assert not update_for(report, case.id).disputes
+
+
+async def test_an_illegal_transition_is_a_conflict_and_other_changes_still_apply(client, ledger):
+    case = example_case("CM-2002", suffix())  # T-1 completed, G-1 in progress
+    await push(client, ledger, case)
+    await pull_changes(client, ledger)
+    version = await edit(client, case, "Task", "T-1", status="requested")
+    await edit(client, case, "Goal", "G-1", achievementStatus=ACHIEVED)
+
+    report = await pull_changes(client, ledger)
+
+    after = stored(ledger, case.id)
+    assert next(t for t in after.tasks if t.id == "T-1").status is TaskStatus.COMPLETED
+    assert after.plan is not None
+    assert after.plan.goals[0].achievement is GoalAchievement.ACHIEVED
+    [dispute] = update_for(report, case.id).disputes
+    assert dispute.kind == DisputeKind.ILLEGAL
+    [conflict] = ledger.conflicts(case_id=case.id)
+    assert conflict.server_version == version
+    assert conflict.resource_type == "Task"
+
+
+async def test_import_of_one_client_and_of_all_recent_cases_round_trips(client, tmp_path):
+    tag = suffix()
+    start = await server_now(client)
+    first = example_case("CM-2001", tag)
+    second = example_case("CM-2009", tag)  # closed case
+    for case in (first, second):
+        await client.transaction(case_to_bundle(case))
+
+    by_id = await import_cases(client, out_dir=tmp_path / "one", patient=_patient_id(first))
+    by_identifier = await import_cases(
+        client,
+        out_dir=tmp_path / "two",
+        patient=f"{identifier_system('client')}|{second.client.id}",
+    )
+    everything = await import_cases(client, out_dir=tmp_path / "all", since=start)
+
+    assert [c.case_id for c in by_id.imported] == [first.id]
+    assert _read(tmp_path / "one" / f"{first.id}.json") == first
+    assert [c.case_id for c in by_identifier.imported] == [second.id]
+    assert _read(tmp_path / "two" / f"{second.id}.json") == second
+    mine = {c.case_id for c in everything.imported} & {first.id, second.id}
+    assert mine == {first.id, second.id}
+    assert _read(tmp_path / "all" / f"{first.id}.json") == first
+    text = (tmp_path / "one" / f"{first.id}.json").read_text()
+    assert text == (tmp_path / "all" / f"{first.id}.json").read_text()  # deterministic
+
+
+async def test_foreign_resources_import_with_warnings_or_a_clear_reason(client, tmp_path):
+    tag = suffix()
+    resources = _foreign(tag)
+    await client.transaction(
+        {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [
+                {
+                    "resource": r,
+                    "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"},
+                }
+                for r in resources
+            ],
+        }
+    )
+
+    summary = await import_cases(client, out_dir=tmp_path, patient=f"fp-{tag}")
+
+    assert len(summary.imported) == 1, summary.failed
+    [imported] = summary.imported
+    case = _read(imported.path)
+    assert case.id == f"fep-{tag}"
+    assert [t.status for t in case.tasks] == [TaskStatus.ACCEPTED]  # FHIR "ready"
+    assert case.plan is not None
+    assert [g.description for g in case.plan.goals] == ["Walk daily"]
+    assert any("funding-stream ignored" in w for w in imported.warnings)
+    [failure] = summary.failed
+    assert failure.episode == f"EpisodeOfCare/fep2-{tag}"
+    assert "referral" in failure.reason
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"fep-{tag}.json"]
+
+
+def _patient_id(case: Case) -> str:
+    return next(r["id"] for r in case_to_resources(case) if r["resourceType"] == "Patient")
+
+
+def _read(path: Path) -> Case:
+    return Case.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def _foreign(tag: str) -> list[dict[str, Any]]:
+    """A client's case as another system writes it (shaped like the FHIR spec's examples)."""
+    patient = {"reference": f"Patient/fp-{tag}"}
+    episode = {"reference": f"EpisodeOfCare/fep-{tag}"}
+    workflow = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
+    return [
+        {
+            "resourceType": "Patient", "id": f"fp-{tag}", "gender": "female",
+            "name": [{"family": "Example", "given": ["Pat"]}], "birthDate": "1970-01-01",
+        },
+        {
+            "resourceType": "ServiceRequest", "id": f"fref-{tag}", "status": "active",
+            "intent": "order", "subject": patient, "authoredOn": "2023-02-27",
+        },
+        {
+            "resourceType": "EpisodeOfCare", "id": f"fep-{tag}", "status": "planned",
+            "patient": patient, "period": {"start": "2023-03-01"},
+            "referralRequest": [{"reference": f"ServiceRequest/fref-{tag}"}],
+            "extension": [
+                {"url": "http://example.org/fhir/StructureDefinition/funding-stream",
+                 "valueString": "state grant"}
+            ],
+        },
+        {
+            "resourceType": "Goal", "id": f"fg-{tag}", "lifecycleStatus": "proposed",
+            "description": {"text": "Walk daily"}, "subject": patient,
+        },
+        {
+            "resourceType": "CarePlan", "id": f"fcp-{tag}", "status": "draft", "intent": "plan",
+            "subject": patient, "created": "2023-03-12",
+            "extension": [{"url": workflow, "valueReference": episode}],
+            "goal": [{"reference": f"Goal/fg-{tag}"}],
+        },
+        {
+            "resourceType": "Task", "id": f"ft-{tag}", "status": "ready", "intent": "order",
+            "for": patient, "basedOn": [{"reference": f"CarePlan/fcp-{tag}"}],
+            "authoredOn": "2023-03-15T09:20:00+01:00", "description": "Call the client back",
+        },
+        # No referral: not a case the model can hold; reported, and the import goes on.
+        {
+            "resourceType": "EpisodeOfCare", "id": f"fep2-{tag}", "status": "active",
+            "patient": patient, "period": {"start": "2023-04-01"},
+        },
+    ]  # fmt: skip
