@@ -23,7 +23,8 @@ def serve(
 ) -> None:
     """Serve the HTTP API: POST /cases, POST /sync, POST /fhir/notify, /health, /metrics.
 
-    Every route but /health needs ``Authorization: Bearer $ADAPTER_API_TOKEN``.
+    Every route but /health needs the header "Authorization: Bearer $ADAPTER_API_TOKEN"
+    (see docs/service.md).
     """
     try:
         settings = load_settings()

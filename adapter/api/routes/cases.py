@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from adapter.api.deps import LedgerDep, StateDep
+from adapter.api.deps import LedgerDep, SettingsDep, StateDep
 from adapter.api.errors import FHIR_JSON, invalid_input
 from adapter.api.runner import CASE_ID_PATTERN
 from adapter.errors import InputError
@@ -79,10 +79,13 @@ async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
 
 
 @router.get("/{case_id}/fhir", response_model=None)
-async def get_case_bundle(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
-    """The transaction Bundle a push of this case would send."""
+async def get_case_bundle(
+    case_id: CaseId, ledger: LedgerDep, settings: SettingsDep
+) -> JSONResponse:
+    """The transaction Bundle a push of this case would send (in ``ADAPTER_NAMESPACE``)."""
     case = parse_case(await asyncio.to_thread(_document, ledger, case_id))
-    return JSONResponse(case_to_bundle(case), media_type=FHIR_JSON)
+    bundle = case_to_bundle(case, namespace=settings.namespace)
+    return JSONResponse(bundle, media_type=FHIR_JSON)
 
 
 def _previous(ledger: Ledger, case_id: str) -> Case | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from adapter.api import create_app
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import parse_case
-from tests.unit.api.conftest import referred_case
+from tests.unit.api.conftest import referred_case, serve
 
 
 async def test_new_case_is_201_created_and_readable(client):
@@ -130,3 +131,13 @@ async def test_case_content_never_reaches_the_logs(client, caplog):
         await client.get("/cases/API-LOG")
         await client.get("/cases/API-LOG/fhir")
     assert "Quillfeather" not in caplog.text
+
+
+async def test_fhir_view_uses_the_configured_namespace(settings):
+    spaced = create_app(settings.model_copy(update={"namespace": "site-a"}))
+    case = referred_case("API-NS")
+    async for client in serve(spaced):
+        await client.post("/cases", json=case)
+        bundle = (await client.get("/cases/API-NS/fhir")).json()
+    assert bundle == case_to_bundle(parse_case(case), namespace="site-a")
+    assert bundle != case_to_bundle(parse_case(case))
