@@ -47,7 +47,7 @@ def list_letters(
     for letter in letters:
         state = "open" if letter.is_open else str(letter.resolution)
         out.print(
-            f"  #{letter.id} case {escape(letter.case_id)} [{letter.reason.value}] "
+            f"  #{letter.id} case {escape(letter.case_id)} \\[{letter.reason.value}] "
             f"{_answer(letter)} {state}, {letter.attempts} attempt(s), last {when(letter.last_at)}"
         )
         out.print(f"      {escape(letter.message or '')}")
@@ -67,7 +67,7 @@ def show(
         "open" if letter.is_open else f"resolved {when(letter.resolved_at)} ({letter.resolution})"
     )
     out.print(
-        f"dead letter #{letter.id}: case {escape(letter.case_id)} [{letter.reason.value}] {state}"
+        f"dead letter #{letter.id}: case {escape(letter.case_id)} \\[{letter.reason.value}] {state}"
     )
     out.print(
         f"server {escape(letter.server_url)}; {letter.attempts} attempt(s), "

@@ -91,7 +91,7 @@ def _print_letters_and_conflicts(
             else f"resolved {when(letter.resolved_at)} ({letter.resolution})"
         )
         out.print(
-            f"dead letter #{letter.id} [{letter.reason.value}] {state}, "
+            f"dead letter #{letter.id} \\[{letter.reason.value}] {state}, "
             f"{letter.attempts} attempt(s), last {when(letter.last_at)}"
         )
     for conflict in store.conflicts(case_id=case_id, server=server, open_only=False):

@@ -41,22 +41,26 @@ def write_cases(directory: Path, cases: Iterable[dict[str, Any]]) -> Path:
     return directory
 
 
-def expected_resources(cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def expected_resources(
+    cases: Iterable[dict[str, Any]], namespace: str | None = None
+) -> list[dict[str, Any]]:
     """What the mapping says the server must hold for these cases (shared resources once)."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for case in cases:
-        for resource in case_to_resources(parse_case(case)):
+        for resource in case_to_resources(parse_case(case), namespace=namespace):
             found[(resource["resourceType"], resource["id"])] = resource
     return list(found.values())
 
 
-def expected_counts(cases: Iterable[dict[str, Any]]) -> Counter[str]:
-    return Counter(r["resourceType"] for r in expected_resources(cases))
+def expected_counts(cases: Iterable[dict[str, Any]], namespace: str | None = None) -> Counter[str]:
+    return Counter(r["resourceType"] for r in expected_resources(cases, namespace))
 
 
-async def server_counts(client: FHIRClient, cases: Iterable[dict[str, Any]]) -> Counter[str]:
+async def server_counts(
+    client: FHIRClient, cases: Iterable[dict[str, Any]], namespace: str | None = None
+) -> Counter[str]:
     """Per type, how many resources the server holds with these cases' business identifiers."""
-    return await count_on_server(client, expected_resources(cases))
+    return await count_on_server(client, expected_resources(cases, namespace))
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
