@@ -1,0 +1,118 @@
+"""``adapter pull``: bring changes made on the FHIR server back into the stored cases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from adapter.cli.app import app
+from adapter.cli.failures import describe
+from adapter.cli.sync_session import (
+    EXIT_FAILED,
+    EXIT_UNREACHABLE,
+    LedgerOption,
+    ServerOption,
+    fail,
+    ledger_for,
+    settings_for,
+)
+from adapter.errors import AdapterError, FHIRError
+from adapter.fhir import open_client
+from adapter.settings import Settings
+from adapter.sync.ledger import Ledger
+from adapter.sync.namespace import resolve_namespace
+from adapter.sync.pull import DEFAULT_OVERLAP, PullReport, pull_changes
+
+
+@app.command()
+def pull(
+    server: ServerOption = None,
+    ledger: LedgerOption = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d"],
+            help="Read changes from this instant (server time, e.g. 2026-01-05T12:00:00+00:00) "
+            "instead of the stored watermark.",
+            show_default=False,
+        ),
+    ] = None,
+    overlap: Annotated[
+        int,
+        typer.Option(
+            "--overlap",
+            min=0,
+            envvar="ADAPTER_PULL_OVERLAP_SECONDS",
+            help="Seconds re-read before the watermark (late-committing transactions).",
+        ),
+    ] = int(DEFAULT_OVERLAP.total_seconds()),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Apply server-side changes (tasks completed, goals achieved, deletes) to the stored cases.
+
+    Elements case management owns are never overwritten from the server: such changes are
+    listed as conflicts (see `adapter status`). Exit status 0 when every change was applied,
+    1 when there were conflicts or cases that could not be updated.
+    """
+    settings = settings_for(server, ledger)
+    if since is not None and since.tzinfo is None:
+        fail("--since needs a time zone (e.g. +00:00), or give a date", EXIT_FAILED)
+    with ledger_for(settings) as store:
+        try:
+            report = asyncio.run(_run(settings, store, since, timedelta(seconds=overlap)))
+        except FHIRError as exc:
+            fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
+        except AdapterError as exc:
+            fail(str(exc), EXIT_FAILED)
+    if as_json:
+        typer.echo(json.dumps(report.summary(), indent=2))
+    else:
+        print_report(report)
+    raise typer.Exit(EXIT_FAILED if report.disputes or report.failures else 0)
+
+
+async def _run(
+    settings: Settings, ledger: Ledger, since: datetime | None, overlap: timedelta
+) -> PullReport:
+    async with open_client(settings) as client:
+        # The namespace push wrote under, or the pull would not recognise our own resources.
+        namespace = resolve_namespace(settings, ledger)
+        return await pull_changes(client, ledger, since=since, overlap=overlap, namespace=namespace)
+
+
+def print_report(report: PullReport) -> None:
+    """One line for the run, then per case what changed and what was not applied."""
+    out = Console(soft_wrap=True, highlight=False)
+    s = report.summary()
+    start = s["since"] or "the start"
+    out.print(
+        f"pulled from {escape(report.server)} (run {report.run_id}) since {start}: "
+        f"{s['entries_read']} history entries, {s['changed_resources']} changed resources "
+        f"({s['already_known']} already known, {s['unmatched']} not ours); "
+        f"{s['cases_updated']} cases updated, {s['disputes']} conflicts; "
+        f"next pull from {s['watermark'] or 'the start'}"
+    )
+    for update in report.updates:
+        if not update.changes and not update.disputes:
+            continue
+        out.print(f"case {escape(update.case_id)}")
+        for change in update.changes:
+            out.print(f"  {escape(str(change))}")
+        for dispute in update.disputes:
+            fields = f" ({', '.join(dispute.fields)})" if dispute.fields else ""
+            resource = "/".join(dispute.resource)
+            out.print(
+                f"  [yellow]conflict[/yellow] {escape(resource)}{escape(fields)}: "
+                f"{escape(dispute.message)}"
+            )
+    for case_id in report.not_stored:
+        out.print(f"  case {escape(case_id)}: not in the case store; changes not applied")
+    for failure in report.failures:
+        out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
