@@ -19,6 +19,7 @@ from adapter.api.telemetry import Metrics, ObserveRequests
 from adapter.fhir import open_client
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
+from adapter.sync.namespace import resolve_namespace
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -35,11 +36,14 @@ def create_app(settings: Settings) -> FastAPI:
         async with AsyncExitStack() as stack:
             ledger = await asyncio.to_thread(Ledger.open, settings.ledger_url)
             stack.callback(ledger.close)
+            # The namespace the CLI writes under too: ADAPTER_NAMESPACE, else the ledger's.
+            namespace = await asyncio.to_thread(resolve_namespace, settings, ledger)
+            resolved = settings.model_copy(update={"namespace": namespace})
             fhir = await stack.enter_async_context(open_client(settings))
             runs = BackgroundRuns()
             stack.push_async_callback(runs.close)
             app.state.adapter = AppState(
-                settings=settings,
+                settings=resolved,
                 ledger=ledger,
                 fhir=fhir,
                 metrics=telemetry,

@@ -7,6 +7,8 @@ import logging
 from adapter.api import create_app
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import parse_case
+from adapter.sync.ledger import Ledger
+from adapter.sync.namespace import resolve_namespace
 from tests.unit.api.conftest import referred_case, serve
 
 
@@ -78,13 +80,16 @@ async def test_malformed_case_id_in_path_is_422(client):
     assert response.json()["issue"][0]["expression"] == ["case_id"]
 
 
-async def test_fhir_view_is_the_bundle_a_push_sends(client):
+async def test_fhir_view_is_the_bundle_a_push_sends(client, settings):
     case = referred_case("API-FHIR")
     await client.post("/cases", json=case)
     response = await client.get("/cases/API-FHIR/fhir")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/fhir+json")
-    assert response.json() == case_to_bundle(parse_case(case))
+    with Ledger.open(settings.ledger_url) as ledger:
+        namespace = resolve_namespace(settings, ledger)  # the one the service resolved
+    assert namespace.startswith("sbx-")
+    assert response.json() == case_to_bundle(parse_case(case), namespace=namespace)
 
 
 async def test_malformed_json_is_422_not_500(client):
