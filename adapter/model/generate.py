@@ -74,7 +74,7 @@ def generate_case(rng: random.Random, case_id: str) -> Case:
         id=case_id,
         program=rng.choice(list(c.ProgramType)),
         status=status,
-        client=_client(rng),
+        client=_client(rng, case_id),
         referral=Referral(
             id="REF-1",
             source_type=rng.choice(list(c.ReferralSourceType)),
@@ -97,9 +97,11 @@ def generate_case(rng: random.Random, case_id: str) -> Case:
     )
 
 
-def _client(rng: random.Random) -> Client:
+def _client(rng: random.Random, case_id: str) -> Client:
+    # The client id names the FHIR Patient, which is shared by every case of that client:
+    # one client per case, or all generated cases would write to the same Patient.
     return Client(
-        id="CL-1",
+        id=f"CL-{case_id}",
         identifiers=(
             ClientIdentifier(kind=c.IdentifierKind.MRN, value=f"MRN-{rng.randrange(10**7):07d}"),
         ),

@@ -39,3 +39,8 @@ def test_cli_refuses_a_prefix_that_would_make_invalid_ids(tmp_path):
     result = CliRunner().invoke(app, ["generate", "--prefix", "a b", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert not list(tmp_path.iterdir())
+
+
+def test_every_generated_case_has_its_own_client():
+    cases = list(generate_cases(50, seed=3))
+    assert len({case.client.id for case in cases}) == 50
