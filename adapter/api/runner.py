@@ -40,22 +40,35 @@ async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
     """
     if (running := state.runs.current) is not None:
         raise RunInProgress(running)
-    inputs = await asyncio.to_thread(_inputs, state.ledger, case_ids)
+    await asyncio.to_thread(_inputs, state.ledger, case_ids)  # 404 before asking the server
     await _reachable(state.settings)
+    # Push stores each input document again when it reaches the case; a newer version posted
+    # meanwhile would be overwritten, so these cases refuse new versions until the run ends.
+    async with state.case_lock:
+        inputs = await asyncio.to_thread(_inputs, state.ledger, case_ids)
+        ids = {item.case_id for item in inputs}
 
-    def counted(outcome: CaseOutcome) -> None:
-        state.metrics.case_done(str(RunKind.PUSH), str(outcome.status))
+        def counted(outcome: CaseOutcome) -> None:
+            state.metrics.case_done(str(RunKind.PUSH), str(outcome.status))
 
-    async def push() -> None:
-        await push_cases(
-            inputs,
-            client=state.fhir,
-            ledger=state.ledger,
-            namespace=state.settings.namespace,
-            on_case=counted,
-        )
+        async def push() -> None:
+            try:
+                await push_cases(
+                    inputs,
+                    client=state.fhir,
+                    ledger=state.ledger,
+                    namespace=state.settings.namespace,
+                    on_case=counted,
+                )
+            finally:
+                state.pushing.difference_update(ids)
 
-    return await _launch(state, RunKind.PUSH, push)
+        state.pushing.update(ids)
+        try:
+            return await _launch(state, RunKind.PUSH, push)
+        except BaseException:
+            state.pushing.difference_update(ids)
+            raise
 
 
 def start_or_queue_pull(state: AppState) -> bool:

@@ -25,3 +25,5 @@ class AppState:
     api_guard: Guard
     notify_guard: Guard
     case_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Ids of the cases the running push holds (POST /cases answers 409 for them).
+    pushing: set[str] = field(default_factory=set)

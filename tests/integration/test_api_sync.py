@@ -52,7 +52,13 @@ async def test_post_sync_pushes_the_stored_case_and_the_run_shows_its_counts(set
         started = await client.post("/sync", json={"case_ids": [case["id"]]})
         assert started.status_code == 202
         run_id = started.json()["run_id"]
+        # A new version during the push is refused (409) or, once it is done, kept: never lost.
+        newer = await client.post("/cases", json={**case, "status": "screening"})
+        assert newer.status_code in (200, 409)
         await app.state.adapter.runs.wait()
+        kept = (await client.get(f"/cases/{case['id']}")).json()["status"]
+        assert kept == ("screening" if newer.status_code == 200 else "referred")
+        assert app.state.adapter.pushing == set()
 
         run = (await client.get(f"/sync/runs/{run_id}")).json()
         assert run["status"] == "completed", run
@@ -64,6 +70,7 @@ async def test_post_sync_pushes_the_stored_case_and_the_run_shows_its_counts(set
         )
         assert run["resources_written"] == len(bundle["entry"])
 
+        await client.post("/cases", json=case)  # back to the version pushed (if it changed)
         again = await client.post("/sync", json={"case_ids": [case["id"]]})
         await app.state.adapter.runs.wait()
         second = (await client.get(f"/sync/runs/{again.json()['run_id']}")).json()

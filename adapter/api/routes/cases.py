@@ -59,6 +59,9 @@ async def put_case(
     ledger = state.ledger
     # One writer at a time: the transition check reads the stored version, then replaces it.
     async with state.case_lock:
+        if case.id in state.pushing:
+            detail = f"case {case.id} is being pushed; send it again when the run has finished"
+            raise HTTPException(status_code=409, detail=detail)
         previous = await asyncio.to_thread(_previous, ledger, case.id)
         if previous is not None:
             check_case_update(previous, case)

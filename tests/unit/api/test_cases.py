@@ -146,3 +146,15 @@ async def test_fhir_view_uses_the_configured_namespace(settings):
         bundle = (await client.get("/cases/API-NS/fhir")).json()
     assert bundle == case_to_bundle(parse_case(case), namespace="site-a")
     assert bundle != case_to_bundle(parse_case(case))
+
+
+async def test_case_held_by_a_running_push_is_409(app, client):
+    case = referred_case("API-HELD")
+    await client.post("/cases", json=case)
+    app.state.adapter.pushing.add("API-HELD")
+    case["status"] = "screening"
+    response = await client.post("/cases", json=case)
+    assert response.status_code == 409
+    assert (await client.get("/cases/API-HELD")).json()["status"] == "referred"
+    other = await client.post("/cases", json=referred_case("API-FREE"))
+    assert other.status_code == 201
