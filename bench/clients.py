@@ -1,0 +1,84 @@
+"""The adapter under test, driven through its public functions: ``push_cases`` (W1-W3) and
+``pull_changes`` (W4), on a client from ``open_client`` whose transport is timed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from adapter.fhir import open_client
+from adapter.settings import Settings, load_settings, politeness
+from adapter.sync.ledger import Ledger
+from adapter.sync.outcomes import CaseOutcome
+from adapter.sync.pull import pull_changes
+from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.sources import read_inputs
+from bench.timing import Recorder, TimedTransport, pooled_transport
+
+__all__ = ["AdapterPull", "AdapterPush"]
+
+
+def _settings(server: str, ledger: str) -> Settings:
+    return load_settings(fhir_base_url=server, ledger_url=ledger)
+
+
+def _transport(settings: Settings, recorder: Recorder) -> TimedTransport:
+    return TimedTransport(pooled_transport(politeness(settings).max_concurrency), recorder)
+
+
+class AdapterPush:
+    """``adapter push`` of a directory of case files, minus the terminal output."""
+
+    def __init__(self, server: str, ledger: str, cases: Path, concurrency: int) -> None:
+        self.settings = _settings(server, ledger)
+        self.concurrency = concurrency
+        self.inputs: list[CaseInput] = read_inputs(cases)  # file reading is not timed
+        self.ledger = Ledger.open(ledger)
+
+    async def run(self, recorder: Recorder) -> dict[str, Any]:
+        def done(_: CaseOutcome) -> None:
+            recorder.case_done()
+
+        async with open_client(
+            self.settings, transport=_transport(self.settings, recorder)
+        ) as client:
+            report = await push_cases(
+                self.inputs,
+                client=client,
+                ledger=self.ledger,
+                concurrency=self.concurrency,
+                namespace=self.settings.namespace,
+                on_case=done,
+            )
+        summary = report.summary()
+        return {"cases": len(self.inputs), "resources": summary["resources_written"], **summary}
+
+    def close(self) -> None:
+        self.ledger.close()
+
+
+class AdapterPull:
+    """``adapter pull --since`` into the ledger the pushes filled."""
+
+    def __init__(self, server: str, ledger: str, since: datetime) -> None:
+        self.settings = _settings(server, ledger)
+        self.since = since
+        self.ledger = Ledger.open(ledger)
+
+    async def run(self, recorder: Recorder) -> dict[str, Any]:
+        async with open_client(
+            self.settings, transport=_transport(self.settings, recorder)
+        ) as client:
+            report = await pull_changes(
+                client, self.ledger, since=self.since, namespace=self.settings.namespace
+            )
+        summary = report.summary()
+        return {
+            "cases": summary["cases_updated"],
+            "resources": summary["changed_resources"],
+            **summary,
+        }
+
+    def close(self) -> None:
+        self.ledger.close()
