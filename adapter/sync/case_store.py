@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from adapter.sync.ledger_engine import upsert
-from adapter.sync.ledger_records import SyncedResource
+from adapter.sync.ledger_records import NewConflict, SyncedResource
 from adapter.sync.ledger_schema import (
     AttemptOutcome,
     ReasonCode,
@@ -60,14 +60,8 @@ class CaseStore(LedgerStore):
         ``document=None`` only records where an invalid version came from, keeping the last
         accepted document.
         """
-        now = self._now()
-        values: dict[str, Any] = {"case_id": case_id, "source": source, "updated_at": now}
-        changes: dict[str, Any] = {"source": source, "updated_at": now}
-        if document is not None:
-            values["document"] = changes["document"] = dict(document)
         with self._write("put_case") as conn:
-            stmt = upsert(conn, cases).values(values)
-            conn.execute(stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=changes))
+            _store_case(conn, case_id, document, source=source, now=self._now())
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
         return StoredCase(row.case_id, row.document, row.source, row.updated_at)
 
@@ -141,25 +135,62 @@ class CaseStore(LedgerStore):
         with self._write("record_merge") as conn:
             if not resolved and self._open_conflict(conn, server, resource, server_version):
                 return
-            conn.execute(
-                insert(conflicts).values(
-                    server_url=server,
-                    case_id=case_id,
-                    resource_type=resource[0],
-                    resource_id=resource[1],
-                    local_version=local_version,
-                    server_version=server_version,
-                    fields=fields,
-                    detail=dict(detail),
-                    run_id=run_id,
-                    created_at=now,
-                    resolved_at=now if resolved else None,
-                )
+            case = CaseWriter(conn, run_id, server, case_id, now)
+            case.add_conflict(
+                resource,
+                local_version=local_version,
+                server_version=server_version,
+                fields=fields,
+                detail=detail,
+                resolved=resolved,
             )
-            CaseWriter(conn, run_id, server, case_id, now).add_attempt(
+            case.add_attempt(
                 AttemptOutcome.CONFLICT,
                 error_class="VersionConflict",
                 message=_merge_message(resource, detail, resolved),
+            )
+
+    def record_pulled(
+        self,
+        run_id: int,
+        server: str,
+        case_id: str,
+        *,
+        document: Mapping[str, Any] | None,
+        results: Sequence[SyncedResource],
+        conflicts: Sequence[NewConflict] = (),
+    ) -> None:
+        """A pull's result for one case, in one transaction: the updated case ``document``
+        (None: the case did not change), the versions and hashes read (``results``), the
+        ``conflicts`` not applied, an attempt row and the run's counts.
+
+        Unlike ``record_success`` it never resolves the case's dead letter (a failed push stays
+        failed until a push succeeds) and never stores a push snapshot.
+        """
+        outcome = (
+            AttemptOutcome.CONFLICT
+            if conflicts
+            else AttemptOutcome.WRITTEN
+            if document is not None
+            else AttemptOutcome.UNCHANGED
+        )
+        changed = sum(1 for result in results if result.changed)
+        with self._write("record_pulled") as conn:
+            case = CaseWriter(conn, run_id, server, case_id, self._now())
+            if document is not None:
+                _store_case(conn, case_id, document, source=PULL_SOURCE, now=case.now)
+            for conflict in conflicts:
+                case.add_conflict(
+                    conflict.resource,
+                    local_version=conflict.local_version,
+                    server_version=conflict.server_version,
+                    fields=conflict.fields,
+                    detail=conflict.detail,
+                )
+            case.store_entries(results)
+            case.add_attempt(outcome, resources=[describe(result) for result in results])
+            case.count(
+                cases_ok=1, resources_written=changed, resources_unchanged=len(results) - changed
             )
 
     @staticmethod
@@ -182,6 +213,22 @@ def _merge_message(key: tuple[str, str], detail: Mapping[str, list[str]], resolv
     ]
     verdict = "merged" if resolved else "not merged"
     return f"{key[0]}/{key[1]} changed on the server too, {verdict} ({'; '.join(said)})"
+
+
+def _store_case(
+    conn: Connection,
+    case_id: str,
+    document: Mapping[str, Any] | None,
+    *,
+    source: str,
+    now: datetime,
+) -> None:
+    values: dict[str, Any] = {"case_id": case_id, "source": source, "updated_at": now}
+    changes: dict[str, Any] = {"source": source, "updated_at": now}
+    if document is not None:
+        values["document"] = changes["document"] = dict(document)
+    stmt = upsert(conn, cases).values(values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=changes))
 
 
 def store_snapshot(

@@ -20,6 +20,7 @@ __all__ = [
     "DeadLetter",
     "Entry",
     "LedgerCounts",
+    "NewConflict",
     "ResourceKey",
     "Run",
     "SyncedResource",
@@ -47,6 +48,19 @@ class SyncedResource(NamedTuple):
     content_hash: str
     changed: bool = True
     internal_key: str | None = None
+
+
+class NewConflict(NamedTuple):
+    """A conflict to keep: ``resource`` changed on the server in ``fields``, not applied.
+
+    ``detail`` says why, free of patient data (element names and codes only).
+    """
+
+    resource: ResourceKey
+    local_version: str | None
+    server_version: str | None
+    fields: tuple[str, ...]
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

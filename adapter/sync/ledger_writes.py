@@ -19,6 +19,7 @@ from adapter.sync.ledger_schema import (
     AttemptOutcome,
     ReasonCode,
     attempts,
+    conflicts,
     dead_letters,
     entries,
     runs,
@@ -49,6 +50,33 @@ class CaseWriter:
                 at=self.now,
                 outcome=outcome,
                 **details,
+            )
+        )
+
+    def add_conflict(
+        self,
+        resource: tuple[str, str],
+        *,
+        local_version: str | None,
+        server_version: str | None,
+        fields: Sequence[str],
+        detail: Mapping[str, Any] | None,
+        resolved: bool = False,
+    ) -> None:
+        """A resource both sides changed (closed at once when ``resolved``)."""
+        self.conn.execute(
+            insert(conflicts).values(
+                server_url=self.server,
+                case_id=self.case_id,
+                resource_type=resource[0],
+                resource_id=resource[1],
+                local_version=local_version,
+                server_version=server_version,
+                fields=list(fields),
+                detail=dict(detail) if detail is not None else None,
+                run_id=self.run_id,
+                created_at=self.now,
+                resolved_at=self.now if resolved else None,
             )
         )
 

@@ -25,15 +25,13 @@ from pydantic import ValidationError
 from adapter.errors import AdapterError
 from adapter.fhir import FHIRClient
 from adapter.model.case import Case
-from adapter.sync.case_store import PULL_SOURCE
 from adapter.sync.changes import Change, fresh, query_since
 from adapter.sync.grouping import references
 from adapter.sync.history import read_history
 from adapter.sync.inbound import CaseUpdate, apply_changes
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_records import Entry, ResourceKey
+from adapter.sync.ledger_records import Entry, NewConflict, ResourceKey
 from adapter.sync.ledger_schema import ReasonCode, RunKind, RunStatus
-from adapter.sync.pull_ledger import record_pulled
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
 
@@ -191,19 +189,19 @@ def _pull_case(
             error_class=type(exc).__name__, message=reason,
         )  # fmt: skip
         return
-    if update.changed:
-        document = update.after.model_dump(mode="json", exclude_defaults=True)
-        ledger.put_case(case_id, document, source=PULL_SOURCE)
-    for dispute in update.disputes:
-        entry = known.get(dispute.resource)
-        ledger.record_conflict(
-            server, case_id, dispute.resource,
-            local_version=entry.version_id if entry else None,
-            server_version=dispute.version_id, fields=dispute.fields,
-            detail={"kind": dispute.kind, "message": dispute.message}, run_id=run_id,
-        )  # fmt: skip
-    record_pulled(
-        ledger, run_id, server, case_id, update.synced,
-        applied=update.changed, disputed=bool(update.disputes),
+    conflicts = [
+        NewConflict(
+            dispute.resource,
+            entry.version_id if (entry := known.get(dispute.resource)) else None,
+            dispute.version_id,
+            dispute.fields,
+            {"kind": dispute.kind, "message": dispute.message},
+        )
+        for dispute in update.disputes
+    ]
+    document = update.after.model_dump(mode="json", exclude_defaults=True)
+    ledger.record_pulled(
+        run_id, server, case_id, document=document if update.changed else None,
+        results=update.synced, conflicts=conflicts,
     )  # fmt: skip
     report.updates.append(update)
