@@ -20,12 +20,14 @@ from adapter.cli.sync_session import (
     EXIT_UNREACHABLE,
     ServerOption,
     fail,
+    ledger_for,
     settings_for,
 )
 from adapter.errors import AdapterError, FHIRError
 from adapter.fhir import open_client
 from adapter.settings import Settings
 from adapter.sync.importer import ImportSummary, import_cases
+from adapter.sync.namespace import resolve_namespace
 
 _SHOWN_WARNINGS = 5
 
@@ -45,6 +47,14 @@ def import_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    any_namespace: Annotated[
+        bool,
+        typer.Option(
+            "--any-namespace",
+            help="Also import cases other adapter installations wrote under their own namespace "
+            "(by default only this installation's and other systems' cases are read).",
+        ),
+    ] = False,
 ) -> None:
     """Import CarePlans, Goals, Tasks and EpisodesOfCare (each episode is a case) as case JSON.
 
@@ -56,7 +66,8 @@ def import_command(
         fail(f"{out}: not a directory", EXIT_CONFIG)
     console = Console(stderr=True)
     try:
-        summary = asyncio.run(_run(settings, out, patient, console))
+        namespace = None if any_namespace else _own_namespace(settings)
+        summary = asyncio.run(_run(settings, out, patient, console, namespace))
     except FHIRError as exc:
         fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
     except AdapterError as exc:
@@ -72,8 +83,13 @@ def import_command(
     raise typer.Exit(EXIT_FAILED if summary.failed else 0)
 
 
+def _own_namespace(settings: Settings) -> str:
+    with ledger_for(settings) as ledger:
+        return resolve_namespace(settings, ledger)
+
+
 async def _run(
-    settings: Settings, out: Path, patient: str | None, console: Console
+    settings: Settings, out: Path, patient: str | None, console: Console, namespace: str | None
 ) -> ImportSummary:
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     async with open_client(settings) as client:
@@ -83,7 +99,9 @@ async def _run(
             def advance(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            return await import_cases(client, out_dir=out, patient=patient, progress=advance)
+            return await import_cases(
+                client, out_dir=out, patient=patient, progress=advance, namespace=namespace
+            )
 
 
 def _print(summary: ImportSummary, out: Path) -> None:
@@ -91,7 +109,7 @@ def _print(summary: ImportSummary, out: Path) -> None:
     console.print(
         f"imported {len(summary.imported)} cases of {summary.patients} clients into "
         f"{escape(str(out))}: {len(summary.failed)} could not be mapped, "
-        f"{summary.warnings} warnings"
+        f"{summary.warnings} warnings, {summary.other_namespace} of other namespaces left out"
     )
     for case in summary.imported:
         if case.warnings:

@@ -24,6 +24,7 @@ from typing import Any
 from adapter.errors import AdapterError
 from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import bundle_to_case
+from adapter.mappings.namespace import namespaces_of
 from adapter.model.case import Case
 from adapter.sync.gather import gather_patient
 from adapter.sync.grouping import CaseGroup, group_cases, reference_key
@@ -63,6 +64,8 @@ class ImportSummary:
     patients: int = 0
     imported: list[ImportedCase] = field(default_factory=list)
     failed: list[ImportFailure] = field(default_factory=list)
+    other_namespace: int = 0
+    """Cases another adapter installation wrote under its own namespace, left out."""
 
     @property
     def warnings(self) -> int:
@@ -81,6 +84,7 @@ class ImportSummary:
                 for c in self.imported
             ],
             "failed": [{"episode": f.episode, "reason": f.reason} for f in self.failed],
+            "other_namespace": self.other_namespace,
         }
 
 
@@ -91,18 +95,27 @@ async def import_cases(
     patient: str | None = None,
     since: datetime | None = None,
     progress: Progress | None = None,
+    namespace: str | None = None,
 ) -> ImportSummary:
     """Import every case on the server, or those of one client (``patient``: a Patient id or
     an identifier ``system|value``), into ``out_dir``. ``since`` limits "every case" to the
-    clients with an EpisodeOfCare updated at or after that instant."""
+    clients with an EpisodeOfCare updated at or after that instant.
+
+    With ``namespace``, cases another adapter installation wrote under a different namespace
+    are left out (counted in ``other_namespace``); resources of other systems, which carry no
+    namespace, are always read. Without it every case is read."""
     patients = await find_patients(client, patient, since=since)
     summary = ImportSummary(patients=len(patients))
     written: set[str] = set()
     for done, patient_id in enumerate(patients, start=1):
         resources = await gather_patient(client, patient_id)
         for group in group_cases(resources):
-            if _patient_of(group) == patient_id:
-                _import_one(group, out_dir, summary, written)
+            if _patient_of(group) != patient_id:
+                continue
+            if _foreign_namespace(group, namespace):
+                summary.other_namespace += 1
+                continue
+            _import_one(group, out_dir, summary, written, namespace)
         if progress is not None:
             progress(done, len(patients))
     return summary
@@ -133,10 +146,26 @@ def _patient_of(group: CaseGroup) -> str | None:
     return key.removeprefix("Patient/") if key and key.startswith("Patient/") else None
 
 
-def _import_one(group: CaseGroup, out_dir: Path, summary: ImportSummary, written: set[str]) -> None:
+def _foreign_namespace(group: CaseGroup, namespace: str | None) -> bool:
+    """Whether the case's EpisodeOfCare belongs to another adapter installation's namespace."""
+    if namespace is None:
+        return False
+    found = namespaces_of(group.episode) - {None}
+    return bool(found) and namespace not in found
+
+
+def _import_one(
+    group: CaseGroup,
+    out_dir: Path,
+    summary: ImportSummary,
+    written: set[str],
+    namespace: str | None,
+) -> None:
     warnings: list[str] = []
     try:
-        case = bundle_to_case(group.resources, warnings=warnings)
+        # Read in the episode's own namespace: ours, or none (other systems' data).
+        own = namespace if namespace in namespaces_of(group.episode) else None
+        case = bundle_to_case(group.resources, warnings=warnings, namespace=own)
     except AdapterError as exc:
         summary.failed.append(ImportFailure(group.episode_key, str(exc)))
         return

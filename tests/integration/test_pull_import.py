@@ -267,3 +267,24 @@ def _foreign(tag: str) -> list[dict[str, Any]]:
             "patient": patient, "period": {"start": "2023-04-01"},
         },
     ]  # fmt: skip
+
+
+async def test_import_reads_its_own_namespace_and_leaves_other_installations_cases_out(
+    client, tmp_path
+):
+    tag = suffix()
+    start = await server_now(client)
+    case = example_case("CM-2001", tag)
+    mine, theirs = f"imp-a-{tag}", f"imp-b-{tag}"
+    for namespace in (mine, theirs):
+        await client.transaction(case_to_bundle(case, namespace=namespace))
+
+    own = await import_cases(client, out_dir=tmp_path / "own", since=start, namespace=mine)
+    every = await import_cases(client, out_dir=tmp_path / "every", since=start)
+
+    assert [c.case_id for c in own.imported if c.case_id == case.id] == [case.id]
+    assert own.other_namespace >= 1  # the other installation's copy of the same case
+    assert _read(tmp_path / "own" / f"{case.id}.json") == case
+    # Without a namespace both copies are read, and the second one is the same case id again.
+    assert [c.case_id for c in every.imported].count(case.id) == 1
+    assert any(case.id in f.reason for f in every.failed)
