@@ -19,7 +19,7 @@ from adapter.errors import (
 )
 from adapter.sync.ledger_schema import ReasonCode
 
-__all__ = ["Failure", "classify", "is_version_conflict", "where"]
+__all__ = ["Failure", "classify", "is_entry_rejection", "is_version_conflict", "where"]
 
 # HAPI codes that mean "a referenced resource does not exist" (write integrity, conditional ref).
 _DANGLING = frozenset({"HAPI-1094", "HAPI-1091"})
@@ -84,6 +84,18 @@ def is_version_conflict(exc: AdapterError) -> bool:
     if isinstance(exc, VersionConflict):
         return True
     return isinstance(exc, AmbiguousMatch) and not _AMBIGUOUS.intersection(exc.server_codes)
+
+
+def is_entry_rejection(exc: AdapterError) -> bool:
+    """The server refused one entry of a transaction for what it holds: invalid content
+    (400/422), or a reference to something it does not have. HAPI answers a conditional
+    reference that matched nothing (``Patient?identifier=...``) with 404 HAPI-1091, naming no
+    entry; like a literal reference to a missing resource (HAPI-1094) it concerns only the entry
+    that holds it, so splitting the transaction isolates it. Any other 404 (an unknown type, a
+    wrong base URL) would fail every half and is not split."""
+    if isinstance(exc, InvalidResource):
+        return True
+    return isinstance(exc, FHIRStatusError) and bool(_DANGLING.intersection(exc.server_codes))
 
 
 def where(exc: FHIRStatusError) -> list[str]:

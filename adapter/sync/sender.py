@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapter.errors import AdapterError, FHIRStatusError, InvalidResource, ResourceNotFound
+from adapter.errors import AdapterError, FHIRStatusError, ResourceNotFound
 from adapter.fhir.client import FHIRClient
 from adapter.fhir.results import EntryResult
-from adapter.sync.failures import Failure, classify, is_version_conflict
+from adapter.sync.failures import Failure, classify, is_entry_rejection, is_version_conflict
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger_records import ResourceKey, SyncedResource
 from adapter.sync.ledger_schema import ReasonCode
@@ -70,7 +70,7 @@ class CaseSender:
                 return sent
             except AdapterError as exc:
                 if not is_version_conflict(exc):
-                    if isinstance(exc, InvalidResource) and len(pending) > 1:
+                    if is_entry_rejection(exc) and len(pending) > 1:
                         sent.add(await self._bisect(pending))
                         return sent
                     raise
@@ -140,7 +140,7 @@ class CaseSender:
             return Sent(landed=await self._transaction(flat))
         except AdapterError as exc:
             failure = classify(exc)
-            if not isinstance(exc, InvalidResource) or len(groups) == 1:
+            if not is_entry_rejection(exc) or len(groups) == 1:
                 return Sent(failed=[(p.key, _about(p, failure)) for p in flat])
         half = len(groups) // 2
         sent = await self._land(groups[:half])
