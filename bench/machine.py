@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +17,7 @@ _PACKAGES = ("fhir.resources", "httpx", "httpcore", "fhirpy", "aiohttp", "pydant
 
 def environment(server_software: dict[str, Any] | None, database: str) -> dict[str, Any]:
     return {
+        "commit": _commit(),
         "python": sys.version.split()[0],
         "packages": {name: _version(name) for name in _PACKAGES},
         "server": server_software,
@@ -27,6 +29,24 @@ def environment(server_software: dict[str, Any] | None, database: str) -> dict[s
             "platform": platform.platform(),
         },
     }
+
+
+def _commit() -> str | None:
+    """The checkout's commit, with ``+dirty`` when tracked files differ from it."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return None
+    return f"{head}+dirty" if head and dirty else head or None
 
 
 def _version(name: str) -> str | None:

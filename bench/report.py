@@ -61,7 +61,7 @@ def render_markdown(result: Mapping[str, Any]) -> str:
         f"{result['concurrency']} cases in flight.",
         f"Machine: {machine['nproc']} cores ({machine['cpu_model']}), {machine['memory_gb']} GB; "
         f"{_server(server, env['database'])}; "
-        f"Python {env['python']}, "
+        f"adapter at {env.get('commit')}; Python {env['python']}, "
         + ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v),
         "",
         "| workload | " + " | ".join(header for _, header, _ in COLUMNS) + " |",
