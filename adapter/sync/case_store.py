@@ -94,13 +94,17 @@ class CaseStore(LedgerStore):
         reason: ReasonCode,
         failed: Sequence[tuple[str, str]],
         failure: Mapping[str, Any],
+        snapshot: Mapping[str, Any] | None = None,
     ) -> None:
         """Part of a case landed (``landed``), the rest (``failed``) did not: both remembered,
         the case dead-lettered. ``failure`` holds error_class, message, operation_outcome,
-        http_status and server_code, free of patient data."""
+        http_status and server_code, free of patient data. ``snapshot``, when given, is the case
+        as the server now holds it (:mod:`adapter.sync.snapshot`), the new merge base."""
         written = sum(1 for result in landed if result.changed)
         with self._write("record_partial") as conn:
             case = CaseWriter(conn, run_id, server, case_id, self._now())
+            if snapshot is not None:
+                store_snapshot(conn, server, case_id, snapshot, run_id=run_id, now=case.now)
             case.store_entries(landed)
             case.add_attempt(
                 AttemptOutcome.FAILED, resources=[describe(r) for r in landed], **failure

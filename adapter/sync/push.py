@@ -28,7 +28,8 @@ from adapter.sync.ledger_schema import RunKind, RunStatus
 from adapter.sync.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.planner import CasePlan, key_of, plan_case
 from adapter.sync.recording import record_sent
-from adapter.sync.sender import CaseSender
+from adapter.sync.sender import CaseSender, Sent
+from adapter.sync.snapshot import landed_snapshot
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -121,6 +122,8 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     except FHIRError as exc:
         return await _failed(run, case.id, classify(exc), [p.key for p in plan.send])
     snapshot = item.document if isinstance(item.document, dict) else None
+    if snapshot is not None and sent.failed:
+        snapshot = await asyncio.to_thread(_landed_snapshot, run, case.id, snapshot, sent)
     outcome = await asyncio.to_thread(
         record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot
     )
@@ -157,6 +160,14 @@ def _plan(run: _Run, case: Case) -> CasePlan:
         except AdapterError:  # a snapshot from an older model: no base, ownership decides
             previous = None
     return plan_case(case.id, resources, known, previous)
+
+
+def _landed_snapshot(
+    run: _Run, case_id: str, document: dict[str, Any], sent: Sent
+) -> dict[str, Any] | None:
+    previous = run.ledger.pushed_snapshot(run.server, case_id)
+    failed = {key for key, _ in sent.failed}
+    return landed_snapshot(document, previous, failed, namespace=run.namespace)
 
 
 async def _failed(

@@ -25,8 +25,10 @@ def record_sent(
 ) -> CaseOutcome:
     """Record landed resources, merges, conflicts and failures of one case; say how it went.
 
-    The snapshot (the case as pushed) is stored only when the whole case landed: it is the base
-    of later merges, so it must never claim more than the server holds.
+    ``snapshot`` is the case as the server now holds it, the base of later merges: the case as
+    pushed when everything landed, after a partial push the blend of
+    :func:`adapter.sync.snapshot.landed_snapshot` (None keeps the previous snapshot). It must
+    never claim more than the server holds.
     """
     landed = {note.key for note in sent.merges} & {(r[0], r[1]) for r in sent.landed}
     for note in sent.merges:
@@ -66,6 +68,7 @@ def record_sent(
         reason=first.reason,
         failed=failed_keys,
         failure=fields,
+        snapshot=snapshot,
     )
     return CaseOutcome(
         plan.case_id,
