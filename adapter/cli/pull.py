@@ -58,8 +58,9 @@ def pull(
     """Apply server-side changes (tasks completed, goals achieved, deletes) to the stored cases.
 
     Elements case management owns are never overwritten from the server: such changes are
-    listed as conflicts (see `adapter status`). Exit status 0 when every change was applied,
-    1 when there were conflicts or cases that could not be updated.
+    listed as conflicts (see `adapter status`). Exit status 0 when every change was applied or
+    only warnings remain (resources new on the server, finished records deleted there), 1 when
+    there were conflicts or cases that could not be updated.
     """
     settings = settings_for(server, ledger)
     if since is not None and since.tzinfo is None:
@@ -75,7 +76,7 @@ def pull(
         typer.echo(json.dumps(report.summary(), indent=2))
     else:
         print_report(report)
-    raise typer.Exit(EXIT_FAILED if report.disputes or report.failures else 0)
+    raise typer.Exit(0 if report.ok else EXIT_FAILED)
 
 
 async def _run(
@@ -88,17 +89,8 @@ async def _run(
 
 
 def print_report(report: PullReport) -> None:
-    """One line for the run, then per case what changed and what was not applied."""
+    """Per case what changed and what was not applied, then one line for the run."""
     out = Console(soft_wrap=True, highlight=False)
-    s = report.summary()
-    start = s["since"] or "the start"
-    out.print(
-        f"pulled from {escape(report.server)} (run {report.run_id}) since {start}: "
-        f"{s['entries_read']} history entries, {s['changed_resources']} changed resources "
-        f"({s['already_known']} already known, {s['unmatched']} not ours); "
-        f"{s['cases_updated']} cases updated, {s['disputes']} conflicts; "
-        f"next pull from {s['watermark'] or 'the start'}"
-    )
     for update in report.updates:
         if not update.changes and not update.disputes:
             continue
@@ -106,13 +98,27 @@ def print_report(report: PullReport) -> None:
         for change in update.changes:
             out.print(f"  {escape(str(change))}")
         for dispute in update.disputes:
+            label = "[cyan]warning[/cyan]" if dispute.is_warning else "[yellow]conflict[/yellow]"
             fields = f" ({', '.join(dispute.fields)})" if dispute.fields else ""
             resource = "/".join(dispute.resource)
-            out.print(
-                f"  [yellow]conflict[/yellow] {escape(resource)}{escape(fields)}: "
-                f"{escape(dispute.message)}"
-            )
+            out.print(f"  {label} {escape(resource)}{escape(fields)}: {escape(dispute.message)}")
     for case_id in report.not_stored:
-        out.print(f"  case {escape(case_id)}: not in the case store; changes not applied")
+        out.print(
+            f"  [cyan]warning[/cyan] case {escape(case_id)}: not in the case store; "
+            "changes not applied"
+        )
     for failure in report.failures:
         out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
+    out.print(summary_line(report))
+
+
+def summary_line(report: PullReport) -> str:
+    s = report.summary()
+    return (
+        f"pulled from {escape(report.server)} (run {report.run_id}) since "
+        f"{s['since'] or 'the start'}: {s['entries_read']} history entries, "
+        f"{s['changed_resources']} changed resources ({s['already_known']} already known, "
+        f"{s['unmatched']} not ours); {s['cases_updated']} cases updated, "
+        f"{s['conflicts']} conflicts, {s['warnings']} warnings, {s['failed']} failed; "
+        f"next pull from {s['watermark'] or 'the start'}"
+    )

@@ -12,6 +12,7 @@ from rich.markup import escape
 from adapter.cli.app import app
 from adapter.cli.sync_session import LedgerOption, ServerOption, ledger_for, settings_for
 from adapter.sync.ledger import Ledger, Run
+from adapter.sync.pull import PULL_STREAM
 
 
 @app.command()
@@ -30,6 +31,7 @@ def status(
     out = Console(soft_wrap=True, highlight=False)
     with ledger_for(settings) as store:
         _print_runs(out, store.runs(runs, server=server))
+        _print_watermarks(out, store, server)
         _print_counts(out, store, server)
 
 
@@ -42,6 +44,19 @@ def _print_runs(out: Console, items: list[Run]) -> None:
             f"cases {run.cases_ok} ok, {run.cases_failed} failed of {total}; "
             f"resources {run.resources_written} written, {run.resources_unchanged} unchanged; "
             f"{escape(run.server_url)}"
+        )
+
+
+def _print_watermarks(out: Console, store: Ledger, server: str | None) -> None:
+    marks = store.watermarks(PULL_STREAM)
+    if server is not None:
+        marks = {url: value for url, value in marks.items() if url == server}
+    if not marks:
+        out.print("last pull: none yet (the next pull reads the whole history)")
+    for url, value in sorted(marks.items()):
+        out.print(
+            f"last pull read up to {value.isoformat()} (server time) on {escape(url)}; "
+            "the next one starts there, less the overlap"
         )
 
 

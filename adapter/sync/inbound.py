@@ -53,6 +53,10 @@ class DisputeKind:
     NEW = "new-on-server"
 
 
+#: Records a server may delete: the delete cancels them, or is reported when they are finished.
+_CANCELLABLE: Final = frozenset({"Task", "Goal"})
+
+
 @dataclass(frozen=True, slots=True)
 class Dispute:
     """A server change that was not applied. ``message`` names elements and codes only."""
@@ -62,6 +66,15 @@ class Dispute:
     kind: str
     fields: tuple[str, ...]
     message: str
+
+    @property
+    def is_warning(self) -> bool:
+        """Reported, with nothing for a person to decide: a resource new on the server (not
+        imported), or the delete of a task or goal already finished (kept, and written back by
+        the next push). Everything else is a conflict, kept in the ledger."""
+        if self.kind == DisputeKind.NEW:
+            return True
+        return self.kind == DisputeKind.DELETED and self.resource.resource_type in _CANCELLABLE
 
 
 @dataclass
@@ -81,6 +94,14 @@ class CaseUpdate:
     @property
     def changed(self) -> bool:
         return self.after != self.before
+
+    @property
+    def conflicts(self) -> list[Dispute]:
+        return [dispute for dispute in self.disputes if not dispute.is_warning]
+
+    @property
+    def warnings(self) -> list[Dispute]:
+        return [dispute for dispute in self.disputes if dispute.is_warning]
 
 
 def apply_changes(

@@ -166,6 +166,14 @@ class LedgerStore:
         with self._read("watermark") as conn:
             return conn.execute(query).scalar_one_or_none()
 
+    def watermarks(self, stream: str) -> dict[str, datetime]:
+        """Server URL -> how far ``stream`` has read there, for every server it has read."""
+        query = select(watermarks.c.server_url, watermarks.c.value).where(
+            watermarks.c.stream == stream
+        )
+        with self._read("watermarks") as conn:
+            return {row.server_url: row.value for row in conn.execute(query)}
+
     def set_watermark(self, server: str, stream: str, value: datetime) -> None:
         """Move the watermark (an aware datetime from the server, never the local clock)."""
         with self._write("set_watermark") as conn:

@@ -4,8 +4,9 @@ One run: read ``_history`` from ``watermark - overlap`` (:mod:`adapter.sync.hist
 newest version of each resource, drop the versions the ledger already holds (our own writes
 echoing back, or changes an earlier pull applied), assign the rest to cases, merge them into
 each stored case by field ownership (:mod:`adapter.sync.inbound`), store the case and the
-server's versions and hashes (so the next push does not send them back), record disputes as
-conflicts, and only then move the watermark to the server's time of the read.
+server's versions and hashes (so the next push does not send them back), keep the changes a
+person must settle as conflicts (warnings, e.g. a resource new on the server, are only
+reported), and only then move the watermark to the server's time of the read.
 
 A case that cannot be updated (its stored document is no longer valid, say) is dead-lettered
 and the run goes on; the watermark still moves, so ``adapter pull --since`` replays a window.
@@ -67,8 +68,20 @@ class PullReport:
     failures: list[CaseFailure] = field(default_factory=list)
 
     @property
-    def disputes(self) -> int:
-        return sum(len(update.disputes) for update in self.updates)
+    def conflicts(self) -> int:
+        """Server changes not applied that a person must settle (kept in the ledger)."""
+        return sum(len(update.conflicts) for update in self.updates)
+
+    @property
+    def warnings(self) -> int:
+        """Reported only: resources new on the server, finished records deleted there, and
+        cases with changes that are not in the case store."""
+        return sum(len(update.warnings) for update in self.updates) + len(self.not_stored)
+
+    @property
+    def ok(self) -> bool:
+        """No conflicts and no failures (warnings allowed)."""
+        return not self.conflicts and not self.failures
 
     def summary(self) -> dict[str, Any]:
         """Counts only (no patient data), as kept with the run in the ledger."""
@@ -80,7 +93,8 @@ class PullReport:
             "already_known": self.already_known,
             "unmatched": self.unmatched,
             "cases_updated": sum(1 for u in self.updates if u.changed),
-            "disputes": self.disputes,
+            "conflicts": self.conflicts,
+            "warnings": self.warnings,
             "not_stored": len(self.not_stored),
             "failed": len(self.failures),
         }
@@ -197,7 +211,7 @@ def _pull_case(
             dispute.fields,
             {"kind": dispute.kind, "message": dispute.message},
         )
-        for dispute in update.disputes
+        for dispute in update.conflicts
     ]
     document = update.after.model_dump(mode="json", exclude_defaults=True)
     ledger.record_pulled(

@@ -115,6 +115,10 @@ def test_deleting_a_finished_task_or_a_case_management_resource_is_reported_and_
     update = apply_changes(closed, [deleted(finished), deleted(episode)])
     assert update.after == closed
     assert [d.kind for d in update.disputes] == [DisputeKind.DELETED, DisputeKind.DELETED]
+    # The finished task is only reported (the next push writes it back); the episode is not
+    # the server's to delete: a conflict for a person.
+    assert [d.resource.resource_type for d in update.warnings] == ["Task"]
+    assert [d.resource.resource_type for d in update.conflicts] == ["EpisodeOfCare"]
 
 
 def test_a_resource_new_on_the_server_is_reported_not_imported():
@@ -124,6 +128,7 @@ def test_a_resource_new_on_the_server_is_reported_not_imported():
     assert update.after == CASE
     assert [d.kind for d in update.disputes] == [DisputeKind.NEW]
     assert update.synced == []
+    assert update.conflicts == []  # a warning: nothing for a person to decide
 
 
 def test_with_a_pushed_base_our_pending_edit_is_not_a_dispute_but_a_server_edit_is():

@@ -97,3 +97,16 @@ def test_a_closed_ledger_can_be_reopened_with_its_state(ledger_url: str):
     with Ledger.open(ledger_url) as second:
         assert second.known(SERVER, [("Goal", "g-1")])
         assert second.runs()[0].id == run.id
+
+
+def test_watermarks_lists_every_server_a_stream_has_read(ledger: Ledger):
+    first = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    ledger.set_watermark(SERVER, "pull", first)
+    ledger.set_watermark("https://other.example.org/fhir", "pull", first + timedelta(hours=1))
+    ledger.set_watermark(SERVER, "history", first)
+
+    assert ledger.watermarks("pull") == {
+        SERVER: first,
+        "https://other.example.org/fhir": first + timedelta(hours=1),
+    }
+    assert ledger.watermarks("import") == {}
