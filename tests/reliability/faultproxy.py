@@ -240,6 +240,9 @@ class FaultProxy:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
+        except Exception as exc:
+            with self._lock:
+                self.counts[f"proxy-{type(exc).__name__}: {exc}"[:120]] += 1
         finally:
             writer.transport.abort()
 
@@ -268,7 +271,13 @@ class FaultProxy:
             return False
         if fault is Fault.HOLD and not await self._held(reader):
             return False
-        response = await self._forward(request, upstream)
+        try:
+            response = await self._forward(request, upstream)
+        except httpx.HTTPError as exc:
+            # Not a planned fault: counted apart so that a test can tell the two kinds apart.
+            with self._lock:
+                self.counts[f"upstream-{type(exc).__name__}"] += 1
+            return False
         if fault in (Fault.DROP, Fault.STALL, Fault.HOLD_ANSWER):
             with self._lock:
                 self.committed_unanswered += int(info.is_write)
