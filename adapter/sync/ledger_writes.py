@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, update
+from sqlalchemy import Connection, func, insert, select, tuple_, update
 
 from adapter.sync.ledger_engine import upsert
 from adapter.sync.ledger_records import DeadLetter, ResourceKey, SyncedResource, from_row
@@ -83,7 +83,9 @@ class CaseWriter:
     def store_entries(self, results: Sequence[SyncedResource]) -> None:
         """Store what the server now holds; a success clears the failure count."""
         # A resource reported twice for one case (re-sent within the case): the last report wins.
-        latest = {(r.resource_type, r.resource_id): r for r in results}
+        latest = {ResourceKey(r.resource_type, r.resource_id): r for r in results}
+        for key in self._recorded_newer(latest) if latest else []:
+            del latest[key]
         if not latest:
             return
         stmt = upsert(self.conn, entries)
@@ -115,6 +117,21 @@ class CaseWriter:
             for result in latest.values()
         ]
         self.conn.execute(stmt, rows)
+
+    def _recorded_newer(self, latest: Mapping[ResourceKey, SyncedResource]) -> list[ResourceKey]:
+        """Resources this run already recorded at a higher version. Cases run in parallel and
+        record in any order, so a resource two cases share (one client's Patient) may report an
+        older version after a newer one: keeping the newer one keeps our own last write from
+        looking like a server-side change to the next pull."""
+        query = select(entries.c.resource_type, entries.c.resource_id, entries.c.version_id).where(
+            entries.c.server_url == self.server,
+            entries.c.last_run_id == self.run_id,
+            tuple_(entries.c.resource_type, entries.c.resource_id).in_(list(latest)),
+        )
+        stored = {
+            ResourceKey(kind, ident): version for kind, ident, version in self.conn.execute(query)
+        }
+        return [key for key, version in stored.items() if _older(latest[key].version_id, version)]
 
     def mark_failing(self, resources: Iterable[tuple[str, str]], error_class: str) -> None:
         """Count a failure on each resource's entry (creating entries never synced yet)."""
@@ -180,6 +197,13 @@ class CaseWriter:
 
     def _entry_base(self) -> dict[str, Any]:
         return {"server_url": self.server, "case_id": self.case_id, "last_run_id": self.run_id}
+
+
+def _older(candidate: str | None, current: str | None) -> bool:
+    """Version ``candidate`` is numerically below ``current`` (opaque ids: never)."""
+    if not candidate or not current or not (candidate.isdigit() and current.isdigit()):
+        return False
+    return int(candidate) < int(current)
 
 
 def describe(result: SyncedResource) -> dict[str, Any]:

@@ -223,3 +223,26 @@ def test_recording_against_an_unknown_run_is_a_ledger_error(ledger: Ledger):
     with pytest.raises(LedgerError, match="record_success"):
         ledger.record_success(12345, SERVER, "CM-1", _written())
     assert ledger.known(SERVER, [("EpisodeOfCare", "cm-eoc-1")]) == {}
+
+
+def test_a_shared_resource_keeps_the_newer_version_when_cases_record_out_of_order(
+    ledger: Ledger, run_id: int
+) -> None:
+    patient = ("Patient", "cm-patient-shared")
+    # Two cases of one client wrote its Patient (v3 after v2); the v3 case recorded first.
+    ledger.record_success(run_id, SERVER, "CM-2", [SyncedResource(*patient, "3", "b" * 64)])
+    ledger.record_success(run_id, SERVER, "CM-1", [SyncedResource(*patient, "2", "a" * 64)])
+
+    entry = ledger.known(SERVER, [patient])[ResourceKey(*patient)]
+    assert (entry.version_id, entry.content_hash, entry.case_id) == ("3", "b" * 64, "CM-2")
+
+
+def test_a_later_run_may_record_a_lower_version(ledger: Ledger, run_id: int) -> None:
+    # A server that was reset numbers from 1 again: the newer run's word counts.
+    patient = ("Patient", "cm-patient-reset")
+    ledger.record_success(run_id, SERVER, "CM-1", [SyncedResource(*patient, "5", "a" * 64)])
+    later = ledger.start_run(RunKind.PUSH, SERVER).id
+
+    ledger.record_success(later, SERVER, "CM-1", [SyncedResource(*patient, "1", "b" * 64)])
+
+    assert ledger.known(SERVER, [patient])[ResourceKey(*patient)].version_id == "1"
