@@ -1,9 +1,7 @@
-"""Background sync runs started by the API, and how the API learns their ledger id at once.
+"""Background sync runs started by the API.
 
-The sync functions open their ledger run themselves and report its id only when they finish,
-but ``POST /sync`` answers 202 with the id right away. So the API starts the run and then
-looks for the run row this process opened after it started; only one run goes at a time in
-the app, so the first such row of the right kind is the one.
+The sync functions open their ledger run themselves and tell its id through ``on_run`` as soon
+as it exists; ``POST /sync`` waits for that moment and answers 202 with the id.
 """
 
 from __future__ import annotations
@@ -11,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from fastapi import HTTPException
 
@@ -20,8 +19,7 @@ from adapter.errors import LedgerError
 from adapter.fhir import RetryPolicy, open_client
 from adapter.settings import Settings
 from adapter.sync.case_store import StoredCase
-from adapter.sync.ledger import Ledger, Run, RunKind
-from adapter.sync.ledger_runs import this_process
+from adapter.sync.ledger import Ledger, RunKind
 from adapter.sync.outcomes import CaseOutcome
 from adapter.sync.pull import pull_changes
 from adapter.sync.push import CaseInput, push_cases
@@ -29,7 +27,9 @@ from adapter.sync.push import CaseInput, push_cases
 __all__ = ["CASE_ID_PATTERN", "start_or_queue_pull", "start_push"]
 
 CASE_ID_PATTERN = r"^[A-Za-z0-9.-]{1,64}$"  # the model's id rule
-_POLL_SECONDS = 0.02
+
+OnRun = Callable[[int], None]
+"""Told the ledger run's id once the sync function has opened it."""
 
 
 async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
@@ -51,7 +51,7 @@ async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
         def counted(outcome: CaseOutcome) -> None:
             state.metrics.case_done(str(RunKind.PUSH), str(outcome.status))
 
-        async def push() -> None:
+        async def push(on_run: OnRun) -> None:
             try:
                 await push_cases(
                     inputs,
@@ -59,6 +59,7 @@ async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
                     ledger=state.ledger,
                     namespace=state.settings.namespace,
                     on_case=counted,
+                    on_run=on_run,
                 )
             finally:
                 state.pushing.difference_update(ids)
@@ -78,8 +79,10 @@ def start_or_queue_pull(state: AppState) -> bool:
     a burst of them reads every change, so queued pulls collapse into one.
     """
 
-    async def pull() -> None:
-        report = await pull_changes(state.fhir, state.ledger, namespace=state.settings.namespace)
+    async def pull(on_run: OnRun) -> None:
+        report = await pull_changes(
+            state.fhir, state.ledger, namespace=state.settings.namespace, on_run=on_run
+        )
         for update in report.updates:
             state.metrics.case_done(str(RunKind.PULL), "updated" if update.changed else "unchanged")
         for _ in report.failures:
@@ -105,16 +108,15 @@ def _has_document(stored: StoredCase | None) -> bool:
     return stored is not None and stored.document is not None
 
 
-async def _launch(state: AppState, kind: RunKind, work: Callable[[], Awaitable[None]]) -> int:
+async def _launch(state: AppState, kind: RunKind, work: Callable[[OnRun], Awaitable[None]]) -> int:
     """Start ``work`` (which opens a ledger run of ``kind``) and return that run's id."""
-    ledger = state.ledger
-    before = await asyncio.to_thread(_newest_id, ledger)
-    task = state.runs.start(kind, lambda: _observed(state, kind, work, before=before))
-    while (run := await asyncio.to_thread(_own_run, ledger, kind, before)) is None:
-        if task.done():
-            raise LedgerError(f"the {kind} run stopped before the ledger recorded it")
-        await asyncio.wait({task}, timeout=_POLL_SECONDS)
-    return run.id
+    opened: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task = state.runs.start(kind, lambda: _observed(state, kind, work, opened))
+    either: set[asyncio.Future[Any]] = {task, opened}
+    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    if not opened.done():
+        raise LedgerError(f"the {kind} run stopped before the ledger recorded it")
+    return opened.result()
 
 
 async def _reachable(settings: Settings) -> None:
@@ -126,35 +128,25 @@ async def _reachable(settings: Settings) -> None:
 async def _observed(
     state: AppState,
     kind: RunKind,
-    work: Callable[[], Awaitable[None]],
-    *,
-    before: int | None = None,
+    work: Callable[[OnRun], Awaitable[None]],
+    opened: asyncio.Future[int] | None = None,
 ) -> None:
-    """Run ``work``, then count the ledger run it opened (whatever its end) in the metrics."""
-    if before is None:
-        before = await asyncio.to_thread(_newest_id, state.ledger)
+    """Run ``work``, then count the ledger run it opened (whatever its end) in the metrics.
+
+    ``opened`` receives the run's id as soon as the sync function has opened it.
+    """
+    run_ids: list[int] = []
+
+    def on_run(run_id: int) -> None:
+        run_ids.append(run_id)
+        if opened is not None and not opened.done():
+            opened.set_result(run_id)
+
     active = state.metrics.runs_active.labels(str(kind))
     active.inc()
     try:
-        await work()
+        await work(on_run)
     finally:
         active.dec()
-        run = await asyncio.to_thread(_own_run, state.ledger, kind, before)
-        if run is not None:
+        if run_ids and (run := await asyncio.to_thread(state.ledger.run, run_ids[0])):
             state.metrics.run_finished(run)
-
-
-def _newest_id(ledger: Ledger) -> int:
-    newest = ledger.runs(1)
-    return newest[0].id if newest else 0
-
-
-def _own_run(ledger: Ledger, kind: RunKind, after: int) -> Run | None:
-    """The oldest run of ``kind`` this process opened after run ``after``."""
-    me = this_process().process_token
-    mine = [
-        run
-        for run in ledger.runs(20)
-        if run.id > after and run.kind == kind and run.process_token == me
-    ]
-    return min(mine, key=lambda run: run.id) if mine else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -107,14 +107,18 @@ async def pull_changes(
     since: datetime | None = None,
     overlap: timedelta = DEFAULT_OVERLAP,
     namespace: str | None = None,
+    on_run: Callable[[int], None] | None = None,
 ) -> PullReport:
     """Pull the server's changes into the case store (see the module docstring).
 
     ``since`` overrides the stored watermark (and its overlap) for this run, e.g. to replay a
-    window; the watermark never moves backwards.
+    window; the watermark never moves backwards. ``on_run`` is told of the ledger run's id as
+    soon as it is opened.
     """
     server = client.base.url
     run = await asyncio.to_thread(ledger.start_run, RunKind.PULL, server)
+    if on_run is not None:
+        on_run(run.id)
     stored_mark = await asyncio.to_thread(ledger.watermark, server, PULL_STREAM)
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)

@@ -78,13 +78,17 @@ async def push_cases(
     concurrency: int = DEFAULT_CONCURRENCY,
     namespace: str | None = None,
     on_case: Callable[[CaseOutcome], None] | None = None,
+    on_run: Callable[[int], None] | None = None,
 ) -> PushReport:
     """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
     failure (see the report and the dead-letter list). ``namespace`` is the mapping namespace
-    (None: the plain ids and identifier systems). ``on_case`` is told of every case."""
+    (None: the plain ids and identifier systems). ``on_case`` is told of every case, and
+    ``on_run`` of the ledger run's id as soon as it is opened (the service answers with it)."""
     run = await asyncio.to_thread(
         ledger.start_run, RunKind.PUSH, client.base.url, cases_total=len(inputs)
     )
+    if on_run is not None:
+        on_run(run.id)
     state = _Run(client, ledger, run.id, namespace, on_case)
     slots = asyncio.Semaphore(max(1, concurrency))
     # Several versions of one case in a batch go one after the other, in input order.
