@@ -221,7 +221,8 @@ class FHIRClient:
             "POST", self.base.url, body=bundle, idempotent=bundle_is_idempotent(bundle)
         )
         answer = parse_json(response)
-        return BundleResult(answer, [EntryResult.from_entry(e) for e in answer.get("entry") or []])
+        entries = _response_entries(answer, kind, len(bundle.get("entry") or []), self.base.url)
+        return BundleResult(answer, [EntryResult.from_entry(e) for e in entries])
 
     async def _write(
         self,
@@ -286,6 +287,22 @@ class FHIRClient:
             method=method,
             resource_type=self.base.resource_type(url),
         )
+
+
+def _response_entries(answer: Resource, kind: str, sent: int, url: str) -> list[Mapping[str, Any]]:
+    """The answer's entries: one per request entry, in order (FHIR R4 3.1.0.11.2). Anything else
+    cannot be matched to what was sent, so it is never taken as a success."""
+    entries = answer.get("entry") or []
+    if (
+        answer["resourceType"] != "Bundle"
+        or not isinstance(entries, list)
+        or len(entries) != sent
+        or not all(isinstance(entry, dict) for entry in entries)
+    ):
+        raise ResponseError(
+            f"expected a {kind}-response Bundle with {sent} entries", method="POST", url=url
+        )
+    return entries
 
 
 def _type_of(resource: Mapping[str, Any]) -> str:

@@ -129,7 +129,8 @@ def parse_json(response: httpx.Response) -> dict[str, Any]:
     method, url = response.request.method, str(response.request.url)
     try:
         body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the parser's stack (a hostile or broken body).
         kind = response.headers.get("content-type", "no content type")
         raise ResponseError(
             f"expected FHIR JSON, got {kind} (HTTP {response.status_code})", method=method, url=url
@@ -196,7 +197,7 @@ _BY_STATUS: Mapping[int, type[FHIRStatusError]] = {
 def _outcome_or_none(response: httpx.Response) -> dict[str, Any] | None:
     try:
         body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
         return body
