@@ -7,7 +7,6 @@ as it exists; ``POST /sync`` waits for that moment and answers 202 with the id.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -16,7 +15,7 @@ from fastapi import HTTPException
 from adapter.api.background import RunInProgress
 from adapter.api.state import AppState
 from adapter.errors import LedgerError
-from adapter.fhir import RetryPolicy, open_client
+from adapter.fhir import probe_capabilities
 from adapter.settings import Settings
 from adapter.sync.case_store import StoredCase
 from adapter.sync.ledger import Ledger, RunKind
@@ -120,9 +119,7 @@ async def _launch(state: AppState, kind: RunKind, work: Callable[[OnRun], Awaita
 
 
 async def _reachable(settings: Settings) -> None:
-    policy = dataclasses.replace(RetryPolicy.from_settings(settings.fhir_retry), max_attempts=1)
-    async with open_client(settings, policy=policy) as probe:
-        await probe.capabilities()
+    await probe_capabilities(settings)
 
 
 async def _observed(

@@ -10,10 +10,9 @@ import uvicorn
 from adapter.api import create_app
 from adapter.api.security import check_bind
 from adapter.cli.app import app
+from adapter.cli.failures import EXIT_CONFIG
 from adapter.errors import ConfigError
 from adapter.settings import is_loopback, load_settings
-
-EXIT_CONFIG = 2
 
 
 @app.command()

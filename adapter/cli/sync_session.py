@@ -3,18 +3,17 @@ line, the ledger, a checked connection to the server, a progress bar, one-line e
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from adapter.cli.failures import EXIT_CONFIG, EXIT_FAILED, EXIT_UNREACHABLE, describe, fail
 from adapter.errors import AdapterError, ConfigError, FHIRError
-from adapter.fhir import RetryPolicy, open_client
+from adapter.fhir import open_client, probe_capabilities
 from adapter.settings import Settings, load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
@@ -33,10 +32,6 @@ __all__ = [
     "push_with_progress",
     "settings_for",
 ]
-
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
-EXIT_UNREACHABLE = 3
 
 ServerOption = Annotated[
     str | None,
@@ -60,14 +55,6 @@ ConcurrencyOption = Annotated[
         help="Cases pushed in parallel (each case is one transaction).",
     ),
 ]
-
-
-def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    """One line on stderr, then exit with ``code``: no stack trace for expected failures."""
-    Console(stderr=True, soft_wrap=True).print(
-        f"[red]error:[/red] {escape(message)}", highlight=False
-    )
-    raise typer.Exit(code)
 
 
 def settings_for(server: str | None = None, ledger: str | None = None) -> Settings:
@@ -121,10 +108,8 @@ async def push_with_progress(
 
 
 async def _reachable(settings: Settings) -> None:
-    # One quick attempt: a push to a server that is not there would dead-letter every case.
-    policy = dataclasses.replace(RetryPolicy.from_settings(settings.fhir_retry), max_attempts=1)
+    # A push to a server that is not there would dead-letter every case.
     try:
-        async with open_client(settings, policy=policy) as probe:
-            await probe.capabilities()
+        await probe_capabilities(settings)
     except FHIRError as exc:
-        fail(f"cannot reach a FHIR server at {settings.fhir_base_url} ({exc})", EXIT_UNREACHABLE)
+        fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)

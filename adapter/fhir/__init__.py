@@ -6,7 +6,7 @@ Use :func:`open_client` to get a :class:`FHIRClient` built from settings.
 from __future__ import annotations
 
 from adapter.fhir.client import BundleResult, FHIRClient
-from adapter.fhir.factory import open_client
+from adapter.fhir.factory import open_client, probe_capabilities
 from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
 from adapter.fhir.retry import RetryPolicy
 
@@ -18,4 +18,5 @@ __all__ = [
     "ValidationResult",
     "WriteResult",
     "open_client",
+    "probe_capabilities",
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 
@@ -13,7 +15,7 @@ from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.retry import RetryPolicy
 from adapter.settings import Settings, politeness
 
-__all__ = ["open_client"]
+__all__ = ["open_client", "probe_capabilities"]
 
 
 @asynccontextmanager
@@ -57,3 +59,16 @@ async def open_client(
             max_concurrency=polite.max_concurrency,
             rate_limiter=limiter,
         )
+
+
+async def probe_capabilities(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> dict[str, Any]:
+    """The server's CapabilityStatement from one attempt, no backoff.
+
+    For "is the server there now?": a ping, and the check before a run that would otherwise
+    dead-letter every case against a server that is down.
+    """
+    once = dataclasses.replace(RetryPolicy.from_settings(settings.fhir_retry), max_attempts=1)
+    async with open_client(settings, transport=transport, policy=once) as client:
+        return dict(await client.capabilities())
