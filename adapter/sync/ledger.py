@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Self
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 
 from adapter.errors import LedgerError
 from adapter.sync import ledger_migrations
@@ -182,16 +182,23 @@ class Ledger(CaseStore):
         """The entries of ``resources`` ((type, id) pairs) on ``server``; unknown ones absent."""
         keys = list(dict.fromkeys(ResourceKey(*key) for key in resources))
         found: dict[ResourceKey, Entry] = {}
+        wanted = set(keys)
         with self._read("known") as conn:
             for start in range(0, len(keys), _CHUNK):
                 chunk = keys[start : start + _CHUNK]
+                # Two plain INs, not a row-value IN: SQLite answers (type, id) IN (...) by
+                # scanning every entry of the server (9 ms per call at 16k entries, growing
+                # with the ledger), but probes the unique index for type IN and id IN (0.4 ms).
+                # The cross product may match a pair nobody asked for; the set drops it.
                 query = select(entries).where(
                     entries.c.server_url == server,
-                    tuple_(entries.c.resource_type, entries.c.resource_id).in_(chunk),
+                    entries.c.resource_type.in_(sorted({key.resource_type for key in chunk})),
+                    entries.c.resource_id.in_([key.resource_id for key in chunk]),
                 )
                 for row in conn.execute(query):
                     entry = from_row(Entry, row)
-                    found[entry.key] = entry
+                    if entry.key in wanted:
+                        found[entry.key] = entry
         return found
 
     def record_success(

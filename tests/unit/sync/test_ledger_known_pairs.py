@@ -1,0 +1,27 @@
+"""``Ledger.known`` looks types and ids up separately (so SQLite uses its index) and must still
+answer exactly the (type, id) pairs asked for."""
+
+from __future__ import annotations
+
+from adapter.sync.ledger import Ledger
+from adapter.sync.ledger_records import ResourceKey, SyncedResource
+from tests.unit.sync.conftest import SERVER
+
+
+def test_known_answers_only_the_pairs_asked_for_not_their_cross_product(
+    ledger: Ledger, run_id: int
+):
+    digest = "b" * 64
+    ledger.record_success(
+        run_id,
+        SERVER,
+        "CM-1",
+        [
+            SyncedResource("Goal", "x", "1", digest),
+            SyncedResource("Task", "y", "1", digest),
+            SyncedResource("Goal", "y", "1", digest),
+            SyncedResource("Task", "x", "1", digest),
+        ],
+    )
+    known = ledger.known(SERVER, [("Goal", "x"), ("Task", "y")])
+    assert set(known) == {ResourceKey("Goal", "x"), ResourceKey("Task", "y")}
