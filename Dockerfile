@@ -10,8 +10,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY adapter ./adapter
 COPY profiles ./profiles
-# Editable, because adapter.profiles finds the FHIR package in profiles/ next to the adapter/ source.
-RUN pip install -e . && useradd --create-home --uid 10001 adapter
+# A regular install: the wheel carries profiles/ to <prefix>/share/cm-fhir-adapter/profiles.
+RUN pip install . && useradd --create-home --uid 10001 adapter
 USER adapter
 
 ENTRYPOINT ["adapter"]

@@ -10,6 +10,7 @@ install must be told where it is (``load_package(path)``).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +53,11 @@ class FHIRPackage:
 
 
 def package_dir() -> Path:
-    """Folder of the package in a source checkout or editable install."""
-    return Path(__file__).resolve().parent.parent / "profiles"
+    """Folder of the FHIR package: ``profiles/`` beside the ``adapter`` package (a source
+    checkout or editable install), else where a wheel installs it (``<prefix>/share/...``)."""
+    beside = Path(__file__).resolve().parent.parent / "profiles"
+    installed = Path(sys.prefix) / "share" / "cm-fhir-adapter" / "profiles"
+    return beside if beside.is_dir() or not installed.is_dir() else installed
 
 
 def load_package(path: Path | None = None) -> FHIRPackage:
