@@ -49,7 +49,7 @@ from adapter.sync.ledger_schema import (
     runs,
 )
 from adapter.sync.ledger_store import utcnow
-from adapter.sync.ledger_writes import CaseWriter, describe
+from adapter.sync.ledger_writes import CaseWriter, describe, entries_of
 
 # The ledger's whole vocabulary, importable from this one module.
 __all__ = [
@@ -186,16 +186,7 @@ class Ledger(CaseStore):
         with self._read("known") as conn:
             for start in range(0, len(keys), _CHUNK):
                 chunk = keys[start : start + _CHUNK]
-                # Two plain INs, not a row-value IN: SQLite answers (type, id) IN (...) by
-                # scanning every entry of the server (9 ms per call at 16k entries, growing
-                # with the ledger), but probes the unique index for type IN and id IN (0.4 ms).
-                # The cross product may match a pair nobody asked for; the set drops it.
-                query = select(entries).where(
-                    entries.c.server_url == server,
-                    entries.c.resource_type.in_(sorted({key.resource_type for key in chunk})),
-                    entries.c.resource_id.in_([key.resource_id for key in chunk]),
-                )
-                for row in conn.execute(query):
+                for row in conn.execute(select(entries).where(*entries_of(server, chunk))):
                     entry = from_row(Entry, row)
                     if entry.key in wanted:
                         found[entry.key] = entry

@@ -6,12 +6,12 @@ recording the same resource or the same case's failure never trip over a unique 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from adapter.sync.ledger_engine import upsert
 from adapter.sync.ledger_records import DeadLetter, ResourceKey, SyncedResource, from_row
@@ -25,9 +25,24 @@ from adapter.sync.ledger_schema import (
     runs,
 )
 
-__all__ = ["CaseWriter", "describe"]
+__all__ = ["CaseWriter", "describe", "entries_of"]
 
 _ENTRY_KEY = [entries.c.server_url, entries.c.resource_type, entries.c.resource_id]
+
+
+def entries_of(server: str, keys: Collection[tuple[str, str]]) -> tuple[ColumnElement[bool], ...]:
+    """WHERE clauses for the entries of ``keys`` ((type, id) pairs) on ``server``.
+
+    They may also match pairs of the cross product nobody asked for: filter the rows. Two plain
+    INs, not a row-value IN: SQLite answers ``(type, id) IN (...)`` by scanning every entry of
+    the server (13 ms per case at 16k entries, growing with the ledger, so a push became
+    quadratic), but probes the unique index for ``type IN`` and ``id IN`` (0.4 ms).
+    """
+    return (
+        entries.c.server_url == server,
+        entries.c.resource_type.in_(sorted({key[0] for key in keys})),
+        entries.c.resource_id.in_(sorted({key[1] for key in keys})),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +139,12 @@ class CaseWriter:
         older version after a newer one: keeping the newer one keeps our own last write from
         looking like a server-side change to the next pull."""
         query = select(entries.c.resource_type, entries.c.resource_id, entries.c.version_id).where(
-            entries.c.server_url == self.server,
-            entries.c.last_run_id == self.run_id,
-            tuple_(entries.c.resource_type, entries.c.resource_id).in_(list(latest)),
+            *entries_of(self.server, latest), entries.c.last_run_id == self.run_id
         )
         stored = {
-            ResourceKey(kind, ident): version for kind, ident, version in self.conn.execute(query)
+            key: version
+            for kind, ident, version in self.conn.execute(query)
+            if (key := ResourceKey(kind, ident)) in latest
         }
         return [key for key, version in stored.items() if _older(latest[key].version_id, version)]
 

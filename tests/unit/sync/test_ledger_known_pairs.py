@@ -25,3 +25,19 @@ def test_known_answers_only_the_pairs_asked_for_not_their_cross_product(
     )
     known = ledger.known(SERVER, [("Goal", "x"), ("Task", "y")])
     assert set(known) == {ResourceKey("Goal", "x"), ResourceKey("Task", "y")}
+
+
+def test_a_newer_version_recorded_in_the_run_is_kept_only_for_its_own_pair(
+    ledger: Ledger, run_id: int
+):
+    digest = "c" * 64
+    ledger.record_success(run_id, SERVER, "CM-1", [SyncedResource("Goal", "x", "5", digest)])
+    ledger.record_success(
+        run_id,
+        SERVER,
+        "CM-2",
+        [SyncedResource("Goal", "x", "3", digest), SyncedResource("Task", "x", "2", digest)],
+    )
+    known = ledger.known(SERVER, [("Goal", "x"), ("Task", "x")])
+    assert known[ResourceKey("Goal", "x")].version_id == "5"
+    assert known[ResourceKey("Task", "x")].version_id == "2"
