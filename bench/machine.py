@@ -32,14 +32,14 @@ def environment(server_software: dict[str, Any] | None, database: str) -> dict[s
 
 
 def _commit() -> str | None:
-    """The checkout's commit, with ``+dirty`` when tracked files differ from it."""
+    """The checkout's commit, ``+dirty`` when the adapter's or the harness's files differ."""
     root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "adapter", "bench"],
             cwd=root,
             capture_output=True,
             text=True,
