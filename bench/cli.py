@@ -17,7 +17,7 @@ DEFAULT_SERVER = "http://127.0.0.1:18090/fhir"
 SHARED_PORT = 8080
 
 
-def parse_options(argv: list[str]) -> Options:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bench/run", description="Benchmark the sync against a local HAPI FHIR server."
     )
@@ -44,6 +44,11 @@ def parse_options(argv: list[str]) -> Options:
         action="store_true",
         help=f"allow port {SHARED_PORT}, the shared test server (do not benchmark it)",
     )
+    return parser
+
+
+def parse_options(argv: list[str]) -> Options:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.cases < 1 or args.repetitions < 1 or args.concurrency < 1:
         parser.error("--cases, --repetitions and --concurrency must be at least 1")

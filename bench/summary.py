@@ -45,47 +45,31 @@ def goals(
     cases: int = 0,
 ) -> list[Goal]:
     """The issue's goals, each with its measured value (None: not measured in this run)."""
-    w1 = summary.get(W1_ADAPTER, {})
-    w3 = summary.get("W3 adapter", {})
+    w1, w3 = summary.get(W1_ADAPTER, {}), summary.get("W3 adapter", {})
     w3_writes = w3.get("writes")
-    out = [
-        Goal(
-            "R1 adapter / B0 throughput, W1",
-            throughput_ratio(
-                w1.get("resources_per_s"), summary.get("W1 B0", {}).get("resources_per_s")
-            ),
+    rate = "resources_per_s"
+    values = {
+        "R1 adapter / B0 throughput, W1": (
+            throughput_ratio(w1.get(rate), summary.get("W1 B0", {}).get(rate)),
             0.90,
-            at_least=True,
+            True,
         ),
-        Goal(
-            "R4 adapter / B1 throughput, W1",
-            throughput_ratio(
-                w1.get("resources_per_s"), summary.get("W1 B1", {}).get("resources_per_s")
-            ),
+        "R4 adapter / B1 throughput, W1": (
+            throughput_ratio(w1.get(rate), summary.get("W1 B1", {}).get(rate)),
             5,
-            at_least=True,
+            True,
         ),
-        Goal(
-            "W2 requests per changed case",
+        "W2 requests per changed case": (
             _median(summary, "W2 adapter", "requests_per_changed_case"),
             1.2,
-            at_least=False,
+            False,
         ),
-        Goal(
-            "W3 writes (worst repetition)", w3_writes.high if w3_writes else None, 0, at_least=False
-        ),
-        Goal(
-            "W3 time / W1 time",
-            throughput_ratio(w3.get("wall_s"), w1.get("wall_s")),
-            0.1,
-            at_least=False,
-        ),
-        Goal("mapping CPU ms per resource", mapping_ms_per_resource, 0.5, at_least=False),
-    ]
-    out.append(
-        Goal("peak RSS 10k / 1k", _rss_ratio(summary, rss_other_tier, cases), 2, at_least=False)
-    )
-    return out
+        "W3 writes (worst repetition)": (w3_writes.high if w3_writes else None, 0, False),
+        "W3 time / W1 time": (throughput_ratio(w3.get("wall_s"), w1.get("wall_s")), 0.1, False),
+        "mapping CPU ms per resource": (mapping_ms_per_resource, 0.5, False),
+        "peak RSS 10k / 1k": (_rss_ratio(summary, rss_other_tier, cases), 2, False),
+    }
+    return [Goal(name, value, limit, at_least=up) for name, (value, limit, up) in values.items()]
 
 
 def peak_rss(summary: Mapping[str, Mapping[str, Spread]]) -> float | None:
