@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import random
 import threading
 import time
@@ -26,7 +25,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["Fault", "FaultProxy", "FaultRates", "Plan", "RequestInfo", "passthrough"]
+from tests.reliability.faults import Fault, Plan, RequestInfo, passthrough
+
+__all__ = ["FaultProxy"]
 
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
@@ -36,88 +37,6 @@ _MAX_HEADER = 64 * 1024
 _MAX_BODY = 64 * 1024 * 1024
 _MAX_REQUESTS_PER_CONNECTION = 100_000
 _FHIR = {"Content-Type": "application/fhir+json"}
-
-
-class Fault(enum.StrEnum):
-    PASS = "pass"
-    """Forwarded; the answer goes back unchanged."""
-    DELAY = "delay"
-    """Forwarded; the answer goes back late (but within the client's read timeout)."""
-    RATE_LIMIT = "429"
-    """Not forwarded; 429 with Retry-After."""
-    UNAVAILABLE = "503"
-    """Not forwarded; 503 with an OperationOutcome."""
-    RESET = "reset"
-    """Not forwarded; the connection is torn down without an answer."""
-    DROP = "drop"
-    """Forwarded (HAPI commits), then the connection is torn down: the client never hears."""
-    STALL = "stall"
-    """Forwarded (HAPI commits), then no answer until the client's read timeout fires."""
-    HOLD = "hold"
-    """Not forwarded until :meth:`FaultProxy.release`; dropped if the client goes away first."""
-    HOLD_ANSWER = "hold-answer"
-    """Forwarded (HAPI commits); the answer is kept back until the client goes away."""
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """What a plan may look at: arrival number (from 1), method, path with query."""
-
-    number: int
-    method: str
-    target: str
-
-    @property
-    def is_write(self) -> bool:
-        return self.method in ("POST", "PUT", "DELETE", "PATCH")
-
-
-Plan = Callable[[RequestInfo], Fault]
-
-
-def passthrough(_: RequestInfo) -> Fault:
-    return Fault.PASS
-
-
-@dataclass(frozen=True)
-class FaultRates:
-    """Per-request probabilities of each fault; what is left over passes untouched."""
-
-    rate_limit: float = 0.0
-    unavailable: float = 0.0
-    reset: float = 0.0
-    delay: float = 0.0
-    drop: float = 0.0
-    stall: float = 0.0
-
-    @property
-    def total(self) -> float:
-        return sum(self.table().values())
-
-    def table(self) -> dict[Fault, float]:
-        return {
-            Fault.RATE_LIMIT: self.rate_limit,
-            Fault.UNAVAILABLE: self.unavailable,
-            Fault.RESET: self.reset,
-            Fault.DELAY: self.delay,
-            Fault.DROP: self.drop,
-            Fault.STALL: self.stall,
-        }
-
-    def plan(self, seed: int) -> Plan:
-        """A seeded plan drawing one fault per request (arrival order decides who gets which)."""
-        rng = random.Random(seed)
-        table = list(self.table().items())
-
-        def pick(_: RequestInfo) -> Fault:
-            roll = rng.random()
-            for fault, rate in table:
-                if roll < rate:
-                    return fault
-                roll -= rate
-            return Fault.PASS
-
-        return pick
 
 
 class FaultProxy:
@@ -304,7 +223,8 @@ class FaultProxy:
             await asyncio.sleep(self.stall)
         elif fault is Fault.HOLD_ANSWER:
             # Until the client goes away (killed) or the proxy's lifetime ends.
-            await asyncio.wait_for(reader.read(1), self.lifetime)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reader.read(1), self.lifetime)
 
     async def _forward(self, request: _Request, upstream: httpx.AsyncClient) -> httpx.Response:
         headers = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP]

@@ -35,7 +35,8 @@ from tests.reliability.cli_support import (
     push_process,
     write_cases,
 )
-from tests.reliability.faultproxy import Fault, FaultProxy, RequestInfo
+from tests.reliability.faultproxy import FaultProxy
+from tests.reliability.faults import Fault, RequestInfo
 from tests.reliability.invariants import server_holdings
 
 pytestmark = pytest.mark.integration

@@ -27,7 +27,8 @@ from tests.reliability.cli_support import (
     push_process,
     write_cases,
 )
-from tests.reliability.faultproxy import Fault, FaultProxy, Plan, RequestInfo, passthrough
+from tests.reliability.faultproxy import FaultProxy
+from tests.reliability.faults import Fault, Plan, RequestInfo, passthrough
 from tests.reliability.invariants import Landing
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,8 @@ from adapter.errors import AdapterError, ConfigError
 from adapter.fhir import RetryPolicy, open_client
 from adapter.settings import load_settings
 from tests.reliability.cli_support import CliRunnerFor, Installation, installation, write_cases
-from tests.reliability.faultproxy import FaultProxy, FaultRates
+from tests.reliability.faultproxy import FaultProxy
+from tests.reliability.faults import FaultRates
 from tests.reliability.malformed import example_cases, fresh
 from tests.unit.api.conftest import TOKEN, serve
 
