@@ -48,6 +48,17 @@ def _server(software: Mapping[str, Any], database: str) -> str:
     return f"server {software.get('name')} {software.get('version')} on {database}"
 
 
+def _ceiling(summary: Mapping[str, Any]) -> list[str]:
+    """B0 / B1 on W1: the most any client sending one transaction per case gains over the
+    per-resource client on this server (the bound on R4)."""
+    b0 = summary.get("W1 B0", {}).get("resources_per_s")
+    b1 = summary.get("W1 B1", {}).get("resources_per_s")
+    if not b0 or not b1 or not b1["median"]:
+        return []
+    ratio = b0["median"] / b1["median"]
+    return ["", f"B0 / B1 throughput on W1: {ratio:.2f} (the ceiling for R4 on this server)."]
+
+
 def render_markdown(result: Mapping[str, Any]) -> str:
     """The report for one run of the suite (``result`` as written to the JSON file)."""
     env = result["environment"]
@@ -70,6 +81,7 @@ def render_markdown(result: Mapping[str, Any]) -> str:
     for name, stats in result["summary"].items():
         cells = [_cell(stats.get(key), decimals) for key, _, decimals in COLUMNS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += _ceiling(result["summary"])
     mapping = result["mapping"]
     lines += [
         "",

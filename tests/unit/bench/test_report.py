@@ -55,3 +55,12 @@ def test_results_are_written_as_json_and_markdown_named_by_date_and_cases(tmp_pa
     assert json_path.name == "2026-11-23-10.json"
     assert json.loads(json_path.read_text())["cases"] == 10
     assert md_path.read_text().startswith("# Benchmark 2026-11-23: 10 cases")
+
+
+def test_markdown_states_the_b0_over_b1_ceiling_when_both_ran():
+    result = _result()
+    rate = {"median": 300.0, "min": 290.0, "max": 310.0}
+    result["summary"]["W1 B0"] = {"resources_per_s": rate}
+    result["summary"]["W1 B1"] = {"resources_per_s": {**rate, "median": 120.0}}
+    assert "B0 / B1 throughput on W1: 2.50" in render_markdown(result)
+    assert "B0 / B1" not in render_markdown(_result())
