@@ -16,6 +16,7 @@ from adapter.api.background import RunInProgress
 from adapter.api.state import AppState
 from adapter.errors import LedgerError
 from adapter.fhir import probe_capabilities
+from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
 from adapter.settings import Settings
 from adapter.sync.case_store import StoredCase
 from adapter.sync.ledger import Ledger, RunKind
@@ -119,7 +120,7 @@ async def _launch(state: AppState, kind: RunKind, work: Callable[[OnRun], Awaita
 
 
 async def _reachable(settings: Settings) -> None:
-    await probe_capabilities(settings)
+    await probe_capabilities(settings, attempts=BEFORE_RUN_ATTEMPTS)
 
 
 async def _observed(

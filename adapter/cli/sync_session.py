@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from adapter.cli.failures import EXIT_CONFIG, EXIT_FAILED, EXIT_UNREACHABLE, describe, fail
 from adapter.errors import AdapterError, ConfigError, FHIRError
 from adapter.fhir import open_client, probe_capabilities
+from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
 from adapter.settings import Settings, load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
@@ -110,6 +111,6 @@ async def push_with_progress(
 async def _reachable(settings: Settings) -> None:
     # A push to a server that is not there would dead-letter every case.
     try:
-        await probe_capabilities(settings)
+        await probe_capabilities(settings, attempts=BEFORE_RUN_ATTEMPTS)
     except FHIRError as exc:
         fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)

@@ -15,7 +15,10 @@ from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.retry import RetryPolicy
 from adapter.settings import Settings, politeness
 
-__all__ = ["open_client", "probe_capabilities"]
+__all__ = ["BEFORE_RUN_ATTEMPTS", "open_client", "probe_capabilities"]
+
+BEFORE_RUN_ATTEMPTS = 3
+"""Attempts of the reachability check before a push or pull run."""
 
 
 @asynccontextmanager
@@ -62,13 +65,19 @@ async def open_client(
 
 
 async def probe_capabilities(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    attempts: int = 1,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, Any]:
-    """The server's CapabilityStatement from one attempt, no backoff.
+    """The server's CapabilityStatement, asked at most ``attempts`` times (the retry layer's
+    backoff and time cap apply between them).
 
-    For "is the server there now?": a ping, and the check before a run that would otherwise
-    dead-letter every case against a server that is down.
+    For "is the server there?": a ping (one attempt: what the server does now), and the check
+    before a run, which would otherwise dead-letter every case against a server that is down;
+    that one takes a few attempts so a single 429, 503 or reset does not stop the run.
     """
-    once = dataclasses.replace(RetryPolicy.from_settings(settings.fhir_retry), max_attempts=1)
-    async with open_client(settings, transport=transport, policy=once) as client:
+    policy = RetryPolicy.from_settings(settings.fhir_retry)
+    capped = dataclasses.replace(policy, max_attempts=max(1, min(attempts, policy.max_attempts)))
+    async with open_client(settings, transport=transport, policy=capped) as client:
         return dict(await client.capabilities())

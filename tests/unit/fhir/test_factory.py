@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
-from adapter.fhir import FHIRClient, open_client
+from adapter.errors import ServerError
+from adapter.fhir import FHIRClient, open_client, probe_capabilities
+from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
 from adapter.settings import load_settings
 
 from .scripted import fhir_json
@@ -64,3 +67,31 @@ async def test_without_a_cap_the_same_load_runs_wider():
         client = FHIRClient(http, "https://fhir.test/r4", max_concurrency=8)
         await asyncio.gather(*(client.read("Goal", "g") for _ in range(8)))
     assert transport.most > 2
+
+
+def _flaky_then_fine(failures: int) -> tuple[httpx.MockTransport, list[int]]:
+    answered: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = 503 if len(answered) < failures else 200
+        answered.append(status)
+        return fhir_json(STATEMENT) if status == 200 else httpx.Response(503)
+
+    return httpx.MockTransport(handler), answered
+
+
+async def test_probe_before_a_run_rides_out_one_503_while_a_ping_reports_it(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADAPTER_FHIR_RETRY__INITIAL_WAIT", "0")
+    monkeypatch.setenv("ADAPTER_FHIR_RETRY__MAX_WAIT", "0")
+    settings = load_settings(fhir_base_url="http://127.0.0.1:9/fhir")
+
+    transport, answered = _flaky_then_fine(failures=1)
+    found = await probe_capabilities(settings, attempts=BEFORE_RUN_ATTEMPTS, transport=transport)
+    assert found == STATEMENT
+    assert answered == [503, 200]
+
+    transport, answered = _flaky_then_fine(failures=1)
+    with pytest.raises(ServerError):
+        await probe_capabilities(settings, transport=transport)  # a ping: one attempt
+    assert answered == [503]
