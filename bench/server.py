@@ -31,7 +31,9 @@ class HapiControl:
         self.http.close()
 
     def reset(self) -> None:
-        """Wipe every resource and version (``$expunge`` with expungeEverything)."""
+        """Wipe every resource and version (``$expunge`` with expungeEverything), then VACUUM
+        HAPI's database when it is known: otherwise PostgreSQL's autovacuum cleans up the
+        expunged rows during the next workload, which then ran up to 50 % slower."""
         body = {
             "resourceType": "Parameters",
             "parameter": [{"name": "expungeEverything", "valueBoolean": True}],
@@ -40,6 +42,8 @@ class HapiControl:
             f"{self.base}/$expunge", json=body, headers={"Content-Type": FHIR_JSON}
         )
         response.raise_for_status()
+        if self.database_url is not None:
+            _vacuum(self.database_url)
 
     def mark(self) -> tuple[datetime, int | None]:
         """Where the version count stands now: see :meth:`writes_since`."""
@@ -114,3 +118,10 @@ def _versions_in_database(url: str) -> int:
     with psycopg.connect(url) as connection:
         row = connection.execute("SELECT count(*) FROM hfj_res_ver").fetchone()
     return int(row[0]) if row else 0
+
+
+def _vacuum(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
