@@ -27,6 +27,7 @@ from adapter.sync.ledger import Ledger
 from adapter.sync.ledger_schema import RunKind, RunStatus
 from adapter.sync.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.planner import CasePlan, key_of, plan_case
+from adapter.sync.rebase import Checked, check_incoming, stored_version
 from adapter.sync.recording import record_sent
 from adapter.sync.sender import CaseSender, Sent
 from adapter.sync.snapshot import landed_snapshot
@@ -125,6 +126,8 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
         sent = await CaseSender(run.client).send(plan.send)
     except FHIRError as exc:
         return await _failed(run, case.id, classify(exc), [p.key for p in plan.send])
+    # The file as pushed, not the rebased case: the next push tells what the file itself
+    # changed by comparing against it.
     snapshot = item.document if isinstance(item.document, dict) else None
     if snapshot is not None and sent.failed:
         snapshot = await asyncio.to_thread(_landed_snapshot, run, case.id, snapshot, sent)
@@ -135,11 +138,13 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
 
 
 async def _accept(run: _Run, item: CaseInput) -> Case:
-    """Validate; a valid case goes into the case store, an invalid one only notes its source."""
+    """Validate, also as the next version of the stored case (:mod:`adapter.sync.rebase`); a
+    valid case goes into the case store, an invalid one only notes its source."""
     try:
         if item.problem is not None:
             raise InputError(record=f"case {item.case_id}", field="(file)", reason=item.problem)
         case = parse_case(item.document)
+        checked = await asyncio.to_thread(_check, run, case)
     except InputError as exc:
         await asyncio.to_thread(run.ledger.put_case, item.case_id, None, source=item.source)
         if item.case_id in exc.record:
@@ -148,8 +153,21 @@ async def _accept(run: _Run, item: CaseInput) -> Case:
         raise InputError(
             record=f"case {item.case_id}", field=exc.field, reason=exc.reason
         ) from None
-    await asyncio.to_thread(run.ledger.put_case, case.id, item.document, source=item.source)
-    return case
+    document = item.document
+    if checked.rebased:
+        log.info("case %s: kept the stored %s (the file is behind)", case.id, checked.rebased)
+        document = checked.case.model_dump(mode="json", exclude_none=True)
+    await asyncio.to_thread(run.ledger.put_case, case.id, document, source=item.source)
+    return checked.case
+
+
+def _check(run: _Run, case: Case) -> Checked:
+    found = run.ledger.get_case(case.id)
+    stored = stored_version(found.document if found is not None else None)
+    if stored is None:
+        return Checked(case)
+    pushed = stored_version(run.ledger.pushed_snapshot(run.server, case.id))
+    return check_incoming(case, stored, pushed)
 
 
 def _plan(run: _Run, case: Case) -> CasePlan:

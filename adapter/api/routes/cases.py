@@ -16,12 +16,11 @@ from pydantic import BaseModel
 from adapter.api.deps import LedgerDep, SettingsDep, StateDep
 from adapter.api.errors import FHIR_JSON, invalid_input
 from adapter.api.runner import CASE_ID_PATTERN
-from adapter.errors import InputError
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import Case, case_problems, parse_case
-from adapter.model.transitions import check_case_update
 from adapter.sync.case_store import API_SOURCE
 from adapter.sync.ledger import Ledger
+from adapter.sync.rebase import check_incoming, stored_version
 
 __all__ = ["CaseStored", "router"]
 
@@ -64,7 +63,7 @@ async def put_case(
             raise HTTPException(status_code=409, detail=detail)
         previous = await asyncio.to_thread(_previous, ledger, case.id)
         if previous is not None:
-            check_case_update(previous, case)
+            check_incoming(case, previous)
             if previous.model_dump(mode="json", exclude_none=True) == stored:
                 response.status_code = 200
                 return CaseStored(id=case.id, status="unchanged")
@@ -93,15 +92,7 @@ async def get_case_bundle(
 
 def _previous(ledger: Ledger, case_id: str) -> Case | None:
     found = ledger.get_case(case_id)
-    if found is None or found.document is None:
-        return None
-    try:
-        return parse_case(found.document)
-    except InputError as exc:
-        # A version accepted under older rules: the new one replaces it without a transition
-        # check rather than being blamed for the old one's problem.
-        log.warning("case store: stored version of a case no longer validates (%s)", exc.field)
-        return None
+    return stored_version(found.document if found is not None else None)
 
 
 def _document(ledger: Ledger, case_id: str) -> dict[str, Any]:
