@@ -162,11 +162,6 @@ async def test_post_cases_refuses_an_illegal_status_transition_from_the_stored_v
     assert kept["status"] == "closed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapter push checks each case on its own, not its transition from the stored "
-    "version (docs/guarantees.md, 'Not guaranteed')",
-)
 def test_push_refuses_an_illegal_status_transition_from_the_stored_version(
     fhir_base_url: str, tmp_path: Path, cli: CliRunnerFor
 ):
