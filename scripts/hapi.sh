@@ -120,7 +120,9 @@ cmd_start() {
     pid=$!
     disown "$pid" 2>/dev/null || true
     printf '%s\n' "$pid" >"$PID_FILE"
-    say "started HAPI FHIR $(hapi_version) (JPA server, FHIR R4, H2 in memory), pid $pid, heap $HEAP"
+    local store="H2 in memory"
+    [[ " $* " == *" --spring.datasource.url=jdbc:postgresql:"* ]] && store="PostgreSQL"
+    say "started HAPI FHIR $(hapi_version) (JPA server, FHIR R4, $store), pid $pid, heap $HEAP"
     say "base URL $BASE_URL  log $LOG_FILE  (run: scripts/hapi.sh wait)"
 }
 
