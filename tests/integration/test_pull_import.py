@@ -216,7 +216,7 @@ async def test_foreign_resources_import_with_warnings_or_a_clear_reason(client, 
 
 
 def _patient_id(case: Case) -> str:
-    return next(r["id"] for r in case_to_resources(case) if r["resourceType"] == "Patient")
+    return str(next(r["id"] for r in case_to_resources(case) if r["resourceType"] == "Patient"))
 
 
 def _read(path: Path) -> Case:

@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -47,7 +49,9 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-async def counts_on_server(env: dict[str, str], cases: list[dict]) -> tuple[object, object]:
+async def counts_on_server(
+    env: dict[str, str], cases: list[dict[str, Any]]
+) -> tuple[Counter[str], Counter[str]]:
     namespace = env["ADAPTER_NAMESPACE"]
     async with open_client(load_settings(fhir_base_url=env["ADAPTER_FHIR_BASE_URL"])) as client:
         found = await server_counts(client, cases, namespace)
