@@ -7,24 +7,16 @@ sharing the server never see each other's data.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from adapter.errors import AmbiguousMatch, ResourceGone, ResourceInUse, VersionConflict
-from adapter.fhir import FHIRClient, open_client
-from adapter.settings import load_settings
+from adapter.fhir import FHIRClient
 
 pytestmark = pytest.mark.integration
 
 Resource = dict[str, Any]
-
-
-@pytest.fixture
-async def client(fhir_base_url: str) -> AsyncIterator[FHIRClient]:
-    async with open_client(load_settings(fhir_base_url=fhir_base_url)) as fhir:
-        yield fhir
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ looks at its own cases in the reports (other tests' resources show up as "not ou
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,10 @@ from typing import Any
 import pytest
 
 from adapter.canonical import identifier_system
-from adapter.fhir import FHIRClient, open_client
+from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_bundle, case_to_resources
 from adapter.model.case import Case
 from adapter.model.codes import GoalAchievement, TaskStatus
-from adapter.settings import load_settings
 from adapter.sync.changes import history_time
 from adapter.sync.importer import import_cases
 from adapter.sync.inbound import DisputeKind
@@ -35,18 +33,6 @@ ACHIEVED = {
         {"system": "http://terminology.hl7.org/CodeSystem/goal-achievement", "code": "achieved"}
     ]
 }
-
-
-@pytest.fixture
-async def client(fhir_base_url: str) -> AsyncIterator[FHIRClient]:
-    async with open_client(load_settings(fhir_base_url=fhir_base_url)) as fhir:
-        yield fhir
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as opened:
-        yield opened
 
 
 def suffix() -> str:

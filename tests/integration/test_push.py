@@ -4,8 +4,7 @@ by ownership, conflicts kept, poison entries isolated."""
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -27,12 +26,6 @@ from tests.integration.push_support import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as opened:
-        yield opened
 
 
 @pytest.fixture

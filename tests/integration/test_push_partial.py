@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapter.fhir import FHIRClient, open_client
+from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
-from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger, ReasonCode
 from adapter.sync.outcomes import CaseStatus
 from adapter.sync.planner import key_of, plan_case
@@ -23,18 +20,6 @@ from adapter.sync.sender import CaseSender
 from tests.integration.push_support import fresh_cases
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def client(fhir_base_url: str) -> AsyncIterator[FHIRClient]:
-    async with open_client(load_settings(fhir_base_url=fhir_base_url)) as fhir:
-        yield fhir
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as opened:
-        yield opened
 
 
 async def edit_on_server(client: FHIRClient, case: dict[str, Any], record: str, **elements: Any):

@@ -19,12 +19,11 @@ from typer.testing import CliRunner
 
 from adapter.canonical import identifier_system
 from adapter.cli import app
-from adapter.fhir import FHIRClient, open_client
+from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle
 from adapter.mappings.context import RESOURCE_TYPES
 from adapter.mappings.namespace import tag_token
 from adapter.model.validation import parse_case
-from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger, RunKind, SyncedResource
 from adapter.sync.sandbox import clean_namespace
 
@@ -38,12 +37,6 @@ CASES = [parse_case(json.loads((GOLDEN / f"{n}.internal.json").read_text())) for
 
 def _namespace() -> str:
     return f"it-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-async def client(fhir_base_url: str) -> AsyncIterator[FHIRClient]:
-    async with open_client(load_settings(fhir_base_url=fhir_base_url)) as fhir:
-        yield fhir
 
 
 async def _push(client: FHIRClient, namespace: str) -> Counter[str]:
