@@ -46,7 +46,9 @@ find_bin() {
 as_owner() {
     if [[ $(id -u) -eq 0 ]]; then
         id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-        runuser -u postgres -- "$@"
+        # From /: the caller's directory (a fresh clone under a 0700 temp dir) is not the
+        # postgres user's to enter, and psql/pg_ctl complain when they cannot.
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
