@@ -28,7 +28,14 @@ from adapter.sync.ledger_schema import (
 from adapter.sync.ledger_store import LedgerStore
 from adapter.sync.ledger_writes import CaseWriter, describe
 
-__all__ = ["API_SOURCE", "PULL_SOURCE", "CaseStore", "StoredCase", "store_snapshot"]
+__all__ = [
+    "API_SOURCE",
+    "PULL_SOURCE",
+    "CaseStore",
+    "StoredCase",
+    "store_case",
+    "store_snapshot",
+]
 
 API_SOURCE = "api"
 PULL_SOURCE = "pull"
@@ -61,7 +68,7 @@ class CaseStore(LedgerStore):
         accepted document.
         """
         with self._write("put_case") as conn:
-            _store_case(conn, case_id, document, source=source, now=self._now())
+            store_case(conn, case_id, document, source=source, now=self._now())
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
         return StoredCase(row.case_id, row.document, row.source, row.updated_at)
 
@@ -182,7 +189,7 @@ class CaseStore(LedgerStore):
         with self._write("record_pulled") as conn:
             case = CaseWriter(conn, run_id, server, case_id, self._now())
             if document is not None:
-                _store_case(conn, case_id, document, source=PULL_SOURCE, now=case.now)
+                store_case(conn, case_id, document, source=PULL_SOURCE, now=case.now)
             for conflict in conflicts:
                 case.add_conflict(
                     conflict.resource,
@@ -219,7 +226,7 @@ def _merge_message(key: tuple[str, str], detail: Mapping[str, list[str]], resolv
     return f"{key[0]}/{key[1]} changed on the server too, {verdict} ({'; '.join(said)})"
 
 
-def _store_case(
+def store_case(
     conn: Connection,
     case_id: str,
     document: Mapping[str, Any] | None,
@@ -243,9 +250,21 @@ def store_snapshot(
     *,
     run_id: int,
     now: datetime,
+    mapping: str | None = None,
+    resources: int | None = None,
 ) -> None:
-    """Inside an open write transaction: ``document`` is now the case as pushed to ``server``."""
-    values = {"document": dict(document), "run_id": run_id, "pushed_at": now}
+    """Inside an open write transaction: ``document`` is now the case as pushed to ``server``.
+
+    ``mapping`` and ``resources`` (the mapping fingerprint and the number of resources) only
+    when it was pushed in full and every resource landed: they let the next push of the same
+    document skip it (:class:`adapter.sync.push_store.PushContext`)."""
+    values = {
+        "document": dict(document),
+        "run_id": run_id,
+        "pushed_at": now,
+        "mapping": mapping,
+        "resources": resources,
+    }
     stmt = upsert(conn, case_snapshots).values(server_url=server, case_id=case_id, **values)
     conn.execute(
         stmt.on_conflict_do_update(

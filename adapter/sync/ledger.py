@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 
 from adapter.errors import LedgerError
 from adapter.sync import ledger_migrations
-from adapter.sync.case_store import CaseStore, StoredCase, store_snapshot
+from adapter.sync.case_store import StoredCase, store_snapshot
 from adapter.sync.ledger_engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger_records import (
     Attempt,
@@ -45,11 +45,11 @@ from adapter.sync.ledger_schema import (
     RunKind,
     RunStatus,
     attempts,
-    entries,
     runs,
 )
 from adapter.sync.ledger_store import utcnow
-from adapter.sync.ledger_writes import CaseWriter, describe, entries_of
+from adapter.sync.ledger_writes import CaseWriter, describe
+from adapter.sync.push_store import PushContext, PushStore, known_entries
 
 # The ledger's whole vocabulary, importable from this one module.
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "Ledger",
     "LedgerCounts",
     "NewConflict",
+    "PushContext",
     "ReasonCode",
     "ResourceKey",
     "Run",
@@ -70,10 +71,8 @@ __all__ = [
     "SyncedResource",
 ]
 
-_CHUNK = 500  # keys per IN (...) query, well under every driver's parameter limit
 
-
-class Ledger(CaseStore):
+class Ledger(PushStore):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``."""
 
     @classmethod
@@ -180,17 +179,8 @@ class Ledger(CaseStore):
 
     def known(self, server: str, resources: Iterable[tuple[str, str]]) -> dict[ResourceKey, Entry]:
         """The entries of ``resources`` ((type, id) pairs) on ``server``; unknown ones absent."""
-        keys = list(dict.fromkeys(ResourceKey(*key) for key in resources))
-        found: dict[ResourceKey, Entry] = {}
-        wanted = set(keys)
         with self._read("known") as conn:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                for row in conn.execute(select(entries).where(*entries_of(server, chunk))):
-                    entry = from_row(Entry, row)
-                    if entry.key in wanted:
-                        found[entry.key] = entry
-        return found
+            return known_entries(conn, server, resources)
 
     def record_success(
         self,
@@ -200,12 +190,14 @@ class Ledger(CaseStore):
         results: Sequence[SyncedResource],
         *,
         snapshot: Mapping[str, Any] | None = None,
+        mapping: str | None = None,
     ) -> None:
         """One case landed: its entries, an attempt row, the run's counts, its dead letter resolved.
 
         Call once per case per run, with every resource of the case (unchanged ones included,
         ``changed=False``), in one transaction. ``snapshot`` is the case document just pushed
-        in full (the base of later three-way merges), stored in the same transaction.
+        in full (the base of later three-way merges), stored in the same transaction, with the
+        ``mapping`` fingerprint it was mapped with (None: the next push plans it again).
         """
         written = sum(1 for result in results if result.changed)
         with self._write("record_success") as conn:
@@ -217,7 +209,16 @@ class Ledger(CaseStore):
             )
             case.close_dead_letter()
             if snapshot is not None:
-                store_snapshot(conn, server, case_id, snapshot, run_id=run_id, now=case.now)
+                store_snapshot(
+                    conn,
+                    server,
+                    case_id,
+                    snapshot,
+                    run_id=run_id,
+                    now=case.now,
+                    mapping=mapping,
+                    resources=len(results) if mapping is not None else None,
+                )
             case.count(
                 cases_ok=1,
                 resources_written=written,

@@ -292,4 +292,8 @@ case_snapshots = Table(
     Column("document", JSON, nullable=False),
     Column("run_id", Integer, ForeignKey("runs.id")),
     Column("pushed_at", UTCDateTime, nullable=False),
+    # The mapping fingerprint the document was pushed with and the number of resources it
+    # landed as (adapter.mappings.fingerprint): NULL when not pushed in full.
+    Column("mapping", String(64)),
+    Column("resources", Integer),
 )

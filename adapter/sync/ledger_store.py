@@ -18,6 +18,7 @@ from adapter.sync.ledger_records import Conflict, DeadLetter, LedgerCounts, from
 from adapter.sync.ledger_schema import (
     ReasonCode,
     RunStatus,
+    case_snapshots,
     conflicts,
     dead_letters,
     entries,
@@ -216,17 +217,26 @@ class LedgerStore:
 
     def forget(self, server: str, resources: Sequence[tuple[str, str]]) -> int:
         """Drop the entries of ``resources`` ((type, id) pairs) on ``server``, so the next push
-        sends them again (after ``sandbox clean`` deleted them there); returns how many went."""
+        sends them again (after ``sandbox clean`` deleted them there); returns how many went.
+        Their cases' snapshots stop vouching that a push of the same document sends nothing."""
         gone = 0
         with self._write("forget") as conn:
             for start in range(0, len(resources), 500):
                 chunk = list(resources[start : start + 500])
-                gone += conn.execute(
-                    delete(entries).where(
-                        entries.c.server_url == server,
-                        tuple_(entries.c.resource_type, entries.c.resource_id).in_(chunk),
+                where = (
+                    entries.c.server_url == server,
+                    tuple_(entries.c.resource_type, entries.c.resource_id).in_(chunk),
+                )
+                touched = select(entries.c.case_id).where(*where).distinct()
+                conn.execute(
+                    update(case_snapshots)
+                    .where(
+                        case_snapshots.c.server_url == server,
+                        case_snapshots.c.case_id.in_(touched),
                     )
-                ).rowcount
+                    .values(mapping=None, resources=None)
+                )
+                gone += conn.execute(delete(entries).where(*where)).rowcount
         return gone
 
     # -- status ---------------------------------------------------------------------------------

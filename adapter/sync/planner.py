@@ -33,6 +33,11 @@ class Planned:
     base: Resource | None = None
     rebase: bool = False
     internal_key: str | None = None
+    digest: str | None = None  # content_hash(body), computed once by the planner
+
+    @property
+    def content_hash(self) -> str:
+        return self.digest if self.digest is not None else content_hash(self.body)
 
     def entry(self) -> dict[str, Any]:
         """The transaction Bundle entry: PUT by id, If-Match when the version is known."""
@@ -42,7 +47,7 @@ class Planned:
         return {"fullUrl": full_url(self.body), "resource": self.body, "request": request}
 
     def with_body(self, body: Resource, if_match: str | None) -> Planned:
-        return replace(self, body=body, if_match=if_match, rebase=False)
+        return replace(self, body=body, if_match=if_match, rebase=False, digest=None)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def plan_case(
                 base=base,
                 rebase=bool(version and stored and base_hash and stored != base_hash),
                 internal_key=internal_key_of(resource),
+                digest=digest,
             )
         )
     return CasePlan(case_id, send, unchanged)

@@ -12,6 +12,7 @@ re-sent, and HAPI stores an identical PUT as no change.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,10 +21,11 @@ from typing import Any
 from adapter.errors import AdapterError, FHIRError, InputError, MappingError
 from adapter.fhir.client import FHIRClient
 from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.fingerprint import mapping_fingerprint
 from adapter.model.case import Case
 from adapter.model.validation import parse_case
 from adapter.sync.failures import Failure, classify
-from adapter.sync.ledger import Ledger
+from adapter.sync.ledger import Ledger, PushContext
 from adapter.sync.ledger_schema import RunKind, RunStatus
 from adapter.sync.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.planner import CasePlan, key_of, plan_case
@@ -31,6 +33,7 @@ from adapter.sync.rebase import Checked, check_incoming, stored_version
 from adapter.sync.recording import record_sent
 from adapter.sync.sender import CaseSender, Sent
 from adapter.sync.snapshot import landed_snapshot
+from adapter.sync.unchanged import UnchangedBatch
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -66,9 +69,13 @@ class _Run:
     namespace: str | None = None
     on_case: Callable[[CaseOutcome], None] | None = None
     server: str = field(init=False)
+    mapping: str = field(init=False)
+    unchanged: UnchangedBatch = field(init=False)
 
     def __post_init__(self) -> None:
         self.server = self.client.base.url
+        self.mapping = mapping_fingerprint(self.namespace)
+        self.unchanged = UnchangedBatch(self.ledger, self.run_id, self.server)
 
 
 async def push_cases(
@@ -104,22 +111,50 @@ async def push_cases(
     try:
         results = await asyncio.gather(*(one_case(items) for items in by_case.values()))
     except BaseException:
+        await state.unchanged.flush()
         await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
         raise
+    await state.unchanged.flush()
     report = PushReport(run.id, [outcome for items in results for outcome in items])
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
     return report
 
 
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
+    context = None
+    if item.problem is None:
+        context = await asyncio.to_thread(run.ledger.push_context, run.server, item.case_id)
+        if context.stored is not None and context.unchanged(item.document, run.mapping):
+            # Pushed in full as it is, with the same mapping: nothing to map, plan or send.
+            total = context.resources or 0
+            moved = item.source if item.source != context.stored.source else None
+            await run.unchanged.add(item.case_id, total, moved)
+            return _done(run, CaseOutcome(item.case_id, CaseStatus.UNCHANGED, unchanged=total))
     try:
-        case = await _accept(run, item)
-        plan = await asyncio.to_thread(_plan, run, case)
-    except (InputError, MappingError) as exc:
+        case = _parse(item)
+        if context is None or case.id != item.case_id:
+            context = await asyncio.to_thread(run.ledger.push_context, run.server, case.id)
+        prepared = await asyncio.to_thread(_prepare, run, item, case, context)
+    except InputError as exc:
+        await asyncio.to_thread(run.ledger.put_case, item.case_id, None, source=item.source)
         return await _failed(run, item.case_id, classify(exc))
+    except MappingError as exc:
+        return await _failed(run, item.case_id, classify(exc))
+    plan = prepared.plan
     if not plan.send:
+        # Nothing to send: the server holds what this document maps to, so it is the snapshot
+        # (when it is the input as it is, not rebased on the stored case).
+        as_filed = prepared.as_filed and isinstance(item.document, dict)
         await asyncio.to_thread(
-            run.ledger.record_success, run.run_id, run.server, case.id, plan.unchanged
+            functools.partial(
+                run.ledger.record_success,
+                run.run_id,
+                run.server,
+                case.id,
+                plan.unchanged,
+                snapshot=item.document if as_filed else None,
+                mapping=run.mapping if as_filed else None,
+            )
         )
         return _done(run, CaseOutcome(case.id, CaseStatus.UNCHANGED, unchanged=plan.total))
     try:
@@ -131,57 +166,67 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     snapshot = item.document if isinstance(item.document, dict) else None
     if snapshot is not None and sent.failed:
         snapshot = await asyncio.to_thread(_landed_snapshot, run, case.id, snapshot, sent)
+    mapping = run.mapping if prepared.as_filed else None
     outcome = await asyncio.to_thread(
-        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot
+        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping
     )
     return _done(run, outcome)
 
 
-async def _accept(run: _Run, item: CaseInput) -> Case:
-    """Validate, also as the next version of the stored case (:mod:`adapter.sync.rebase`); a
-    valid case goes into the case store, an invalid one only notes its source."""
+def _parse(item: CaseInput) -> Case:
+    """The case an input holds; an unreadable one is named after where it is."""
     try:
         if item.problem is not None:
             raise InputError(record=f"case {item.case_id}", field="(file)", reason=item.problem)
-        case = parse_case(item.document)
-        checked = await asyncio.to_thread(_check, run, case)
+        return parse_case(item.document)
     except InputError as exc:
-        await asyncio.to_thread(run.ledger.put_case, item.case_id, None, source=item.source)
         if item.case_id in exc.record:
             raise
         # A record without a usable id is named after where it is (file and position).
         raise InputError(
             record=f"case {item.case_id}", field=exc.field, reason=exc.reason
         ) from None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    plan: CasePlan
+    as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
+
+
+def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _Prepared:
+    """Validate ``case`` as the next version of the stored one (:mod:`adapter.sync.rebase`),
+    keep it in the case store, map it and plan what to send. An invalid case only notes its
+    source; a case that cannot be mapped is still kept (``adapter dlq retry`` reads it back)."""
+    checked = _check(case, context)
     document = item.document
     if checked.rebased:
         log.info("case %s: kept the stored %s (the file is behind)", case.id, checked.rebased)
         document = checked.case.model_dump(mode="json", exclude_none=True)
-    await asyncio.to_thread(run.ledger.put_case, case.id, document, source=item.source)
-    return checked.case
-
-
-def _check(run: _Run, case: Case) -> Checked:
-    found = run.ledger.get_case(case.id)
-    stored = stored_version(found.document if found is not None else None)
-    if stored is None:
-        return Checked(case)
-    pushed = stored_version(run.ledger.pushed_snapshot(run.server, case.id))
-    return check_incoming(case, stored, pushed)
-
-
-def _plan(run: _Run, case: Case) -> CasePlan:
-    resources = case_to_resources(case, namespace=run.namespace)
-    known = run.ledger.known(run.server, [key_of(r) for r in resources])
-    snapshot = run.ledger.pushed_snapshot(run.server, case.id)
+    try:
+        resources = case_to_resources(checked.case, namespace=run.namespace)
+    except MappingError:
+        run.ledger.put_case(case.id, document, source=item.source)
+        raise
+    known = run.ledger.accept_case(
+        run.server, case.id, document, source=item.source, resources=map(key_of, resources)
+    )
     previous = None
-    if snapshot is not None:
+    if context.snapshot is not None:
         try:
-            before = case_to_resources(parse_case(snapshot), namespace=run.namespace)
+            before = case_to_resources(parse_case(context.snapshot), namespace=run.namespace)
             previous = {key_of(r): r for r in before}
         except AdapterError:  # a snapshot from an older model: no base, ownership decides
             previous = None
-    return plan_case(case.id, resources, known, previous)
+    plan = plan_case(case.id, resources, known, previous)
+    return _Prepared(plan, as_filed=not checked.rebased)
+
+
+def _check(case: Case, context: PushContext) -> Checked:
+    stored = stored_version(context.stored.document if context.stored is not None else None)
+    if stored is None:
+        return Checked(case)
+    return check_incoming(case, stored, stored_version(context.snapshot))
 
 
 def _landed_snapshot(

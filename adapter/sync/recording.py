@@ -22,13 +22,15 @@ def record_sent(
     plan: CasePlan,
     sent: Sent,
     snapshot: Mapping[str, Any] | None,
+    mapping: str | None = None,
 ) -> CaseOutcome:
     """Record landed resources, merges, conflicts and failures of one case; say how it went.
 
     ``snapshot`` is the case as the server now holds it, the base of later merges: the case as
     pushed when everything landed, after a partial push the blend of
     :func:`adapter.sync.snapshot.landed_snapshot` (None keeps the previous snapshot). It must
-    never claim more than the server holds.
+    never claim more than the server holds. ``mapping`` (the mapping fingerprint) when
+    ``snapshot`` is the input document exactly as mapped: see ``Ledger.record_success``.
     """
     landed = {note.key for note in sent.merges} & {(r[0], r[1]) for r in sent.landed}
     for note in sent.merges:
@@ -53,7 +55,9 @@ def record_sent(
         "conflicts": sum(1 for n in sent.merges if not n.merge.clean),
     }
     if not sent.failed:
-        ledger.record_success(run_id, server, plan.case_id, results, snapshot=snapshot)
+        ledger.record_success(
+            run_id, server, plan.case_id, results, snapshot=snapshot, mapping=mapping
+        )
         status = CaseStatus.WRITTEN if written else CaseStatus.UNCHANGED
         return CaseOutcome(plan.case_id, status, **counts)
     first = sent.failed[0][1]

@@ -14,7 +14,6 @@ from adapter.errors import AdapterError, FHIRStatusError, ResourceNotFound
 from adapter.fhir.client import FHIRClient
 from adapter.fhir.results import EntryResult
 from adapter.sync.failures import Failure, classify, is_entry_rejection, is_version_conflict
-from adapter.sync.hashing import content_hash
 from adapter.sync.ledger_records import ResourceKey, SyncedResource
 from adapter.sync.ledger_schema import ReasonCode
 from adapter.sync.merge import Merge, three_way
@@ -178,7 +177,7 @@ def _synced(planned: Planned, result: EntryResult) -> SyncedResource:
     return SyncedResource(
         *key_of(planned.body),
         result.version_id,
-        content_hash(planned.body),
+        planned.content_hash,
         changed=result.storage_code != NO_CHANGE,
         internal_key=planned.internal_key,
     )

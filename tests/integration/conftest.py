@@ -1,4 +1,5 @@
-"""Fixtures shared by the integration tests: a FHIR client on the real server, a fresh ledger."""
+"""Fixtures shared by the integration tests: a FHIR client on the real server (its transport
+counts the requests), a fresh ledger."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ import pytest
 from adapter.fhir import FHIRClient, open_client
 from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
+from tests.integration.push_support import CountingTransport
 
 
 @pytest.fixture
-async def client(fhir_base_url: str) -> AsyncIterator[FHIRClient]:
-    async with open_client(load_settings(fhir_base_url=fhir_base_url)) as fhir:
+def transport() -> CountingTransport:
+    return CountingTransport()
+
+
+@pytest.fixture
+async def client(fhir_base_url: str, transport: CountingTransport) -> AsyncIterator[FHIRClient]:
+    settings = load_settings(fhir_base_url=fhir_base_url)
+    async with open_client(settings, transport=transport) as fhir:
         yield fhir
 
 

@@ -4,15 +4,13 @@ by ownership, conflicts kept, poison entries isolated."""
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from adapter.fhir import FHIRClient, open_client
+from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
-from adapter.settings import load_settings
 from adapter.sync.ledger import AttemptOutcome, Ledger, ReasonCode
 from adapter.sync.outcomes import CaseStatus
 from adapter.sync.planner import key_of, plan_case
@@ -26,17 +24,6 @@ from tests.integration.push_support import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def transport() -> CountingTransport:
-    return CountingTransport()
-
-
-@pytest.fixture
-async def client(fhir_base_url: str, transport: CountingTransport) -> AsyncIterator[FHIRClient]:
-    async with open_client(load_settings(fhir_base_url=fhir_base_url), transport=transport) as c:
-        yield c
 
 
 def inputs(cases: list[dict[str, Any]]) -> list[CaseInput]:

@@ -1,0 +1,158 @@
+"""The ledger calls of the push hot path, each one transaction for a whole step of a case.
+
+A push asks three things of the ledger per case: what it knows of the case (:meth:`PushStore.
+push_context`, one read), to keep the accepted document and say what it knows of the case's
+resources (:meth:`PushStore.accept_case`, one write) and, once the server committed, what
+landed (``record_success``). A case that cannot have changed (its document is the snapshot
+last pushed in full, with the same mapping) skips the middle and is recorded in batches
+(:meth:`PushStore.record_unchanged`): a no-op re-sync costs one read per case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
+
+from adapter.sync.case_store import CaseStore, StoredCase, store_case
+from adapter.sync.ledger_records import Entry, ResourceKey, from_row
+from adapter.sync.ledger_schema import (
+    AttemptOutcome,
+    attempts,
+    case_snapshots,
+    cases,
+    dead_letters,
+    entries,
+    runs,
+)
+from adapter.sync.ledger_writes import entries_of
+
+__all__ = ["PushContext", "PushStore", "known_entries"]
+
+_CHUNK = 500  # keys per IN (...) query, well under every driver's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class PushContext:
+    """What the ledger holds about one case before it is pushed to one server."""
+
+    stored: StoredCase | None
+    snapshot: dict[str, Any] | None
+    mapping: str | None
+    resources: int | None
+    dead_letter_open: bool
+
+    def unchanged(self, document: object, mapping: str) -> bool:
+        """``document`` would send nothing: it is the accepted case, pushed in full with this
+        ``mapping``, and nothing failed since (wherever it was read from this time)."""
+        stored = self.stored
+        return (
+            stored is not None
+            and self.mapping == mapping
+            and self.resources is not None
+            and not self.dead_letter_open
+            and isinstance(document, dict)
+            and stored.document == document
+            and self.snapshot == document
+        )
+
+
+def known_entries(
+    conn: Connection, server: str, resources: Iterable[tuple[str, str]]
+) -> dict[ResourceKey, Entry]:
+    """The entries of ``resources`` ((type, id) pairs) on ``server``; unknown ones absent."""
+    keys = list(dict.fromkeys(ResourceKey(*key) for key in resources))
+    wanted = set(keys)
+    found: dict[ResourceKey, Entry] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        for row in conn.execute(select(entries).where(*entries_of(server, chunk))):
+            entry = from_row(Entry, row)
+            if entry.key in wanted:
+                found[entry.key] = entry
+    return found
+
+
+class PushStore(CaseStore):
+    """Push-path operations; :class:`adapter.sync.ledger.Ledger` inherits them."""
+
+    def push_context(self, server: str, case_id: str) -> PushContext:
+        """The stored case, its snapshot on ``server`` and whether a dead letter is open."""
+        snap = case_snapshots.c
+        letter = exists().where(
+            dead_letters.c.server_url == server,
+            dead_letters.c.case_id == case_id,
+            dead_letters.c.resolved_at.is_(None),
+        )
+        with self._read("push_context") as conn:
+            row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one_or_none()
+            pushed = conn.execute(
+                select(snap.document, snap.mapping, snap.resources).where(
+                    snap.server_url == server, snap.case_id == case_id
+                )
+            ).one_or_none()
+            letter_open = bool(conn.execute(select(letter)).scalar())
+        return PushContext(
+            stored=None if row is None else StoredCase(*row),
+            snapshot=None if pushed is None else pushed.document,
+            mapping=None if pushed is None else pushed.mapping,
+            resources=None if pushed is None else pushed.resources,
+            dead_letter_open=letter_open,
+        )
+
+    def accept_case(
+        self,
+        server: str,
+        case_id: str,
+        document: Mapping[str, Any],
+        *,
+        source: str,
+        resources: Iterable[tuple[str, str]],
+    ) -> dict[ResourceKey, Entry]:
+        """Keep ``document`` as the accepted case and return what the ledger knows of its
+        ``resources`` on ``server``, in one transaction."""
+        with self._write("accept_case") as conn:
+            store_case(conn, case_id, document, source=source, now=self._now())
+            return known_entries(conn, server, resources)
+
+    def record_unchanged(
+        self, run_id: int, server: str, counts: Sequence[tuple[str, int, str | None]]
+    ) -> None:
+        """Cases (id, resources, new source or None) found unchanged without mapping them: an
+        attempt row each, where each was read from this time, and the run's counters, in one
+        transaction. Their entries and snapshots stay as they are."""
+        if not counts:
+            return
+        now = self._now()
+        moved = [{"key": case_id, "source": src} for case_id, _, src in counts if src is not None]
+        rows = [
+            {
+                "run_id": run_id,
+                "server_url": server,
+                "case_id": case_id,
+                "at": now,
+                "outcome": AttemptOutcome.UNCHANGED,
+            }
+            for case_id, _, _ in counts
+        ]
+        with self._write("record_unchanged") as conn:
+            conn.execute(insert(attempts), rows)
+            if moved:
+                conn.execute(
+                    update(cases)
+                    .where(cases.c.case_id == bindparam("key"))
+                    .values(source=bindparam("source"), updated_at=now),
+                    moved,
+                )
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(
+                    heartbeat_at=now,
+                    cases_ok=runs.c.cases_ok + len(counts),
+                    resources_unchanged=runs.c.resources_unchanged
+                    + sum(total for _, total, _ in counts),
+                )
+            )
