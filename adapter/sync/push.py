@@ -12,7 +12,6 @@ re-sent, and HAPI stores an identical PUT as no change.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from adapter.model.validation import parse_case
 from adapter.sync.failures import Failure, classify
 from adapter.sync.ledger import Ledger, PushContext
 from adapter.sync.ledger_schema import RunKind, RunStatus
+from adapter.sync.ledger_thread import LedgerThread
 from adapter.sync.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.planner import CasePlan, key_of, plan_case
 from adapter.sync.rebase import Checked, check_incoming, stored_version
@@ -66,6 +66,7 @@ class _Run:
     client: FHIRClient
     ledger: Ledger
     run_id: int
+    call: LedgerThread
     namespace: str | None = None
     on_case: Callable[[CaseOutcome], None] | None = None
     server: str = field(init=False)
@@ -75,7 +76,7 @@ class _Run:
     def __post_init__(self) -> None:
         self.server = self.client.base.url
         self.mapping = mapping_fingerprint(self.namespace)
-        self.unchanged = UnchangedBatch(self.ledger, self.run_id, self.server)
+        self.unchanged = UnchangedBatch(self.ledger, self.run_id, self.server, self.call)
 
 
 async def push_cases(
@@ -97,24 +98,25 @@ async def push_cases(
     )
     if on_run is not None:
         on_run(run.id)
-    state = _Run(client, ledger, run.id, namespace, on_case)
-    slots = asyncio.Semaphore(max(1, concurrency))
     # Several versions of one case in a batch go one after the other, in input order.
     by_case: dict[str, list[CaseInput]] = {}
     for item in inputs:
         by_case.setdefault(item.case_id, []).append(item)
+    slots = asyncio.Semaphore(max(1, concurrency))
+    with LedgerThread() as thread:
+        state = _Run(client, ledger, run.id, thread, namespace, on_case)
 
-    async def one_case(items: list[CaseInput]) -> list[CaseOutcome]:
-        async with slots:
-            return [await _push_one(state, item) for item in items]
+        async def one_case(items: list[CaseInput]) -> list[CaseOutcome]:
+            async with slots:
+                return [await _push_one(state, item) for item in items]
 
-    try:
-        results = await asyncio.gather(*(one_case(items) for items in by_case.values()))
-    except BaseException:
+        try:
+            results = await asyncio.gather(*(one_case(items) for items in by_case.values()))
+        except BaseException:
+            await state.unchanged.flush()
+            await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
+            raise
         await state.unchanged.flush()
-        await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
-        raise
-    await state.unchanged.flush()
     report = PushReport(run.id, [outcome for items in results for outcome in items])
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
     return report
@@ -123,7 +125,7 @@ async def push_cases(
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     context = None
     if item.problem is None:
-        context = await asyncio.to_thread(run.ledger.push_context, run.server, item.case_id)
+        context = await run.call(run.ledger.push_context, run.server, item.case_id)
         if context.stored is not None and context.unchanged(item.document, run.mapping):
             # Pushed in full as it is, with the same mapping: nothing to map, plan or send.
             total = context.resources or 0
@@ -133,10 +135,10 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     try:
         case = _parse(item)
         if context is None or case.id != item.case_id:
-            context = await asyncio.to_thread(run.ledger.push_context, run.server, case.id)
-        prepared = await asyncio.to_thread(_prepare, run, item, case, context)
+            context = await run.call(run.ledger.push_context, run.server, case.id)
+        prepared = await run.call(_prepare, run, item, case, context)
     except InputError as exc:
-        await asyncio.to_thread(run.ledger.put_case, item.case_id, None, source=item.source)
+        await run.call(run.ledger.put_case, item.case_id, None, source=item.source)
         return await _failed(run, item.case_id, classify(exc))
     except MappingError as exc:
         return await _failed(run, item.case_id, classify(exc))
@@ -145,16 +147,14 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
         # Nothing to send: the server holds what this document maps to, so it is the snapshot
         # (when it is the input as it is, not rebased on the stored case).
         as_filed = prepared.as_filed and isinstance(item.document, dict)
-        await asyncio.to_thread(
-            functools.partial(
-                run.ledger.record_success,
-                run.run_id,
-                run.server,
-                case.id,
-                plan.unchanged,
-                snapshot=item.document if as_filed else None,
-                mapping=run.mapping if as_filed else None,
-            )
+        await run.call(
+            run.ledger.record_success,
+            run.run_id,
+            run.server,
+            case.id,
+            plan.unchanged,
+            snapshot=item.document if as_filed else None,
+            mapping=run.mapping if as_filed else None,
         )
         return _done(run, CaseOutcome(case.id, CaseStatus.UNCHANGED, unchanged=plan.total))
     try:
@@ -165,9 +165,9 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     # changed by comparing against it.
     snapshot = item.document if isinstance(item.document, dict) else None
     if snapshot is not None and sent.failed:
-        snapshot = await asyncio.to_thread(_landed_snapshot, run, case.id, snapshot, sent)
+        snapshot = await run.call(_landed_snapshot, run, case.id, snapshot, sent)
     mapping = run.mapping if prepared.as_filed else None
-    outcome = await asyncio.to_thread(
+    outcome = await run.call(
         record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping
     )
     return _done(run, outcome)
@@ -240,7 +240,7 @@ def _landed_snapshot(
 async def _failed(
     run: _Run, case_id: str, failure: Failure, keys: Sequence[tuple[str, str]] = ()
 ) -> CaseOutcome:
-    await asyncio.to_thread(
+    await run.call(
         run.ledger.record_failure,
         run.run_id,
         run.server,

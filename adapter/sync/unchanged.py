@@ -8,8 +8,7 @@ nothing was sent for those cases, so there is nothing to reconcile.
 
 from __future__ import annotations
 
-import asyncio
-
+from adapter.sync.ledger_thread import LedgerThread
 from adapter.sync.push_store import PushStore
 
 __all__ = ["BATCH", "UnchangedBatch"]
@@ -21,8 +20,16 @@ class UnchangedBatch:
     """Collects unchanged cases (id, resources, where read from if that moved) for one run
     on one server."""
 
-    def __init__(self, ledger: PushStore, run_id: int, server: str, size: int = BATCH) -> None:
+    def __init__(
+        self,
+        ledger: PushStore,
+        run_id: int,
+        server: str,
+        call: LedgerThread,
+        size: int = BATCH,
+    ) -> None:
         self._ledger = ledger
+        self._call = call
         self._run_id = run_id
         self._server = server
         self._size = size
@@ -38,6 +45,4 @@ class UnchangedBatch:
         """Write what is pending (also when the run ends or fails)."""
         pending, self._pending = self._pending, []
         if pending:
-            await asyncio.to_thread(
-                self._ledger.record_unchanged, self._run_id, self._server, pending
-            )
+            await self._call(self._ledger.record_unchanged, self._run_id, self._server, pending)
