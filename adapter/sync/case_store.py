@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from adapter.sync.ledger_engine import upsert
 from adapter.sync.ledger_records import NewConflict, SyncedResource
 from adapter.sync.ledger_schema import (
     AttemptOutcome,
@@ -25,6 +24,7 @@ from adapter.sync.ledger_schema import (
     cases,
     conflicts,
 )
+from adapter.sync.ledger_statements import case_upsert, snapshot_upsert
 from adapter.sync.ledger_store import LedgerStore
 from adapter.sync.ledger_writes import CaseWriter, describe
 
@@ -235,11 +235,9 @@ def store_case(
     now: datetime,
 ) -> None:
     values: dict[str, Any] = {"case_id": case_id, "source": source, "updated_at": now}
-    changes: dict[str, Any] = {"source": source, "updated_at": now}
     if document is not None:
-        values["document"] = changes["document"] = dict(document)
-    stmt = upsert(conn, cases).values(values)
-    conn.execute(stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=changes))
+        values["document"] = dict(document)
+    conn.execute(case_upsert(conn.dialect.name, document is not None), values)
 
 
 def store_snapshot(
@@ -259,15 +257,12 @@ def store_snapshot(
     when it was pushed in full and every resource landed: they let the next push of the same
     document skip it (:class:`adapter.sync.push_store.PushContext`)."""
     values = {
+        "server_url": server,
+        "case_id": case_id,
         "document": dict(document),
         "run_id": run_id,
         "pushed_at": now,
         "mapping": mapping,
         "resources": resources,
     }
-    stmt = upsert(conn, case_snapshots).values(server_url=server, case_id=case_id, **values)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[case_snapshots.c.server_url, case_snapshots.c.case_id], set_=values
-        )
-    )
+    conn.execute(snapshot_upsert(conn.dialect.name), values)

@@ -11,21 +11,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, insert
 
 from adapter.sync.ledger_engine import upsert
 from adapter.sync.ledger_records import DeadLetter, ResourceKey, SyncedResource, from_row
 from adapter.sync.ledger_schema import (
     AttemptOutcome,
     ReasonCode,
-    attempts,
     conflicts,
     dead_letters,
     entries,
-    runs,
+)
+from adapter.sync.ledger_statements import (
+    ADD_ATTEMPT,
+    CLOSE_DEAD_LETTER,
+    COUNT_RUN,
+    ENTRY_VERSIONS_OF_RUN,
+    entries_upsert,
 )
 
-__all__ = ["CaseWriter", "describe", "entries_of"]
+__all__ = ["CaseWriter", "describe", "entries_of", "entry_params"]
 
 _ENTRY_KEY = [entries.c.server_url, entries.c.resource_type, entries.c.resource_id]
 
@@ -45,6 +50,16 @@ def entries_of(server: str, keys: Collection[tuple[str, str]]) -> tuple[ColumnEl
     )
 
 
+def entry_params(server: str, keys: Collection[tuple[str, str]]) -> dict[str, Any]:
+    """The parameters of :data:`ledger_statements.ENTRIES` for ``keys`` on ``server`` (the
+    same cross product as :func:`entries_of`: filter the rows)."""
+    return {
+        "p_server": server,
+        "p_types": sorted({key[0] for key in keys}),
+        "p_ids": sorted({key[1] for key in keys}),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class CaseWriter:
     """Writes about one case, in one run, inside one open write transaction."""
@@ -58,14 +73,15 @@ class CaseWriter:
     def add_attempt(self, outcome: AttemptOutcome, **details: Any) -> None:
         """One row in the case's story (``adapter explain``)."""
         self.conn.execute(
-            insert(attempts).values(
-                run_id=self.run_id,
-                server_url=self.server,
-                case_id=self.case_id,
-                at=self.now,
-                outcome=outcome,
+            ADD_ATTEMPT,
+            {
+                "run_id": self.run_id,
+                "server_url": self.server,
+                "case_id": self.case_id,
+                "at": self.now,
+                "outcome": outcome,
                 **details,
-            )
+            },
         )
 
     def add_conflict(
@@ -103,21 +119,6 @@ class CaseWriter:
             del latest[key]
         if not latest:
             return
-        stmt = upsert(self.conn, entries)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=_ENTRY_KEY,
-            set_={
-                "case_id": stmt.excluded.case_id,
-                "internal_key": func.coalesce(stmt.excluded.internal_key, entries.c.internal_key),
-                "version_id": stmt.excluded.version_id,
-                "content_hash": stmt.excluded.content_hash,
-                "last_synced_at": stmt.excluded.last_synced_at,
-                "attempts": 0,
-                "last_error_class": None,
-                "last_error_at": None,
-                "last_run_id": stmt.excluded.last_run_id,
-            },
-        )
         rows = [
             {
                 **self._entry_base(),
@@ -131,19 +132,17 @@ class CaseWriter:
             }
             for result in latest.values()
         ]
-        self.conn.execute(stmt, rows)
+        self.conn.execute(entries_upsert(self.conn.dialect.name), rows)
 
     def _recorded_newer(self, latest: Mapping[ResourceKey, SyncedResource]) -> list[ResourceKey]:
         """Resources this run already recorded at a higher version. Cases run in parallel and
         record in any order, so a resource two cases share (one client's Patient) may report an
         older version after a newer one: keeping the newer one keeps our own last write from
         looking like a server-side change to the next pull."""
-        query = select(entries.c.resource_type, entries.c.resource_id, entries.c.version_id).where(
-            *entries_of(self.server, latest), entries.c.last_run_id == self.run_id
-        )
+        params = {**entry_params(self.server, latest), "p_run": self.run_id}
         stored = {
             key: version
-            for kind, ident, version in self.conn.execute(query)
+            for kind, ident, version in self.conn.execute(ENTRY_VERSIONS_OF_RUN, params)
             if (key := ResourceKey(kind, ident)) in latest
         }
         return [key for key, version in stored.items() if _older(latest[key].version_id, version)]
@@ -193,22 +192,36 @@ class CaseWriter:
 
     def close_dead_letter(self) -> None:
         """The case went through: its open dead letter, if any, is resolved."""
+        self.conn.execute(CLOSE_DEAD_LETTER, self._params())
+
+    def count(
+        self,
+        *,
+        cases_ok: int = 0,
+        cases_failed: int = 0,
+        resources_written: int = 0,
+        resources_unchanged: int = 0,
+    ) -> None:
+        """Add to the run's counters and touch its heartbeat."""
         self.conn.execute(
-            update(dead_letters)
-            .where(
-                dead_letters.c.server_url == self.server,
-                dead_letters.c.case_id == self.case_id,
-                dead_letters.c.resolved_at.is_(None),
-            )
-            .values(resolved_at=self.now, resolution="succeeded", last_run_id=self.run_id)
+            COUNT_RUN,
+            {
+                "p_run": self.run_id,
+                "p_now": self.now,
+                "p_cases_ok": cases_ok,
+                "p_cases_failed": cases_failed,
+                "p_resources_written": resources_written,
+                "p_resources_unchanged": resources_unchanged,
+            },
         )
 
-    def count(self, **increments: int) -> None:
-        """Add to the run's counters and touch its heartbeat."""
-        values: dict[str, Any] = {name: runs.c[name] + step for name, step in increments.items()}
-        self.conn.execute(
-            update(runs).where(runs.c.id == self.run_id).values(heartbeat_at=self.now, **values)
-        )
+    def _params(self) -> dict[str, Any]:
+        return {
+            "p_server": self.server,
+            "p_case": self.case_id,
+            "p_run": self.run_id,
+            "p_now": self.now,
+        }
 
     def _entry_base(self) -> dict[str, Any]:
         return {"server_url": self.server, "case_id": self.case_id, "last_run_id": self.run_id}

@@ -14,20 +14,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, update
 
 from adapter.sync.case_store import CaseStore, StoredCase, store_case
 from adapter.sync.ledger_records import Entry, ResourceKey, from_row
 from adapter.sync.ledger_schema import (
     AttemptOutcome,
     attempts,
-    case_snapshots,
     cases,
-    dead_letters,
-    entries,
     runs,
 )
-from adapter.sync.ledger_writes import entries_of
+from adapter.sync.ledger_statements import CASE_ROW, DEAD_LETTER_OPEN, ENTRIES, SNAPSHOT_ROW
+from adapter.sync.ledger_writes import entry_params
 
 __all__ = ["PushContext", "PushStore", "known_entries"]
 
@@ -68,7 +66,7 @@ def known_entries(
     found: dict[ResourceKey, Entry] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        for row in conn.execute(select(entries).where(*entries_of(server, chunk))):
+        for row in conn.execute(ENTRIES, entry_params(server, chunk)):
             entry = from_row(Entry, row)
             if entry.key in wanted:
                 found[entry.key] = entry
@@ -80,20 +78,11 @@ class PushStore(CaseStore):
 
     def push_context(self, server: str, case_id: str) -> PushContext:
         """The stored case, its snapshot on ``server`` and whether a dead letter is open."""
-        snap = case_snapshots.c
-        letter = exists().where(
-            dead_letters.c.server_url == server,
-            dead_letters.c.case_id == case_id,
-            dead_letters.c.resolved_at.is_(None),
-        )
+        params = {"p_server": server, "p_case": case_id}
         with self._read("push_context") as conn:
-            row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one_or_none()
-            pushed = conn.execute(
-                select(snap.document, snap.mapping, snap.resources).where(
-                    snap.server_url == server, snap.case_id == case_id
-                )
-            ).one_or_none()
-            letter_open = bool(conn.execute(select(letter)).scalar())
+            row = conn.execute(CASE_ROW, params).one_or_none()
+            pushed = conn.execute(SNAPSHOT_ROW, params).one_or_none()
+            letter_open = conn.execute(DEAD_LETTER_OPEN, params).first() is not None
         return PushContext(
             stored=None if row is None else StoredCase(*row),
             snapshot=None if pushed is None else pushed.document,
