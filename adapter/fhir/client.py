@@ -7,7 +7,6 @@ repeated only as :mod:`adapter.fhir.retry` allows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any, Literal
 import httpx
 
 from adapter.errors import FHIRStatusError, InputError, ResponseError
+from adapter.fhir import json_body
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
 from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
@@ -268,7 +268,7 @@ class FHIRClient:
         all_headers = {"Accept": FHIR_JSON, **(headers or {})}
         content = None
         if body is not None:
-            content = json.dumps(body, separators=(",", ":")).encode()
+            content = json_body.dumps(body)
             all_headers["Content-Type"] = f"{FHIR_JSON}; charset=utf-8"
 
         # httpx replaces a URL's own query (a next link, conditional criteria) with ``params``.

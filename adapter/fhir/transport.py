@@ -33,6 +33,7 @@ from adapter.errors import (
     UnsafeURLError,
     VersionConflict,
 )
+from adapter.fhir import json_body
 from adapter.fhir import outcome as oo
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.urls import BaseURL
@@ -128,7 +129,7 @@ def parse_json(response: httpx.Response) -> dict[str, Any]:
     """The body as a FHIR resource dict; anything else (HTML, a list, no resourceType) refused."""
     method, url = response.request.method, str(response.request.url)
     try:
-        body = response.json()
+        body = json_body.loads(response.content)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         # RecursionError: JSON nested deeper than the parser's stack (a hostile or broken body).
         kind = response.headers.get("content-type", "no content type")
@@ -196,7 +197,7 @@ _BY_STATUS: Mapping[int, type[FHIRStatusError]] = {
 
 def _outcome_or_none(response: httpx.Response) -> dict[str, Any] | None:
     try:
-        body = response.json()
+        body = json_body.loads(response.content)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":

@@ -13,7 +13,6 @@ On the way back, ``bundle_to_case`` reads any namespace unless it is given one.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -38,7 +37,7 @@ from adapter.mappings import (
     task,
 )
 from adapter.mappings.datatypes import Json
-from adapter.mappings.ids import ID_NAMESPACE
+from adapter.mappings.ids import uuid5_hex
 from adapter.mappings.namespace import apply_namespace, select_namespace
 from adapter.mappings.reading import CaseReader
 from adapter.model.case import Case
@@ -97,7 +96,8 @@ def _plan_resources(case: Case) -> list[Json]:
 def full_url(resource: Mapping[str, Any]) -> str:
     """The entry fullUrl of a resource: a urn:uuid derived from ``<Type>/<id>`` (stable)."""
     key = f"{resource['resourceType']}/{resource['id']}"
-    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, key)}"
+    h = uuid5_hex(key)
+    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def case_to_bundle(case: Case, *, namespace: str | None = None) -> Json:

@@ -18,35 +18,58 @@ different in every namespace, so two installations never write to the same ``<Ty
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
+from functools import lru_cache
 from typing import Final
 
 from adapter.canonical import CANONICAL_BASE, check_namespace
 
-__all__ = ["ID_NAMESPACE", "is_own_id", "is_valid_id", "namespaced_id", "resource_id"]
+__all__ = [
+    "ID_NAMESPACE",
+    "is_own_id",
+    "is_valid_id",
+    "namespaced_id",
+    "resource_id",
+    "uuid5_hex",
+]
 
 #: Fixed for ever: changing it would move every resource the adapter ever wrote.
 ID_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, f"{CANONICAL_BASE}/resource-id")
 
+_NAMESPACE_BYTES: Final = ID_NAMESPACE.bytes
 _KIND: Final = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _FHIR_ID: Final = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _OWN_ID: Final = re.compile(r"^cm-([a-z][a-z0-9-]{0,29})-[0-9a-f]{24}$")
 
 
+@lru_cache(maxsize=4096)
 def resource_id(kind: str, *key: str, namespace: str | None = None) -> str:
     """The id of the resource of ``kind`` for the record identified by ``key``.
 
     ``kind`` is a short lowercase word (``case``, ``goal``, ``task``); ``key`` the internal ids
-    that identify the record, outermost first (e.g. case id, then goal id).
+    that identify the record, outermost first (e.g. case id, then goal id). Cached: a case's
+    mapping asks for the same ids many times (every resource references the episode).
     """
     if not _KIND.match(kind):
         raise ValueError(f"resource kind must be a short lowercase word, got {kind!r}")
     if not key or any(not part for part in key):
         raise ValueError("resource id key parts must be non-empty")
     escaped = "/".join(part.replace("%", "%25").replace("/", "%2F") for part in (kind, *key))
-    plain = f"cm-{kind}-{uuid.uuid5(ID_NAMESPACE, escaped).hex[:24]}"
+    plain = f"cm-{kind}-{uuid5_hex(escaped)[:24]}"
     return plain if namespace is None else namespaced_id(plain, namespace)
+
+
+def uuid5_hex(name: str) -> str:
+    """``uuid.uuid5(ID_NAMESPACE, name).hex``, without building a UUID object (the mapping asks
+    for one per resource and reference; the object cost more than the SHA-1)."""
+    digest = bytearray(
+        hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return digest.hex()
 
 
 def namespaced_id(plain_id: str, namespace: str) -> str:
@@ -54,7 +77,7 @@ def namespaced_id(plain_id: str, namespace: str) -> str:
     match = _OWN_ID.match(plain_id)
     if match is None:
         raise ValueError(f"not an id the adapter derives: {plain_id!r}")
-    digest = uuid.uuid5(ID_NAMESPACE, f"{check_namespace(namespace)}|{plain_id}").hex[:24]
+    digest = uuid5_hex(f"{check_namespace(namespace)}|{plain_id}")[:24]
     return f"cm-{match.group(1)}-{digest}"
 
 

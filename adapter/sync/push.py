@@ -123,54 +123,82 @@ async def push_cases(
 
 
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
-    context = None
-    if item.problem is None:
-        context = await run.call(run.ledger.push_context, run.server, item.case_id)
-        if context.stored is not None and context.unchanged(item.document, run.mapping):
-            # Pushed in full as it is, with the same mapping: nothing to map, plan or send.
-            total = context.resources or 0
-            moved = item.source if item.source != context.stored.source else None
-            await run.unchanged.add(item.case_id, total, moved)
-            return _done(run, CaseOutcome(item.case_id, CaseStatus.UNCHANGED, unchanged=total))
     try:
-        case = _parse(item)
-        if context is None or case.id != item.case_id:
-            context = await run.call(run.ledger.push_context, run.server, case.id)
-        prepared = await run.call(_prepare, run, item, case, context)
-    except InputError as exc:
-        await run.call(run.ledger.put_case, item.case_id, None, source=item.source)
+        step = await run.call(_examine, run, item)
+    except (InputError, MappingError) as exc:
         return await _failed(run, item.case_id, classify(exc))
-    except MappingError as exc:
-        return await _failed(run, item.case_id, classify(exc))
-    plan = prepared.plan
-    if not plan.send:
-        # Nothing to send: the server holds what this document maps to, so it is the snapshot
-        # (when it is the input as it is, not rebased on the stored case).
-        as_filed = prepared.as_filed and isinstance(item.document, dict)
-        await run.call(
-            run.ledger.record_success,
-            run.run_id,
-            run.server,
-            case.id,
-            plan.unchanged,
-            snapshot=item.document if as_filed else None,
-            mapping=run.mapping if as_filed else None,
-        )
-        return _done(run, CaseOutcome(case.id, CaseStatus.UNCHANGED, unchanged=plan.total))
+    if isinstance(step, _Unchanged):
+        if step.fast:
+            await run.unchanged.add(item.case_id, step.total, step.moved_to)
+        return _done(run, CaseOutcome(step.case_id, CaseStatus.UNCHANGED, unchanged=step.total))
+    plan = step.plan
     try:
         sent = await CaseSender(run.client).send(plan.send)
     except FHIRError as exc:
-        return await _failed(run, case.id, classify(exc), [p.key for p in plan.send])
+        return await _failed(run, plan.case_id, classify(exc), [p.key for p in plan.send])
     # The file as pushed, not the rebased case: the next push tells what the file itself
     # changed by comparing against it.
     snapshot = item.document if isinstance(item.document, dict) else None
     if snapshot is not None and sent.failed:
-        snapshot = await run.call(_landed_snapshot, run, case.id, snapshot, sent)
-    mapping = run.mapping if prepared.as_filed else None
+        snapshot = await run.call(_landed_snapshot, run, plan.case_id, snapshot, sent)
+    mapping = run.mapping if step.as_filed else None
     outcome = await run.call(
         record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping
     )
     return _done(run, outcome)
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    """Nothing to send. ``fast``: found without mapping (to be recorded in a batch, with the
+    case's new source if it moved); otherwise already recorded."""
+
+    case_id: str
+    total: int
+    fast: bool = False
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    plan: CasePlan
+    as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
+
+
+def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
+    """On the ledger thread: everything before the network, as one step. A case pushed in full
+    as it is, with the same mapping, is unchanged at once; any other is validated, kept,
+    mapped and planned, and recorded here already when nothing needs sending."""
+    context = None
+    if item.problem is None:
+        context = run.ledger.push_context(run.server, item.case_id)
+        stored = context.stored
+        if stored is not None and context.unchanged(item.document, run.mapping):
+            moved_to = item.source if item.source != stored.source else None
+            return _Unchanged(item.case_id, context.resources or 0, True, moved_to)
+    try:
+        case = _parse(item)
+        if context is None or case.id != item.case_id:
+            context = run.ledger.push_context(run.server, case.id)
+        prepared = _prepare(run, item, case, context)
+    except InputError:
+        run.ledger.put_case(item.case_id, None, source=item.source)
+        raise
+    plan = prepared.plan
+    if plan.send:
+        return prepared
+    # Nothing to send: the server holds what this document maps to, so it is the snapshot
+    # (when it is the input as it is, not rebased on the stored case).
+    as_filed = prepared.as_filed and isinstance(item.document, dict)
+    run.ledger.record_success(
+        run.run_id,
+        run.server,
+        case.id,
+        plan.unchanged,
+        snapshot=item.document if as_filed else None,
+        mapping=run.mapping if as_filed else None,
+    )
+    return _Unchanged(case.id, plan.total)
 
 
 def _parse(item: CaseInput) -> Case:
@@ -186,12 +214,6 @@ def _parse(item: CaseInput) -> Case:
         raise InputError(
             record=f"case {item.case_id}", field=exc.field, reason=exc.reason
         ) from None
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    plan: CasePlan
-    as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
 
 
 def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _Prepared:

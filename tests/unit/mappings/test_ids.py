@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from adapter.mappings.ids import is_valid_id, resource_id
+from adapter.mappings.bundle import full_url
+from adapter.mappings.ids import ID_NAMESPACE, is_valid_id, resource_id, uuid5_hex
 
 
 def test_resource_id_is_pinned_so_existing_server_resources_keep_their_ids():
@@ -46,3 +50,14 @@ def test_resource_id_refuses_bad_kinds_and_empty_keys(kind, key):
 )
 def test_is_valid_id_follows_the_fhir_id_rule_and_hapi_numeric_rule(value, valid):
     assert is_valid_id(value) is valid
+
+
+@given(st.text(max_size=80))
+def test_uuid5_hex_is_exactly_uuid5(name: str):
+    assert uuid5_hex(name) == uuid.uuid5(ID_NAMESPACE, name).hex
+
+
+def test_full_url_is_the_uuid5_urn_of_type_and_id():
+    resource = {"resourceType": "Goal", "id": "cm-goal-0123456789abcdef01234567"}
+    expected = uuid.uuid5(ID_NAMESPACE, "Goal/cm-goal-0123456789abcdef01234567")
+    assert full_url(resource) == f"urn:uuid:{expected}"
