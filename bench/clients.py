@@ -12,8 +12,8 @@ from adapter.settings import Settings, load_settings, politeness
 from adapter.sync.ledger import Ledger
 from adapter.sync.outcomes import CaseOutcome
 from adapter.sync.pull import pull_changes
-from adapter.sync.push import CaseInput, push_cases
-from adapter.sync.sources import read_inputs
+from adapter.sync.push import push_cases
+from adapter.sync.sources import case_files, iter_inputs
 from bench.timing import Recorder, TimedTransport, pooled_transport
 
 __all__ = ["AdapterPull", "AdapterPush"]
@@ -33,7 +33,10 @@ class AdapterPush:
     def __init__(self, server: str, ledger: str, cases: Path, concurrency: int) -> None:
         self.settings = _settings(server, ledger)
         self.concurrency = concurrency
-        self.inputs: list[CaseInput] = read_inputs(cases)  # file reading is not timed
+        # Read as the push goes, like `adapter push DIR`: the files are part of the timed work,
+        # and memory must not grow with the number of cases.
+        self.cases = cases
+        self.total = len(case_files(cases))
         self.ledger = Ledger.open(ledger)
 
     async def run(self, recorder: Recorder) -> dict[str, Any]:
@@ -44,15 +47,16 @@ class AdapterPush:
             self.settings, transport=_transport(self.settings, recorder)
         ) as client:
             report = await push_cases(
-                self.inputs,
+                iter_inputs(self.cases),
                 client=client,
                 ledger=self.ledger,
                 concurrency=self.concurrency,
                 namespace=self.settings.namespace,
                 on_case=done,
+                total=self.total,
             )
         summary = report.summary()
-        return {"cases": len(self.inputs), "resources": summary["resources_written"], **summary}
+        return {"cases": len(report.cases), "resources": summary["resources_written"], **summary}
 
     def close(self) -> None:
         self.ledger.close()

@@ -24,7 +24,7 @@ from adapter.cli.sync_session import (
 )
 from adapter.sync.outcomes import PushReport
 from adapter.sync.push import DEFAULT_CONCURRENCY
-from adapter.sync.sources import read_inputs
+from adapter.sync.sources import case_files, iter_inputs
 
 
 @app.command()
@@ -43,13 +43,21 @@ def push(
     if not path.exists():
         fail(f"{path}: no such file or directory", EXIT_CONFIG)
     settings = settings_for(server, ledger)
-    inputs = read_inputs(path)
-    if not inputs:
+    files = case_files(path)
+    if not files:
         fail(f"{path}: no *.json case files found", EXIT_CONFIG)
     console = Console(stderr=True)
     with ledger_for(settings) as store:
+        # Read lazily: a directory of 50,000 cases is never held in memory at once.
         report = asyncio.run(
-            push_with_progress(settings, store, inputs, concurrency=concurrency, console=console)
+            push_with_progress(
+                settings,
+                store,
+                iter_inputs(path),
+                concurrency=concurrency,
+                console=console,
+                total=len(files),
+            )
         )
     print_report(report, settings.fhir_base_url)
     raise typer.Exit(0 if report.all_ok else EXIT_FAILED)

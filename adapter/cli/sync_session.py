@@ -3,7 +3,7 @@ line, the ledger, a checked connection to the server, a progress bar, one-line e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -83,20 +83,30 @@ def ledger_for(settings: Settings) -> Iterator[Ledger]:
 async def push_with_progress(
     settings: Settings,
     ledger: Ledger,
-    inputs: Sequence[CaseInput],
+    inputs: Iterable[CaseInput],
     *,
     concurrency: int,
     console: Console,
+    total: int | None = None,
 ) -> PushReport:
-    """Check the server answers, then push with a progress bar (only on a terminal)."""
+    """Check the server answers, then push with a progress bar (only on a terminal).
+
+    ``inputs`` may be lazy; ``total`` is the count expected (a file holding an array of cases
+    counts once until it is read, then the bar grows)."""
+    if total is None and isinstance(inputs, Sized):
+        total = len(inputs)
     async with open_client(settings) as client:
         await _reachable(settings)
         columns = (TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
-            task = progress.add_task("push", total=len(inputs))
+            task = progress.add_task("push", total=total)
+            done = 0
 
             def advance(_: CaseOutcome) -> None:
-                progress.advance(task)
+                nonlocal done
+                done += 1
+                grown = max(total, done) if total is not None else None
+                progress.update(task, completed=done, total=grown)
 
             return await push_cases(
                 inputs,
@@ -105,6 +115,7 @@ async def push_with_progress(
                 concurrency=concurrency,
                 namespace=resolve_namespace(settings, ledger),
                 on_case=advance,
+                total=total,
             )
 
 

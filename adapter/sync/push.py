@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.mappings.fingerprint import mapping_fingerprint
 from adapter.model.case import Case
 from adapter.model.validation import parse_case
+from adapter.sync.case_queue import work_through
 from adapter.sync.failures import Failure, classify
 from adapter.sync.ledger import Ledger, PushContext
 from adapter.sync.ledger_schema import RunKind, RunStatus
@@ -80,7 +81,7 @@ class _Run:
 
 
 async def push_cases(
-    inputs: Sequence[CaseInput],
+    inputs: Iterable[CaseInput],
     *,
     client: FHIRClient,
     ledger: Ledger,
@@ -88,36 +89,36 @@ async def push_cases(
     namespace: str | None = None,
     on_case: Callable[[CaseOutcome], None] | None = None,
     on_run: Callable[[int], None] | None = None,
+    total: int | None = None,
 ) -> PushReport:
     """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
-    failure (see the report and the dead-letter list). ``namespace`` is the mapping namespace
-    (None: the plain ids and identifier systems). ``on_case`` is told of every case, and
-    ``on_run`` of the ledger run's id as soon as it is opened (the service answers with it)."""
+    failure (see the report and the dead-letter list). ``inputs`` may be a lazy iterator (see
+    :func:`adapter.sync.sources.iter_inputs`): it is read as cases are taken up, and ``total``
+    (default: its length, if it has one) is the count the run announces. ``namespace`` is the
+    mapping namespace (None: the plain ids and identifier systems). ``on_case`` is told of
+    every case, and ``on_run`` of the ledger run's id as soon as it is opened."""
+    if total is None and isinstance(inputs, Sized):
+        total = len(inputs)
     run = await asyncio.to_thread(
-        ledger.start_run, RunKind.PUSH, client.base.url, cases_total=len(inputs)
+        ledger.start_run, RunKind.PUSH, client.base.url, cases_total=total
     )
     if on_run is not None:
         on_run(run.id)
-    # Several versions of one case in a batch go one after the other, in input order.
-    by_case: dict[str, list[CaseInput]] = {}
-    for item in inputs:
-        by_case.setdefault(item.case_id, []).append(item)
-    slots = asyncio.Semaphore(max(1, concurrency))
     with LedgerThread() as thread:
         state = _Run(client, ledger, run.id, thread, namespace, on_case)
-
-        async def one_case(items: list[CaseInput]) -> list[CaseOutcome]:
-            async with slots:
-                return [await _push_one(state, item) for item in items]
-
         try:
-            results = await asyncio.gather(*(one_case(items) for items in by_case.values()))
+            outcomes = await work_through(
+                inputs,
+                key=lambda item: item.case_id,
+                work=lambda item: _push_one(state, item),
+                concurrency=concurrency,
+            )
         except BaseException:
             await state.unchanged.flush()
             await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
             raise
         await state.unchanged.flush()
-    report = PushReport(run.id, [outcome for items in results for outcome in items])
+    report = PushReport(run.id, outcomes)
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
     return report
 

@@ -8,21 +8,32 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from adapter.sync.push import CaseInput
 
-__all__ = ["read_inputs", "read_source"]
+__all__ = ["case_files", "iter_inputs", "read_inputs", "read_source"]
 
 _ID = re.compile(r"[A-Za-z0-9.-]{1,64}")
 
 
+def case_files(path: Path) -> list[Path]:
+    """The file, or the ``*.json`` files of a directory sorted by name."""
+    return sorted(path.glob("*.json")) if path.is_dir() else [path]
+
+
+def iter_inputs(path: Path) -> Iterator[CaseInput]:
+    """The cases in a file or a directory, read one file at a time as they are asked for (a
+    push of a large directory never holds more than the files in flight)."""
+    for file in case_files(path):
+        yield from read_source(file)
+
+
 def read_inputs(path: Path) -> list[CaseInput]:
     """The cases in a file or in the ``*.json`` files of a directory (sorted by name)."""
-    if path.is_dir():
-        return [item for file in sorted(path.glob("*.json")) for item in read_source(file)]
-    return read_source(path)
+    return list(iter_inputs(path))
 
 
 def read_source(file: Path) -> list[CaseInput]:
