@@ -59,6 +59,20 @@ def _ceiling(summary: Mapping[str, Any]) -> list[str]:
     return ["", f"B0 / B1 throughput on W1: {ratio:.2f} (the ceiling for R4 on this server)."]
 
 
+def _paired(runs: Mapping[str, Any]) -> list[str]:
+    """R1 within each repetition: the adapter's W1 and B0's W1 run minutes apart on the same
+    server, so their ratio is steadier than the ratio of medians when the machine's speed
+    drifts between repetitions."""
+    ours, theirs = runs.get("W1 adapter") or [], runs.get("W1 B0") or []
+    ratios = [
+        b0["wall_s"] / a["wall_s"] for a, b0 in zip(ours, theirs, strict=False) if a["wall_s"]
+    ]
+    if not ratios:
+        return []
+    listed = ", ".join(f"{r:.2f}" for r in ratios)
+    return ["", f"R1 within each repetition (B0 wall / adapter wall on W1): {listed}."]
+
+
 def render_markdown(result: Mapping[str, Any]) -> str:
     """The report for one run of the suite (``result`` as written to the JSON file)."""
     env = result["environment"]
@@ -82,6 +96,7 @@ def render_markdown(result: Mapping[str, Any]) -> str:
         cells = [_cell(stats.get(key), decimals) for key, _, decimals in COLUMNS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += _ceiling(result["summary"])
+    lines += _paired(result.get("runs") or {})
     mapping = result["mapping"]
     lines += [
         "",

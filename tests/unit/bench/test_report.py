@@ -64,3 +64,14 @@ def test_markdown_states_the_b0_over_b1_ceiling_when_both_ran():
     result["summary"]["W1 B1"] = {"resources_per_s": {**rate, "median": 120.0}}
     assert "B0 / B1 throughput on W1: 2.50" in render_markdown(result)
     assert "B0 / B1" not in render_markdown(_result())
+
+
+def test_markdown_gives_r1_within_each_repetition():
+    result = _result()
+    result["runs"] = {
+        "W1 adapter": [{"wall_s": 50.0}, {"wall_s": 40.0}],
+        "W1 B0": [{"wall_s": 45.0}, {"wall_s": 44.0}],
+    }
+    text = render_markdown(result)
+    assert "R1 within each repetition (B0 wall / adapter wall on W1): 0.90, 1.10." in text
+    assert "within each repetition" not in render_markdown(_result())
