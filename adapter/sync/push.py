@@ -3,7 +3,10 @@
 For each case: validate (bad input is dead-lettered and the batch goes on), keep it in the case
 store, map it, send only the resources whose content changed as one transaction (PUT by
 deterministic id, If-Match where the version is known), and record the server's versions once
-it has committed. Cases run in parallel up to ``concurrency``; one case is strictly sequential.
+it has committed. Cases run in parallel up to ``concurrency``, read lazily from the inputs;
+one case is strictly sequential. A case already pushed in full exactly as it is, with the same
+mapping fingerprint, is answered from one ledger read (:class:`adapter.sync.push_store.
+PushContext`). The ledger calls of a run go through one thread (:mod:`adapter.sync.ledger_thread`).
 
 A run killed at any point can simply be run again: what was committed but not recorded is
 re-sent, and HAPI stores an identical PUT as no change.
