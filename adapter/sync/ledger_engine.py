@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "create_ledger_engine",
     "default_ledger_url",
+    "insert_for",
     "masked",
     "transaction",
     "upsert",
@@ -103,9 +104,12 @@ def translate(exc: SQLAlchemyError, url: URL, operation: str) -> LedgerError:
 
 def upsert(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
     """``INSERT ... ON CONFLICT`` for the connection's dialect (both speak the same clause)."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return insert_for(conn.dialect.name, table)
+
+
+def insert_for(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """:func:`upsert` by dialect name, for statements built once per dialect."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def _parse(url: str) -> URL:

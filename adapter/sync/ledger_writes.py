@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, insert
+from sqlalchemy import Connection, insert
 
 from adapter.sync.ledger_engine import upsert
 from adapter.sync.ledger_records import DeadLetter, ResourceKey, SyncedResource, from_row
@@ -30,29 +30,14 @@ from adapter.sync.ledger_statements import (
     entries_upsert,
 )
 
-__all__ = ["CaseWriter", "describe", "entries_of", "entry_params"]
+__all__ = ["CaseWriter", "describe", "entry_params"]
 
 _ENTRY_KEY = [entries.c.server_url, entries.c.resource_type, entries.c.resource_id]
 
 
-def entries_of(server: str, keys: Collection[tuple[str, str]]) -> tuple[ColumnElement[bool], ...]:
-    """WHERE clauses for the entries of ``keys`` ((type, id) pairs) on ``server``.
-
-    They may also match pairs of the cross product nobody asked for: filter the rows. Two plain
-    INs, not a row-value IN: SQLite answers ``(type, id) IN (...)`` by scanning every entry of
-    the server (13 ms per case at 16k entries, growing with the ledger, so a push became
-    quadratic), but probes the unique index for ``type IN`` and ``id IN`` (0.4 ms).
-    """
-    return (
-        entries.c.server_url == server,
-        entries.c.resource_type.in_(sorted({key[0] for key in keys})),
-        entries.c.resource_id.in_(sorted({key[1] for key in keys})),
-    )
-
-
 def entry_params(server: str, keys: Collection[tuple[str, str]]) -> dict[str, Any]:
-    """The parameters of :data:`ledger_statements.ENTRIES` for ``keys`` on ``server`` (the
-    same cross product as :func:`entries_of`: filter the rows)."""
+    """The parameters of :data:`ledger_statements.ENTRIES` for ``keys`` ((type, id) pairs) on
+    ``server``: all types and all ids, so the rows may hold pairs nobody asked for (filter)."""
     return {
         "p_server": server,
         "p_types": sorted({key[0] for key in keys}),

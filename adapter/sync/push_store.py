@@ -14,17 +14,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection
 
 from adapter.sync.case_store import CaseStore, StoredCase, store_case
 from adapter.sync.ledger_records import Entry, ResourceKey, from_row
 from adapter.sync.ledger_schema import (
     AttemptOutcome,
-    attempts,
-    cases,
-    runs,
 )
-from adapter.sync.ledger_statements import CASE_ROW, DEAD_LETTER_OPEN, ENTRIES, SNAPSHOT_ROW
+from adapter.sync.ledger_statements import (
+    ADD_ATTEMPT,
+    CASE_ROW,
+    COUNT_RUN,
+    DEAD_LETTER_OPEN,
+    ENTRIES,
+    MOVE_CASE,
+    SNAPSHOT_ROW,
+)
 from adapter.sync.ledger_writes import entry_params
 
 __all__ = ["PushContext", "PushStore", "known_entries"]
@@ -115,7 +120,6 @@ class PushStore(CaseStore):
         if not counts:
             return
         now = self._now()
-        moved = [{"key": case_id, "source": src} for case_id, _, src in counts if src is not None]
         rows = [
             {
                 "run_id": run_id,
@@ -126,22 +130,23 @@ class PushStore(CaseStore):
             }
             for case_id, _, _ in counts
         ]
+        moved = [
+            {"p_case": case_id, "p_source": source, "p_now": now}
+            for case_id, _, source in counts
+            if source is not None
+        ]
         with self._write("record_unchanged") as conn:
-            conn.execute(insert(attempts), rows)
+            conn.execute(ADD_ATTEMPT, rows)
             if moved:
-                conn.execute(
-                    update(cases)
-                    .where(cases.c.case_id == bindparam("key"))
-                    .values(source=bindparam("source"), updated_at=now),
-                    moved,
-                )
+                conn.execute(MOVE_CASE, moved)
             conn.execute(
-                update(runs)
-                .where(runs.c.id == run_id)
-                .values(
-                    heartbeat_at=now,
-                    cases_ok=runs.c.cases_ok + len(counts),
-                    resources_unchanged=runs.c.resources_unchanged
-                    + sum(total for _, total, _ in counts),
-                )
+                COUNT_RUN,
+                {
+                    "p_run": run_id,
+                    "p_now": now,
+                    "p_cases_ok": len(counts),
+                    "p_cases_failed": 0,
+                    "p_resources_written": 0,
+                    "p_resources_unchanged": sum(total for _, total, _ in counts),
+                },
             )
