@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.canonical import check_namespace
 from adapter.errors import ConfigError
-from adapter.sync.ledger_engine import default_ledger_url
+from adapter.sync.ledger.engine import default_ledger_url
 
 __all__ = [
     "PROFILES",

@@ -10,10 +10,10 @@ from typing import Any
 from adapter.fhir import open_client
 from adapter.settings import Settings, load_settings, politeness
 from adapter.sync.ledger import Ledger
-from adapter.sync.outcomes import CaseOutcome
-from adapter.sync.pull import pull_changes
-from adapter.sync.push import push_cases
-from adapter.sync.sources import case_files, iter_inputs
+from adapter.sync.pull.run import pull_changes
+from adapter.sync.push.inputs import case_files, iter_inputs
+from adapter.sync.push.outcomes import CaseOutcome
+from adapter.sync.push.run import push_cases
 from bench.timing import Recorder, TimedTransport, pooled_transport
 
 __all__ = ["AdapterPull", "AdapterPush"]

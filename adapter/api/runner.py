@@ -18,11 +18,11 @@ from adapter.errors import LedgerError
 from adapter.fhir import probe_capabilities
 from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
 from adapter.settings import Settings
-from adapter.sync.case_store import StoredCase
 from adapter.sync.ledger import Ledger, RunKind
-from adapter.sync.outcomes import CaseOutcome
-from adapter.sync.pull import pull_changes
-from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.ledger.cases import StoredCase
+from adapter.sync.pull.run import pull_changes
+from adapter.sync.push.outcomes import CaseOutcome
+from adapter.sync.push.run import CaseInput, push_cases
 
 __all__ = ["CASE_ID_PATTERN", "start_or_queue_pull", "start_push"]
 

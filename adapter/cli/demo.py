@@ -31,10 +31,10 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.settings import Settings
 from adapter.sync.namespace import resolve_namespace
-from adapter.sync.outcomes import PushReport
-from adapter.sync.push import DEFAULT_CONCURRENCY, CaseInput
+from adapter.sync.push.inputs import read_inputs
+from adapter.sync.push.outcomes import PushReport
+from adapter.sync.push.run import DEFAULT_CONCURRENCY, CaseInput
 from adapter.sync.readback import count_on_server
-from adapter.sync.sources import read_inputs
 
 _NO_SERVER = (
     "no FHIR server given and no local one to start: run `docker compose up` (docker-compose.yml) "

@@ -25,8 +25,8 @@ from adapter.cli.sync_session import (
     settings_for,
 )
 from adapter.sync.ledger import DeadLetter, Ledger
-from adapter.sync.push import DEFAULT_CONCURRENCY
-from adapter.sync.replay import close_landed, replay_inputs
+from adapter.sync.push.replay import close_landed, replay_inputs
+from adapter.sync.push.run import DEFAULT_CONCURRENCY
 
 dlq = typer.Typer(help="The dead-letter list: cases that could not be synced, and why.")
 app.add_typer(dlq, name="dlq")

@@ -26,8 +26,8 @@ from adapter.cli.sync_session import (
 from adapter.errors import AdapterError, FHIRError
 from adapter.fhir import open_client
 from adapter.settings import Settings
-from adapter.sync.importer import ImportSummary, import_cases
 from adapter.sync.namespace import resolve_namespace
+from adapter.sync.pull.importer import ImportSummary, import_cases
 
 _SHOWN_WARNINGS = 5
 

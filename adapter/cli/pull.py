@@ -27,7 +27,7 @@ from adapter.fhir import open_client
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
-from adapter.sync.pull import DEFAULT_OVERLAP, PullReport, pull_changes
+from adapter.sync.pull.run import DEFAULT_OVERLAP, PullReport, pull_changes
 
 
 @app.command()

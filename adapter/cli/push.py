@@ -22,9 +22,9 @@ from adapter.cli.sync_session import (
     push_with_progress,
     settings_for,
 )
-from adapter.sync.outcomes import PushReport
-from adapter.sync.push import DEFAULT_CONCURRENCY
-from adapter.sync.sources import case_files, iter_inputs
+from adapter.sync.push.inputs import case_files, iter_inputs
+from adapter.sync.push.outcomes import PushReport
+from adapter.sync.push.run import DEFAULT_CONCURRENCY
 
 
 @app.command()

@@ -12,7 +12,7 @@ from rich.markup import escape
 from adapter.cli.app import app
 from adapter.cli.sync_session import LedgerOption, ServerOption, ledger_for, settings_for
 from adapter.sync.ledger import Ledger, Run
-from adapter.sync.pull import PULL_STREAM
+from adapter.sync.pull.run import PULL_STREAM
 
 
 @app.command()

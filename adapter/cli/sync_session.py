@@ -18,8 +18,8 @@ from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
 from adapter.settings import Settings, load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
-from adapter.sync.outcomes import CaseOutcome, PushReport
-from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.push.outcomes import CaseOutcome, PushReport
+from adapter.sync.push.run import CaseInput, push_cases
 
 __all__ = [
     "EXIT_CONFIG",

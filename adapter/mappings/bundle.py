@@ -19,10 +19,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from adapter.errors import MappingError
-from adapter.mappings import (
+from adapter.mappings.datatypes import Json
+from adapter.mappings.ids import uuid5_hex
+from adapter.mappings.namespace import apply_namespace, select_namespace
+from adapter.mappings.reading import CaseReader
+from adapter.mappings.resources import (
     assessment,
+    care_plan,
     care_team,
-    careplan,
     communication,
     condition,
     consent,
@@ -36,10 +40,6 @@ from adapter.mappings import (
     service_request,
     task,
 )
-from adapter.mappings.datatypes import Json
-from adapter.mappings.ids import uuid5_hex
-from adapter.mappings.namespace import apply_namespace, select_namespace
-from adapter.mappings.reading import CaseReader
 from adapter.model.case import Case
 
 __all__ = ["bundle_to_case", "case_to_bundle", "case_to_resources", "full_url"]
@@ -88,7 +88,7 @@ def _plan_resources(case: Case) -> list[Json]:
     out += [
         observation.progress_to_fhir(p, goal=g, case=case) for g in plan.goals for p in g.progress
     ]
-    out.append(careplan.to_fhir(plan, case=case))
+    out.append(care_plan.to_fhir(plan, case=case))
     out += [provenance.to_fhir(r, plan=plan, case=case) for r in plan.revisions]
     return out
 

@@ -7,16 +7,19 @@ from typing import Any
 
 from adapter.canonical import identifier_system
 from adapter.errors import MappingError
-from adapter.mappings import (
+from adapter.mappings import extensions
+from adapter.mappings.context import MEMBER_TYPES, RESOURCE_TYPES, Index
+from adapter.mappings.datatypes import extension_values, find_extension
+from adapter.mappings.extensions import PERTAINS_TO_GOAL, PLAN_REVISION_NUMBER
+from adapter.mappings.resources import (
     assessment,
+    care_plan,
     care_team,
-    careplan,
     communication,
     condition,
     consent,
     coverage,
     episode_of_care,
-    extensions,
     goal,
     observation,
     patient,
@@ -25,9 +28,6 @@ from adapter.mappings import (
     service_request,
     task,
 )
-from adapter.mappings.context import MEMBER_TYPES, RESOURCE_TYPES, Index
-from adapter.mappings.datatypes import extension_values, find_extension
-from adapter.mappings.extensions import PERTAINS_TO_GOAL, PLAN_REVISION_NUMBER
 from adapter.model.case import Case
 from adapter.model.plan import PlanOfCare
 
@@ -177,7 +177,7 @@ class CaseReader:
             ),
             key=lambda revision: revision.number,
         )
-        return careplan.from_fhir(
+        return care_plan.from_fhir(
             plan,
             index=self.index,
             goals=[goal.from_fhir(g, index=self.index, progress=self._progress(g)) for g in goals],

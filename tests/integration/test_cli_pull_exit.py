@@ -20,9 +20,9 @@ from adapter.fhir import open_client
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.settings import load_settings
-from adapter.sync.changes import history_time
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import NAMESPACE_KEY
+from adapter.sync.pull.changes import history_time
 from tests.casefiles import example_data
 
 pytestmark = pytest.mark.integration

@@ -18,12 +18,12 @@ from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_bundle, case_to_resources
 from adapter.model.case import Case
 from adapter.model.codes import GoalAchievement, TaskStatus
-from adapter.sync.changes import history_time
-from adapter.sync.importer import import_cases
-from adapter.sync.inbound import DisputeKind
 from adapter.sync.ledger import Ledger
-from adapter.sync.pull import PullReport, pull_changes
-from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.pull.changes import history_time
+from adapter.sync.pull.importer import import_cases
+from adapter.sync.pull.inbound import DisputeKind
+from adapter.sync.pull.run import PullReport, pull_changes
+from adapter.sync.push.run import CaseInput, push_cases
 from tests.casefiles import example_case
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.model.case import Case
 from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_schema import ReasonCode
+from adapter.sync.ledger.schema import ReasonCode
 from adapter.sync.namespace import NAMESPACE_KEY
 from tests.casefiles import example_case
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
-from adapter.sync import push as push_module
 from adapter.sync.ledger import AttemptOutcome, Ledger
-from adapter.sync.ledger_schema import entries
-from adapter.sync.outcomes import CaseStatus
-from adapter.sync.planner import key_of
-from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.ledger.schema import entries
+from adapter.sync.push import run as push_module
+from adapter.sync.push.outcomes import CaseStatus
+from adapter.sync.push.planner import key_of
+from adapter.sync.push.run import CaseInput, push_cases
 from tests.integration.push_support import CountingTransport, fresh_cases
 
 pytestmark = pytest.mark.integration

@@ -20,7 +20,7 @@ from adapter.mappings.namespace import tag_token
 from adapter.model.validation import parse_case
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_records import ResourceKey
+from adapter.sync.ledger.records import ResourceKey
 
 Key = tuple[str, str]
 Resource = dict[str, Any]

@@ -23,7 +23,7 @@ from adapter.fhir import RetryPolicy, open_client
 from adapter.model.generate import generate_cases
 from adapter.settings import TimeoutSettings, load_settings
 from adapter.sync.ledger import Ledger
-from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.push.run import CaseInput, push_cases
 from tests.reliability.faultproxy import FaultProxy
 from tests.reliability.faults import FaultRates
 from tests.reliability.invariants import compare, expected_resources, server_holdings

@@ -25,7 +25,7 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_schema import ReasonCode
+from adapter.sync.ledger.schema import ReasonCode
 from tests.reliability.cli_support import (
     CliRunnerFor,
     Installation,

@@ -18,10 +18,10 @@ from adapter.errors import FHIRError, UnsafeURLError
 from adapter.fhir import RetryPolicy, open_client
 from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_schema import ReasonCode
-from adapter.sync.outcomes import CaseStatus
-from adapter.sync.pull import pull_changes
-from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.ledger.schema import ReasonCode
+from adapter.sync.pull.run import pull_changes
+from adapter.sync.push.outcomes import CaseStatus
+from adapter.sync.push.run import CaseInput, push_cases
 from tests.reliability.malformed import example_cases, fresh
 
 BASE = "https://fhir.test/r4"

@@ -18,9 +18,9 @@ from adapter.api.errors import FHIR_JSON, invalid_input
 from adapter.api.runner import CASE_ID_PATTERN
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import Case, case_problems, parse_case
-from adapter.sync.case_store import API_SOURCE
+from adapter.sync.intake import check_incoming, stored_version
 from adapter.sync.ledger import Ledger
-from adapter.sync.rebase import check_incoming, stored_version
+from adapter.sync.ledger.cases import API_SOURCE
 
 __all__ = ["CaseStored", "router"]
 

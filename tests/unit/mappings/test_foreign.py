@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from adapter.errors import MappingError
-from adapter.mappings import careplan, episode_of_care, goal, task
 from adapter.mappings.context import Index
+from adapter.mappings.resources import care_plan as careplan
+from adapter.mappings.resources import episode_of_care, goal, task
 from adapter.model.codes import CaseStatus, GoalLifecycle, GoalPriority, TaskStatus
 
 FOREIGN = Path(__file__).parent / "foreign"

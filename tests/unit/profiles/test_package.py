@@ -14,7 +14,7 @@ import pytest
 from adapter import canonical
 from adapter.errors import ConfigError
 from adapter.mappings import extensions as mapping_extensions
-from adapter.mappings.observation import OBSERVATION_KIND
+from adapter.mappings.resources.observation import OBSERVATION_KIND
 from adapter.mappings.terminology import ConceptTable, table, table_names
 from adapter.model import codes
 from adapter.profiles import FHIRPackage, load_package

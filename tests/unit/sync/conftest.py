@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import make_url, text
 
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_engine import create_ledger_engine
-from adapter.sync.ledger_schema import RunKind
+from adapter.sync.ledger.engine import create_ledger_engine
+from adapter.sync.ledger.schema import RunKind
 
 SERVER = "https://fhir.example.org/r4"
 

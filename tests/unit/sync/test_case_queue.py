@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapter.sync.case_queue import work_through
+from adapter.sync.push.queue import work_through
 
 
 def _key(item: tuple[str, int]) -> str:

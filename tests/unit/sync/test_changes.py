@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapter.sync.changes import (
+from adapter.sync.ledger.records import Entry, ResourceKey
+from adapter.sync.pull.changes import (
     Change,
     fresh,
     history_time,
@@ -13,7 +14,6 @@ from adapter.sync.changes import (
     parse_entry,
     query_since,
 )
-from adapter.sync.ledger_records import Entry, ResourceKey
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

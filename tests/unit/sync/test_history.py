@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapter.errors import PagingExpired
-from adapter.sync.history import read_history
+from adapter.sync.pull.history import read_history
 from tests.unit.fhir.scripted import BASE, Script, client_for, fhir_json, outcome
 
 GONE = outcome(410, "HAPI-0417: Search ID abc does not exist and may have expired")

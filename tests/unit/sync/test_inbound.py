@@ -8,9 +8,9 @@ from typing import Any
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.case import Case
 from adapter.model.codes import GoalAchievement, GoalLifecycle, TaskStatus
-from adapter.sync.changes import Change
-from adapter.sync.inbound import DELETED_HASH, DisputeKind, apply_changes
-from adapter.sync.ledger_records import ResourceKey
+from adapter.sync.ledger.records import ResourceKey
+from adapter.sync.pull.changes import Change
+from adapter.sync.pull.inbound import DELETED_HASH, DisputeKind, apply_changes
 from tests.casefiles import example_case
 
 ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"

@@ -6,8 +6,8 @@ import multiprocessing
 import threading
 
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_records import SyncedResource
-from adapter.sync.ledger_schema import ReasonCode, RunKind, RunStatus
+from adapter.sync.ledger.records import SyncedResource
+from adapter.sync.ledger.schema import ReasonCode, RunKind, RunStatus
 from tests.unit.sync.conftest import SERVER
 
 CASES = 120

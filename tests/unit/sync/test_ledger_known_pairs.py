@@ -4,7 +4,7 @@ answer exactly the (type, id) pairs asked for."""
 from __future__ import annotations
 
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_records import ResourceKey, SyncedResource
+from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from tests.unit.sync.conftest import SERVER
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_records import NewConflict, ResourceKey, SyncedResource
-from adapter.sync.ledger_schema import AttemptOutcome, ReasonCode, RunKind
-from adapter.sync.ledger_writes import CaseWriter
+from adapter.sync.ledger.records import NewConflict, ResourceKey, SyncedResource
+from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode, RunKind
+from adapter.sync.ledger.writes import CaseWriter
 from tests.unit.sync.conftest import SERVER
 
 TASK = ResourceKey("Task", "cm-task-1")

@@ -6,8 +6,8 @@ import pytest
 
 from adapter.errors import LedgerError
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_records import ResourceKey, SyncedResource
-from adapter.sync.ledger_schema import AttemptOutcome, ReasonCode, RunKind
+from adapter.sync.ledger.records import ResourceKey, SyncedResource
+from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode, RunKind
 from tests.unit.sync.conftest import SERVER, Clock
 
 OTHER_SERVER = "https://other.example.org/fhir"

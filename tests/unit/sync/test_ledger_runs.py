@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_runs import owner_gone, this_process
-from adapter.sync.ledger_schema import RunKind, RunStatus
+from adapter.sync.ledger.owner import owner_gone, this_process
+from adapter.sync.ledger.schema import RunKind, RunStatus
 from tests.unit.sync.conftest import SERVER, Clock
 
 HOUR = timedelta(hours=1)

@@ -6,8 +6,8 @@ import pytest
 
 from adapter.errors import LedgerError
 from adapter.sync.ledger import Ledger
-from adapter.sync.ledger_records import SyncedResource
-from adapter.sync.ledger_schema import ReasonCode, RunKind
+from adapter.sync.ledger.records import SyncedResource
+from adapter.sync.ledger.schema import ReasonCode, RunKind
 from tests.unit.sync.conftest import SERVER
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from adapter.sync.hashing import content_hash
-from adapter.sync.ledger_records import Entry, ResourceKey
-from adapter.sync.planner import plan_case, units
+from adapter.sync.ledger.records import Entry, ResourceKey
+from adapter.sync.push.planner import plan_case, units
 
 
 def res(kind: str, rid: str, **fields: object) -> dict[str, object]:

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from adapter.sync.ledger import Ledger, ReasonCode
-from adapter.sync.outcomes import CaseStatus
-from adapter.sync.push import CaseInput, push_cases
+from adapter.sync.push.outcomes import CaseStatus
+from adapter.sync.push.run import CaseInput, push_cases
 from tests.casefiles import example_data
 from tests.unit.fhir.scripted import BASE, client_for, fhir_json
 

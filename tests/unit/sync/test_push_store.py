@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from adapter.sync.ledger import Ledger, PushContext, StoredCase
-from adapter.sync.ledger_records import ResourceKey, SyncedResource
-from adapter.sync.ledger_schema import AttemptOutcome, ReasonCode
+from adapter.sync.ledger.records import ResourceKey, SyncedResource
+from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode
 from tests.unit.sync.conftest import SERVER, Clock
 
 SOURCE = "cases/CM-1.json"

@@ -11,8 +11,8 @@ from adapter.model import parse_case
 from adapter.model.case import Case
 from adapter.model.goal import Goal
 from adapter.model.task import Task
+from adapter.sync.intake import MODEL_FIELDS, check_incoming, performer_fields
 from adapter.sync.ownership import performer_owned
-from adapter.sync.rebase import MODEL_FIELDS, check_incoming, performer_fields
 from tests.unit.model.conftest import valid_case_data
 
 Edit = Callable[[dict[str, Any]], None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from adapter.sync.sources import case_files, iter_inputs, read_inputs
+from adapter.sync.push.inputs import case_files, iter_inputs, read_inputs
 
 
 def _write(path: Path, data: object) -> Path:

@@ -1,0 +1,46 @@
+"""The ledger room: what was sent where, runs, stored cases, dead letters, conflicts, watermarks.
+
+Doors:
+- ``Ledger`` (``store.py``): open one with ``Ledger.open(url)``; everything else goes through it.
+- ``engine.py``: SQLite/PostgreSQL engines; ``schema.py``: the tables; ``records.py``: the rows
+  as dataclasses; ``statements.py`` / ``writes.py``: the SQL; ``migrate.py`` + ``migrations/``:
+  Alembic; ``owner.py``: who owns a run; ``thread.py``: the one thread a run's ledger calls use.
+"""
+
+from adapter.sync.ledger.store import (
+    Attempt,
+    AttemptOutcome,
+    Conflict,
+    DeadLetter,
+    Entry,
+    Ledger,
+    LedgerCounts,
+    NewConflict,
+    PushContext,
+    ReasonCode,
+    ResourceKey,
+    Run,
+    RunKind,
+    RunStatus,
+    StoredCase,
+    SyncedResource,
+)
+
+__all__ = [
+    "Attempt",
+    "AttemptOutcome",
+    "Conflict",
+    "DeadLetter",
+    "Entry",
+    "Ledger",
+    "LedgerCounts",
+    "NewConflict",
+    "PushContext",
+    "ReasonCode",
+    "ResourceKey",
+    "Run",
+    "RunKind",
+    "RunStatus",
+    "StoredCase",
+    "SyncedResource",
+]

@@ -1,0 +1,255 @@
+"""Applying server-side changes to one stored case, by field ownership.
+
+For each changed resource of the case the server's version is merged into ours with
+:func:`adapter.sync.merge.three_way` (the base is the case as last pushed, when the store has
+it) and the ownership table decides what may come in:
+
+- elements the performer owns (:mod:`adapter.sync.ownership`: ``Task.status``,
+  ``statusReason``, ``output``; ``Goal.achievementStatus``, ``statusDate``) take the server's
+  value when the server changed them;
+- any other element the server changed is a *dispute*: reported (and kept in the ledger as a
+  conflict), never applied;
+- the result must still map to a valid case and pass the model's transition tables. A status
+  several legal steps ahead is accepted (a pull sees snapshots, not every step: ``requested ->
+  completed`` passes through ``in-progress``); one the table cannot reach (``completed ->
+  requested``) is a dispute, and the other changes still apply.
+
+Deletes: records are cancelled, never removed (the model's rule). A deleted Task cancels the
+task, a deleted Goal cancels the goal, unless it has already finished (then it is kept as it is
+and the delete is reported). Deleting any other resource of the case is reported and not applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from adapter.errors import AdapterError
+from adapter.mappings.bundle import bundle_to_case, case_to_resources
+from adapter.model.case import Case
+from adapter.sync.hashing import content_hash
+from adapter.sync.ledger.records import ResourceKey, SyncedResource
+from adapter.sync.merge import three_way
+from adapter.sync.ownership import performer_owned
+from adapter.sync.pull.case_diff import FieldChange, cancel_record, case_changes, first_problem
+from adapter.sync.pull.changes import Change
+
+__all__ = ["DELETED_HASH", "CaseUpdate", "Dispute", "DisputeKind", "apply_changes"]
+
+Resource = Mapping[str, Any]
+
+#: Ledger hash of a resource the server deleted: matches no content, so a push sends it again.
+DELETED_HASH: Final = "deleted"
+
+#: Elements that carry no case data (server bookkeeping, generated narrative).
+_IGNORED: Final = frozenset({"meta", "text"})
+
+
+class DisputeKind:
+    CASE_MANAGEMENT_OWNED = "case-management-owned"
+    ILLEGAL = "illegal-change"
+    DELETED = "deleted-on-server"
+    NEW = "new-on-server"
+
+
+#: Records a server may delete: the delete cancels them, or is reported when they are finished.
+_CANCELLABLE: Final = frozenset({"Task", "Goal"})
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    """A server change that was not applied. ``message`` names elements and codes only."""
+
+    resource: ResourceKey
+    version_id: str | None
+    kind: str
+    fields: tuple[str, ...]
+    message: str
+
+    @property
+    def is_warning(self) -> bool:
+        """Reported, with nothing for a person to decide: a resource new on the server (not
+        imported), or the delete of a task or goal already finished (kept, and written back by
+        the next push). Everything else is a conflict, kept in the ledger."""
+        if self.kind == DisputeKind.NEW:
+            return True
+        return self.kind == DisputeKind.DELETED and self.resource.resource_type in _CANCELLABLE
+
+
+@dataclass
+class CaseUpdate:
+    """What a pull did to one case."""
+
+    before: Case
+    after: Case
+    changes: list[FieldChange] = field(default_factory=list)
+    disputes: list[Dispute] = field(default_factory=list)
+    synced: list[SyncedResource] = field(default_factory=list)
+
+    @property
+    def case_id(self) -> str:
+        return self.after.id
+
+    @property
+    def changed(self) -> bool:
+        return self.after != self.before
+
+    @property
+    def conflicts(self) -> list[Dispute]:
+        return [dispute for dispute in self.disputes if not dispute.is_warning]
+
+    @property
+    def warnings(self) -> list[Dispute]:
+        return [dispute for dispute in self.disputes if dispute.is_warning]
+
+
+def apply_changes(
+    stored: Case,
+    changes: Sequence[Change],
+    *,
+    base: Case | None = None,
+    namespace: str | None = None,
+) -> CaseUpdate:
+    """Merge ``changes`` (newest server versions of this case's resources) into ``stored``."""
+    state = _State(stored, namespace)
+    bases = state.resources_of(base) if base is not None else {}
+    update = CaseUpdate(before=stored, after=stored)
+    for change in sorted(changes, key=lambda c: c.key):
+        ours = state.resources.get(change.key)
+        if ours is None:
+            if not change.deleted:
+                update.disputes.append(
+                    _dispute(change, DisputeKind.NEW, (), "not part of the case")
+                )
+            continue
+        if change.deleted:
+            problem = state.cancel(change)
+        else:
+            problem = state.merge(change, ours, bases.get(change.key), update)
+        if problem is not None:
+            update.disputes.append(problem)
+    update.after = state.case
+    update.changes = case_changes(stored, state.case)
+    update.synced = _synced(changes, state, update.disputes)
+    return update
+
+
+class _State:
+    """The case as changes are applied, and the resources it maps to (merged bodies kept)."""
+
+    def __init__(self, case: Case, namespace: str | None) -> None:
+        self.namespace = namespace
+        self.case = case
+        self.resources = self.resources_of(case)
+        self.applied: set[ResourceKey] = set()
+
+    def resources_of(self, case: Case) -> dict[ResourceKey, Resource]:
+        resources = case_to_resources(case, namespace=self.namespace)
+        return {ResourceKey(r["resourceType"], r["id"]): r for r in resources}
+
+    def merge(
+        self, change: Change, ours: Resource, base: Resource | None, update: CaseUpdate
+    ) -> Dispute | None:
+        theirs = change.resource
+        assert theirs is not None
+        merge = three_way(ours=ours, theirs=theirs, ours_base=base, theirs_base=base)
+        owned = performer_owned(change.resource_type)
+        server_side = (*merge.kept_from_server, *merge.server_won, *merge.conflicts)
+        if base is None:  # no base: every difference may be the server's
+            server_side += merge.applied
+        take = [p for p in server_side if p in owned]
+        disputed = tuple(p for p in dict.fromkeys(server_side) if p not in owned | _IGNORED)
+        if disputed:
+            reason = "case-management elements changed on the server; not applied"
+            update.disputes.append(
+                _dispute(change, DisputeKind.CASE_MANAGEMENT_OWNED, disputed, reason)
+            )
+        merged = _with_paths(ours, theirs, take)
+        if merged == ours:
+            return None
+        return self._accept(change, {**self.resources, change.key: merged}, tuple(take))
+
+    def cancel(self, change: Change) -> Dispute | None:
+        cancelled = cancel_record(self.case, self.resources[change.key])
+        if cancelled is None:
+            reason = "deleted on the server; the record is kept (records are never removed)"
+            return _dispute(change, DisputeKind.DELETED, (), reason)
+        if cancelled == self.case:
+            return None
+        return self._accept(change, self.resources_of(cancelled), ("status",), case=cancelled)
+
+    def _accept(
+        self,
+        change: Change,
+        resources: dict[ResourceKey, Resource],
+        fields: tuple[str, ...],
+        *,
+        case: Case | None = None,
+    ) -> Dispute | None:
+        try:
+            candidate = case or bundle_to_case(list(resources.values()), namespace=self.namespace)
+        except AdapterError as exc:
+            return _dispute(change, DisputeKind.ILLEGAL, fields, str(exc))
+        problem = first_problem(self.case, candidate)
+        if problem is not None:
+            return _dispute(change, DisputeKind.ILLEGAL, fields, problem)
+        self.case, self.resources = candidate, resources
+        self.applied.add(change.key)
+        return None
+
+
+def _with_paths(ours: Resource, theirs: Resource, paths: Sequence[str]) -> dict[str, Any]:
+    """``ours`` with the elements at ``paths`` (``a`` or ``a.b``) as ``theirs`` has them."""
+    body = dict(ours)
+    for path in paths:
+        head, _, child = path.partition(".")
+        if not child:
+            _set(body, head, theirs.get(head))
+            continue
+        inner = dict(body.get(head) or {})
+        _set(inner, child, (theirs.get(head) or {}).get(child))
+        _set(body, head, inner or None)
+    return body
+
+
+def _set(target: dict[str, Any], key: str, value: Any) -> None:
+    if value is None:
+        target.pop(key, None)
+    else:
+        target[key] = value
+
+
+def _synced(
+    changes: Sequence[Change], state: _State, disputes: Sequence[Dispute]
+) -> list[SyncedResource]:
+    """The ledger's new baseline for each change looked at.
+
+    A resource taken in without dispute gets the hash of what the updated case maps to, so the
+    next push sees nothing to send (the server may spell a code without its display; what it
+    holds means the same). A disputed one keeps the server's hash, so a push restores the
+    case manager's elements; a deleted one matches nothing, so a push restores the record.
+    """
+    disputed = {d.resource for d in disputes}
+    final = state.resources_of(state.case)
+    out = []
+    for change in changes:
+        if change.key not in final:
+            continue
+        if change.resource is None:
+            digest = DELETED_HASH
+        elif change.key in disputed:
+            digest = content_hash(change.resource)
+        else:
+            digest = content_hash(final[change.key])
+        out.append(
+            SyncedResource(
+                change.resource_type, change.resource_id, change.version_id, digest,
+                changed=change.key in state.applied,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _dispute(change: Change, kind: str, fields: tuple[str, ...], message: str) -> Dispute:
+    return Dispute(change.key, change.version_id, kind, fields, message)

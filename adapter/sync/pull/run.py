@@ -1,0 +1,225 @@
+"""Pull: what changed on the FHIR server since the watermark, applied to the stored cases.
+
+One run: read ``_history`` from ``watermark - overlap`` (:mod:`adapter.sync.pull.history`), keep the
+newest version of each resource, drop the versions the ledger already holds (our own writes
+echoing back, or changes an earlier pull applied), assign the rest to cases, merge them into
+each stored case by field ownership (:mod:`adapter.sync.pull.inbound`), store the case and the
+server's versions and hashes (so the next push does not send them back), keep the changes a
+person must settle as conflicts (warnings, e.g. a resource new on the server, are only
+reported), and only then move the watermark to the server's time of the read.
+
+A case that cannot be updated (its stored document is no longer valid, say) is dead-lettered
+and the run goes on; the watermark still moves, so ``adapter pull --since`` replays a window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from adapter.errors import AdapterError
+from adapter.fhir import FHIRClient
+from adapter.model.case import Case
+from adapter.sync.ledger import Ledger
+from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
+from adapter.sync.ledger.schema import ReasonCode, RunKind, RunStatus
+from adapter.sync.pull.changes import Change, fresh, query_since
+from adapter.sync.pull.grouping import references
+from adapter.sync.pull.history import read_history
+from adapter.sync.pull.inbound import CaseUpdate, apply_changes
+
+__all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
+
+log = logging.getLogger("adapter.sync.pull")
+
+PULL_STREAM: Final = "pull"
+DEFAULT_OVERLAP: Final = timedelta(minutes=5)
+#: A change to one of these, from a resource we do not know, ties that resource to its case.
+_CASE_ANCHORS: Final = frozenset({"EpisodeOfCare", "CarePlan", "Goal", "Task"})
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFailure:
+    case_id: str
+    reason: str
+
+
+@dataclass
+class PullReport:
+    """What one pull read and did. ``watermark`` is where the next pull starts (before the
+    overlap); None when the server gave no time and none was stored."""
+
+    server: str
+    run_id: int
+    since: datetime | None
+    watermark: datetime | None = None
+    entries_read: int = 0
+    changed_resources: int = 0
+    already_known: int = 0
+    unmatched: int = 0
+    not_stored: list[str] = field(default_factory=list)
+    updates: list[CaseUpdate] = field(default_factory=list)
+    failures: list[CaseFailure] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> int:
+        """Server changes not applied that a person must settle (kept in the ledger)."""
+        return sum(len(update.conflicts) for update in self.updates)
+
+    @property
+    def warnings(self) -> int:
+        """Reported only: resources new on the server, finished records deleted there, and
+        cases with changes that are not in the case store."""
+        return sum(len(update.warnings) for update in self.updates) + len(self.not_stored)
+
+    @property
+    def ok(self) -> bool:
+        """No conflicts and no failures (warnings allowed)."""
+        return not self.conflicts and not self.failures
+
+    def summary(self) -> dict[str, Any]:
+        """Counts only (no patient data), as kept with the run in the ledger."""
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "entries_read": self.entries_read,
+            "changed_resources": self.changed_resources,
+            "already_known": self.already_known,
+            "unmatched": self.unmatched,
+            "cases_updated": sum(1 for u in self.updates if u.changed),
+            "conflicts": self.conflicts,
+            "warnings": self.warnings,
+            "not_stored": len(self.not_stored),
+            "failed": len(self.failures),
+        }
+
+
+async def pull_changes(
+    client: FHIRClient,
+    ledger: Ledger,
+    *,
+    since: datetime | None = None,
+    overlap: timedelta = DEFAULT_OVERLAP,
+    namespace: str | None = None,
+    on_run: Callable[[int], None] | None = None,
+) -> PullReport:
+    """Pull the server's changes into the case store (see the module docstring).
+
+    ``since`` overrides the stored watermark (and its overlap) for this run, e.g. to replay a
+    window; the watermark never moves backwards. ``on_run`` is told of the ledger run's id as
+    soon as it is opened.
+    """
+    server = client.base.url
+    run = await asyncio.to_thread(ledger.start_run, RunKind.PULL, server)
+    if on_run is not None:
+        on_run(run.id)
+    stored_mark = await asyncio.to_thread(ledger.watermark, server, PULL_STREAM)
+    start = since if since is not None else query_since(stored_mark, overlap)
+    report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
+    try:
+        batch = await read_history(client, since=start)
+        report.entries_read = batch.entries_read
+        known = await asyncio.to_thread(ledger.known, server, [c.key for c in batch.changes])
+        news = fresh(batch.changes, known)
+        report.changed_resources, report.already_known = len(news), len(batch.changes) - len(news)
+        by_case = await _assign(ledger, server, news, known, report)
+        for case_id, changes in sorted(by_case.items()):
+            await asyncio.to_thread(
+                _pull_case, ledger, run.id, server, case_id, changes, known, namespace, report
+            )
+        if batch.server_time is not None and (
+            stored_mark is None or batch.server_time > stored_mark
+        ):
+            await asyncio.to_thread(ledger.set_watermark, server, PULL_STREAM, batch.server_time)
+            report.watermark = batch.server_time
+    except BaseException:
+        await asyncio.to_thread(
+            ledger.finish_run, run.id, RunStatus.FAILED, summary=report.summary()
+        )
+        raise
+    await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
+    return report
+
+
+async def _assign(
+    ledger: Ledger,
+    server: str,
+    changes: Sequence[Change],
+    known: Mapping[ResourceKey, Entry],
+    report: PullReport,
+) -> dict[str, list[Change]]:
+    """Case id -> its changes: by the ledger's entry, else by a reference to a known anchor
+    (the episode extension, ``basedOn`` a known CarePlan ...). Others are counted unmatched."""
+    by_case: dict[str, list[Change]] = {}
+    strangers: list[tuple[Change, list[ResourceKey]]] = []
+    for change in changes:
+        entry = known.get(change.key)
+        if entry is not None:
+            by_case.setdefault(entry.case_id, []).append(change)
+            continue
+        anchors = [
+            ResourceKey(*key.split("/", 1))
+            for key in references(change.resource or {})
+            if key.split("/", 1)[0] in _CASE_ANCHORS
+        ]
+        strangers.append((change, anchors))
+    wanted = [key for _, anchors in strangers for key in anchors]
+    anchors_known = await asyncio.to_thread(ledger.known, server, wanted) if wanted else {}
+    for change, anchors in strangers:
+        owners = {anchors_known[a].case_id for a in anchors if a in anchors_known}
+        if len(owners) == 1:
+            by_case.setdefault(owners.pop(), []).append(change)
+        else:
+            report.unmatched += 1
+    return by_case
+
+
+def _pull_case(
+    ledger: Ledger,
+    run_id: int,
+    server: str,
+    case_id: str,
+    changes: list[Change],
+    known: Mapping[ResourceKey, Entry],
+    namespace: str | None,
+    report: PullReport,
+) -> None:
+    stored = ledger.get_case(case_id)
+    if stored is None or stored.document is None:
+        report.not_stored.append(case_id)
+        return
+    try:
+        case = Case.model_validate(stored.document)
+        snapshot = ledger.pushed_snapshot(server, case_id)
+        base = Case.model_validate(snapshot) if snapshot is not None else None
+        update = apply_changes(case, changes, base=base, namespace=namespace)
+    except (AdapterError, ValidationError) as exc:
+        reason = f"cannot apply the server's changes: {type(exc).__name__}"
+        report.failures.append(CaseFailure(case_id, reason))
+        ledger.record_failure(
+            run_id, server, case_id, reason=ReasonCode.INVALID_INPUT,
+            error_class=type(exc).__name__, message=reason,
+        )  # fmt: skip
+        return
+    conflicts = [
+        NewConflict(
+            dispute.resource,
+            entry.version_id if (entry := known.get(dispute.resource)) else None,
+            dispute.version_id,
+            dispute.fields,
+            {"kind": dispute.kind, "message": dispute.message},
+        )
+        for dispute in update.conflicts
+    ]
+    document = update.after.model_dump(mode="json", exclude_defaults=True)
+    ledger.record_pulled(
+        run_id, server, case_id, document=document if update.changed else None,
+        results=update.synced, conflicts=conflicts,
+    )  # fmt: skip
+    report.updates.append(update)

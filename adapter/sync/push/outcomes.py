@@ -1,0 +1,90 @@
+"""What a push reports: per case and for the whole run (no patient data, ids and counts only)."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapter.sync.ledger.schema import ReasonCode
+
+__all__ = ["CaseOutcome", "CaseStatus", "PushReport"]
+
+
+class CaseStatus(enum.StrEnum):
+    WRITTEN = "written"
+    """At least one resource was written and the whole case landed."""
+    UNCHANGED = "unchanged"
+    """Nothing to send (no request), or the server stored nothing new."""
+    FAILED = "failed"
+    """Dead-lettered; ``written`` may still count resources that landed safely."""
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    case_id: str
+    status: CaseStatus
+    written: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    merged: int = 0
+    conflicts: int = 0
+    reason: ReasonCode | None = None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not CaseStatus.FAILED
+
+    def describe(self) -> str:
+        """One line for logs and the CLI: case id, outcome, counts."""
+        text = f"case {self.case_id}: {self.status.value}, {self.written} written, "
+        text += f"{self.unchanged} unchanged"
+        if self.merged:
+            text += f", {self.merged} merged"
+        if self.failed:
+            text += f", {self.failed} failed"
+        if self.reason is not None:
+            text += f" [{self.reason.value}] {self.message or ''}".rstrip()
+        return text
+
+
+@dataclass(frozen=True)
+class PushReport:
+    run_id: int
+    cases: list[CaseOutcome] = field(default_factory=list)
+
+    def count(self, status: CaseStatus) -> int:
+        return sum(1 for case in self.cases if case.status is status)
+
+    @property
+    def failed(self) -> list[CaseOutcome]:
+        return [case for case in self.cases if not case.ok]
+
+    @property
+    def resources_written(self) -> int:
+        return sum(case.written for case in self.cases)
+
+    @property
+    def resources_unchanged(self) -> int:
+        return sum(case.unchanged for case in self.cases)
+
+    @property
+    def all_ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for the run's summary column and the CLI (JSON-ready)."""
+        reasons = Counter(case.reason.value for case in self.failed if case.reason is not None)
+        return {
+            "cases": len(self.cases),
+            "cases_written": self.count(CaseStatus.WRITTEN),
+            "cases_unchanged": self.count(CaseStatus.UNCHANGED),
+            "cases_failed": self.count(CaseStatus.FAILED),
+            "resources_written": self.resources_written,
+            "resources_unchanged": self.resources_unchanged,
+            "merged": sum(case.merged for case in self.cases),
+            "conflicts": sum(case.conflicts for case in self.cases),
+            "dead_letters_by_reason": dict(sorted(reasons.items())),
+        }

@@ -1,0 +1,293 @@
+"""Push: cases in, FHIR server in step, the ledger telling what happened to each.
+
+For each case: validate (bad input is dead-lettered and the batch goes on), keep it in the case
+store, map it, send only the resources whose content changed as one transaction (PUT by
+deterministic id, If-Match where the version is known), and record the server's versions once
+it has committed. Cases run in parallel up to ``concurrency``, read lazily from the inputs;
+one case is strictly sequential. A case already pushed in full exactly as it is, with the same
+mapping fingerprint, is answered from one ledger read (:class:`adapter.sync.ledger.push_cases.
+PushContext`). The ledger calls of a run go through one thread (:mod:`adapter.sync.ledger.thread`).
+
+A run killed at any point can simply be run again: what was committed but not recorded is
+re-sent, and HAPI stores an identical PUT as no change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence, Sized
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapter.errors import AdapterError, FHIRError, InputError, MappingError
+from adapter.fhir.client import FHIRClient
+from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.fingerprint import mapping_fingerprint
+from adapter.model.case import Case
+from adapter.model.validation import parse_case
+from adapter.sync.intake import Checked, check_incoming, stored_version
+from adapter.sync.ledger import Ledger, PushContext
+from adapter.sync.ledger.schema import RunKind, RunStatus
+from adapter.sync.ledger.thread import LedgerThread
+from adapter.sync.push.failures import Failure, classify
+from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
+from adapter.sync.push.planner import CasePlan, key_of, plan_case
+from adapter.sync.push.queue import work_through
+from adapter.sync.push.recording import record_sent
+from adapter.sync.push.sender import CaseSender, Sent
+from adapter.sync.push.snapshot import landed_snapshot
+from adapter.sync.push.unchanged import UnchangedBatch
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "CaseInput",
+    "CaseOutcome",
+    "CaseStatus",
+    "PushReport",
+    "push_cases",
+]
+
+log = logging.getLogger("adapter.sync.push")
+DEFAULT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """One case to push: its JSON (untrusted), where it came from, and its id if known.
+
+    ``problem`` says why the input could not even be read (then ``document`` is None).
+    """
+
+    case_id: str
+    document: Any
+    source: str
+    problem: str | None = None
+
+
+@dataclass
+class _Run:
+    client: FHIRClient
+    ledger: Ledger
+    run_id: int
+    call: LedgerThread
+    namespace: str | None = None
+    on_case: Callable[[CaseOutcome], None] | None = None
+    server: str = field(init=False)
+    mapping: str = field(init=False)
+    unchanged: UnchangedBatch = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.server = self.client.base.url
+        self.mapping = mapping_fingerprint(self.namespace)
+        self.unchanged = UnchangedBatch(self.ledger, self.run_id, self.server, self.call)
+
+
+async def push_cases(
+    inputs: Iterable[CaseInput],
+    *,
+    client: FHIRClient,
+    ledger: Ledger,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    namespace: str | None = None,
+    on_case: Callable[[CaseOutcome], None] | None = None,
+    on_run: Callable[[int], None] | None = None,
+    total: int | None = None,
+) -> PushReport:
+    """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
+    failure (see the report and the dead-letter list). ``inputs`` may be a lazy iterator (see
+    :func:`adapter.sync.push.inputs.iter_inputs`): it is read as cases are taken up, and ``total``
+    (default: its length, if it has one) is the count the run announces. ``namespace`` is the
+    mapping namespace (None: the plain ids and identifier systems). ``on_case`` is told of
+    every case, and ``on_run`` of the ledger run's id as soon as it is opened."""
+    if total is None and isinstance(inputs, Sized):
+        total = len(inputs)
+    run = await asyncio.to_thread(
+        ledger.start_run, RunKind.PUSH, client.base.url, cases_total=total
+    )
+    if on_run is not None:
+        on_run(run.id)
+    with LedgerThread() as thread:
+        state = _Run(client, ledger, run.id, thread, namespace, on_case)
+        try:
+            outcomes = await work_through(
+                inputs,
+                key=lambda item: item.case_id,
+                work=lambda item: _push_one(state, item),
+                concurrency=concurrency,
+            )
+        except BaseException:
+            await state.unchanged.flush()
+            await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
+            raise
+        await state.unchanged.flush()
+    report = PushReport(run.id, outcomes)
+    await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
+    return report
+
+
+async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
+    try:
+        step = await run.call(_examine, run, item)
+    except (InputError, MappingError) as exc:
+        return await _failed(run, item.case_id, classify(exc))
+    if isinstance(step, _Unchanged):
+        if step.fast:
+            await run.unchanged.add(item.case_id, step.total, step.moved_to)
+        return _done(run, CaseOutcome(step.case_id, CaseStatus.UNCHANGED, unchanged=step.total))
+    plan = step.plan
+    try:
+        sent = await CaseSender(run.client).send(plan.send)
+    except FHIRError as exc:
+        return await _failed(run, plan.case_id, classify(exc), [p.key for p in plan.send])
+    # The file as pushed, not the rebased case: the next push tells what the file itself
+    # changed by comparing against it.
+    snapshot = item.document if isinstance(item.document, dict) else None
+    if snapshot is not None and sent.failed:
+        snapshot = await run.call(_landed_snapshot, run, plan.case_id, snapshot, sent)
+    mapping = run.mapping if step.as_filed else None
+    outcome = await run.call(
+        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping
+    )
+    return _done(run, outcome)
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    """Nothing to send. ``fast``: found without mapping (to be recorded in a batch, with the
+    case's new source if it moved); otherwise already recorded."""
+
+    case_id: str
+    total: int
+    fast: bool = False
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    plan: CasePlan
+    as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
+
+
+def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
+    """On the ledger thread: everything before the network, as one step. A case pushed in full
+    as it is, with the same mapping, is unchanged at once; any other is validated, kept,
+    mapped and planned, and recorded here already when nothing needs sending."""
+    context = None
+    if item.problem is None:
+        context = run.ledger.push_context(run.server, item.case_id)
+        stored = context.stored
+        if stored is not None and context.unchanged(item.document, run.mapping):
+            moved_to = item.source if item.source != stored.source else None
+            return _Unchanged(item.case_id, context.resources or 0, True, moved_to)
+    try:
+        case = _parse(item)
+        if context is None or case.id != item.case_id:
+            context = run.ledger.push_context(run.server, case.id)
+        prepared = _prepare(run, item, case, context)
+    except InputError:
+        run.ledger.put_case(item.case_id, None, source=item.source)
+        raise
+    plan = prepared.plan
+    if plan.send:
+        return prepared
+    # Nothing to send: the server holds what this document maps to, so it is the snapshot
+    # (when it is the input as it is, not rebased on the stored case).
+    as_filed = prepared.as_filed and isinstance(item.document, dict)
+    run.ledger.record_success(
+        run.run_id,
+        run.server,
+        case.id,
+        plan.unchanged,
+        snapshot=item.document if as_filed else None,
+        mapping=run.mapping if as_filed else None,
+    )
+    return _Unchanged(case.id, plan.total)
+
+
+def _parse(item: CaseInput) -> Case:
+    """The case an input holds; an unreadable one is named after where it is."""
+    try:
+        if item.problem is not None:
+            raise InputError(record=f"case {item.case_id}", field="(file)", reason=item.problem)
+        return parse_case(item.document)
+    except InputError as exc:
+        if item.case_id in exc.record:
+            raise
+        # A record without a usable id is named after where it is (file and position).
+        raise InputError(
+            record=f"case {item.case_id}", field=exc.field, reason=exc.reason
+        ) from None
+
+
+def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _Prepared:
+    """Validate ``case`` as the next version of the stored one (:mod:`adapter.sync.intake`),
+    keep it in the case store, map it and plan what to send. An invalid case only notes its
+    source; a case that cannot be mapped is still kept (``adapter dlq retry`` reads it back)."""
+    checked = _check(case, context)
+    document = item.document
+    if checked.rebased:
+        log.info("case %s: kept the stored %s (the file is behind)", case.id, checked.rebased)
+        document = checked.case.model_dump(mode="json", exclude_none=True)
+    try:
+        resources = case_to_resources(checked.case, namespace=run.namespace)
+    except MappingError:
+        run.ledger.put_case(case.id, document, source=item.source)
+        raise
+    known = run.ledger.accept_case(
+        run.server, case.id, document, source=item.source, resources=map(key_of, resources)
+    )
+    previous = None
+    if context.snapshot is not None:
+        try:
+            before = case_to_resources(parse_case(context.snapshot), namespace=run.namespace)
+            previous = {key_of(r): r for r in before}
+        except AdapterError:  # a snapshot from an older model: no base, ownership decides
+            previous = None
+    plan = plan_case(case.id, resources, known, previous)
+    return _Prepared(plan, as_filed=not checked.rebased)
+
+
+def _check(case: Case, context: PushContext) -> Checked:
+    stored = stored_version(context.stored.document if context.stored is not None else None)
+    if stored is None:
+        return Checked(case)
+    return check_incoming(case, stored, stored_version(context.snapshot))
+
+
+def _landed_snapshot(
+    run: _Run, case_id: str, document: dict[str, Any], sent: Sent
+) -> dict[str, Any] | None:
+    previous = run.ledger.pushed_snapshot(run.server, case_id)
+    failed = {key for key, _ in sent.failed}
+    return landed_snapshot(document, previous, failed, namespace=run.namespace)
+
+
+async def _failed(
+    run: _Run, case_id: str, failure: Failure, keys: Sequence[tuple[str, str]] = ()
+) -> CaseOutcome:
+    await run.call(
+        run.ledger.record_failure,
+        run.run_id,
+        run.server,
+        case_id,
+        reason=failure.reason,
+        error_class=failure.error_class,
+        message=failure.message,
+        outcome=failure.outcome,
+        status=failure.status,
+        server_code=failure.server_code,
+        resources=keys,
+    )
+    outcome = CaseOutcome(
+        case_id, CaseStatus.FAILED, reason=failure.reason, message=failure.message
+    )
+    return _done(run, outcome)
+
+
+def _done(run: _Run, outcome: CaseOutcome) -> CaseOutcome:
+    # Case ids are internal identifiers, not patient data; messages carry codes and paths only.
+    log.info("%s", outcome.describe())
+    if run.on_case is not None:
+        run.on_case(outcome)
+    return outcome

@@ -1,0 +1,183 @@
+"""Sending one case's changed resources: one transaction, version conflicts merged, and a
+rejected transaction bisected so that only the poison entry stays behind.
+
+Strictly sequential within a case; the caller runs cases in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapter.errors import AdapterError, FHIRStatusError, ResourceNotFound
+from adapter.fhir.client import FHIRClient
+from adapter.fhir.results import EntryResult
+from adapter.sync.ledger.records import ResourceKey, SyncedResource
+from adapter.sync.ledger.schema import ReasonCode
+from adapter.sync.merge import Merge, three_way
+from adapter.sync.push.failures import Failure, classify, is_entry_rejection, is_version_conflict
+from adapter.sync.push.planner import Planned, key_of, references, units
+
+__all__ = ["CaseSender", "MergeNote", "Sent"]
+
+NO_CHANGE = "SUCCESSFUL_UPDATE_NO_CHANGE"
+MAX_CONFLICT_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class MergeNote:
+    """A resource both sides changed: how it was merged (``merge.clean``) or why not."""
+
+    key: ResourceKey
+    local_version: str | None
+    server_version: str | None
+    merge: Merge
+
+
+@dataclass
+class Sent:
+    """What became of a case's send: landed resources, failed ones (with why), merges."""
+
+    landed: list[SyncedResource] = field(default_factory=list)
+    failed: list[tuple[ResourceKey, Failure]] = field(default_factory=list)
+    merges: list[MergeNote] = field(default_factory=list)
+
+    def add(self, other: Sent) -> None:
+        self.landed += other.landed
+        self.failed += other.failed
+        self.merges += other.merges
+
+
+class CaseSender:
+    """Sends the planned resources of one case to one server."""
+
+    def __init__(self, client: FHIRClient) -> None:
+        self.client = client
+
+    async def send(self, planned: Sequence[Planned]) -> Sent:
+        sent = Sent()
+        pending: list[Planned] = []
+        for item in planned:
+            rebased = await self._rebased(item, sent) if item.rebase else item
+            pending += [rebased] if rebased is not None else []
+        for _ in range(MAX_CONFLICT_ROUNDS):
+            if not pending:
+                return sent
+            try:
+                sent.landed += await self._transaction(pending)
+                return sent
+            except AdapterError as exc:
+                if not is_version_conflict(exc):
+                    if is_entry_rejection(exc) and len(pending) > 1:
+                        sent.add(await self._bisect(pending))
+                        return sent
+                    raise
+            pending = [m for p in pending if (m := await self._refreshed(p, sent)) is not None]
+        failure = Failure(ReasonCode.CONFLICT, "VersionConflict", "kept changing while merging")
+        sent.failed += [(p.key, failure) for p in pending]
+        return sent
+
+    async def _transaction(self, planned: Sequence[Planned]) -> list[SyncedResource]:
+        bundle = {"resourceType": "Bundle", "type": "transaction"}
+        answer = await self.client.transaction({**bundle, "entry": [p.entry() for p in planned]})
+        return [_synced(p, result) for p, result in zip(planned, answer.entries, strict=True)]
+
+    # -- conflicts ------------------------------------------------------------------------------
+
+    async def _rebased(self, planned: Planned, sent: Sent) -> Planned | None:
+        """Our changes applied onto the server's copy, which differs from our last mapping."""
+        return await self._merged(planned, sent, always=True)
+
+    async def _refreshed(self, planned: Planned, sent: Sent) -> Planned | None:
+        """After a version conflict: merged with the server's current copy if it moved on."""
+        return await self._merged(planned, sent, always=False)
+
+    async def _merged(self, planned: Planned, sent: Sent, *, always: bool) -> Planned | None:
+        if planned.if_match is None:
+            return planned
+        try:
+            current = await self.client.read(*planned.key)
+        except ResourceNotFound:  # gone from the server: write it afresh
+            return planned.with_body(planned.body, None)
+        version = str((current.get("meta") or {}).get("versionId") or "") or None
+        if version == planned.if_match and not always:
+            return planned
+        base = current if version == planned.if_match else await self._vread(planned)
+        merge = three_way(
+            ours=planned.body, theirs=current, ours_base=planned.base, theirs_base=base
+        )
+        if version != planned.if_match or merge.conflicts:
+            sent.merges.append(MergeNote(planned.key, planned.if_match, version, merge))
+        if not merge.clean:
+            failure = Failure(
+                ReasonCode.CONFLICT,
+                "VersionConflict",
+                f"{planned.key[0]}/{planned.key[1]} changed on both sides: "
+                + ", ".join(merge.conflicts),
+            )
+            sent.failed.append((planned.key, failure))
+            return None
+        return planned.with_body(merge.body, version)
+
+    async def _vread(self, planned: Planned) -> dict[str, Any] | None:
+        assert planned.if_match is not None
+        try:
+            return await self.client.vread(*planned.key, planned.if_match)
+        except FHIRStatusError:  # history not kept: the merge falls back to our last mapping
+            return None
+
+    # -- bisection ------------------------------------------------------------------------------
+
+    async def _bisect(self, planned: Sequence[Planned]) -> Sent:
+        present = [p.key for p in planned if p.if_match is not None]
+        return await self._land(units(planned, present))
+
+    async def _land(self, groups: list[list[Planned]]) -> Sent:
+        flat = [p for group in groups for p in group]
+        try:
+            return Sent(landed=await self._transaction(flat))
+        except AdapterError as exc:
+            failure = classify(exc)
+            if not is_entry_rejection(exc) or len(groups) == 1:
+                return Sent(failed=[(p.key, _about(p, failure)) for p in flat])
+        half = len(groups) // 2
+        sent = await self._land(groups[:half])
+        rest = _unblocked(groups[half:], {key for key, _ in sent.failed}, sent)
+        sent.add(await self._land(rest) if rest else Sent())
+        return sent
+
+
+def _unblocked(
+    groups: list[list[Planned]], failed: set[ResourceKey], sent: Sent
+) -> list[list[Planned]]:
+    """Groups not referencing a failed resource; the others fail as blocked, without a try."""
+    kept: list[list[Planned]] = []
+    for group in groups:
+        refs = {ref for p in group for ref in references(p.body)}
+        blocker = next((k for k in failed if f"{k[0]}/{k[1]}" in refs), None)
+        if blocker is None:
+            kept.append(group)
+            continue
+        failure = Failure(
+            ReasonCode.DANGLING_REFERENCE,
+            "Blocked",
+            f"references {blocker[0]}/{blocker[1]}, which did not land",
+        )
+        sent.failed += [(p.key, _about(p, failure)) for p in group]
+        failed.update(p.key for p in group)
+    return kept
+
+
+def _about(planned: Planned, failure: Failure) -> Failure:
+    return failure.about(f"{planned.key[0]}/{planned.key[1]}")
+
+
+def _synced(planned: Planned, result: EntryResult) -> SyncedResource:
+    return SyncedResource(
+        *key_of(planned.body),
+        result.version_id,
+        planned.content_hash,
+        changed=result.storage_code != NO_CHANGE,
+        internal_key=planned.internal_key,
+    )
