@@ -5,7 +5,7 @@ store, map it, send only the resources whose content changed as one transaction 
 deterministic id, If-Match where the version is known), and record the server's versions once
 it has committed. Cases run in parallel up to ``concurrency``, read lazily from the inputs;
 one case is strictly sequential. A case already pushed in full exactly as it is, with the same
-mapping fingerprint, is answered from one ledger read (:class:`adapter.sync.ledger.push_cases.
+mapping fingerprint, is answered from one ledger read (:class:`adapter.sync.ledger.cases.
 PushContext`). The ledger calls of a run go through one thread (:mod:`adapter.sync.ledger.thread`).
 
 A run killed at any point can simply be run again: what was committed but not recorded is

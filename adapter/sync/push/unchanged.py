@@ -8,7 +8,7 @@ nothing was sent for those cases, so there is nothing to reconcile.
 
 from __future__ import annotations
 
-from adapter.sync.ledger.push_cases import PushStore
+from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.thread import LedgerThread
 
 __all__ = ["BATCH", "UnchangedBatch"]
@@ -22,7 +22,7 @@ class UnchangedBatch:
 
     def __init__(
         self,
-        ledger: PushStore,
+        ledger: Ledger,
         run_id: int,
         server: str,
         call: LedgerThread,

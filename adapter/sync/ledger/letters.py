@@ -1,0 +1,126 @@
+"""Dead letters (what could not land) and conflicts (what both sides changed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from adapter.sync.ledger.base import LedgerBase
+from adapter.sync.ledger.records import (
+    Conflict,
+    DeadLetter,
+    from_row,
+)
+from adapter.sync.ledger.schema import (
+    ReasonCode,
+    conflicts,
+    dead_letters,
+)
+
+__all__ = ["Letters"]
+
+
+class Letters(LedgerBase):
+    """Dead letters and conflicts: listed, recorded, resolved."""
+
+    def dead_letters(
+        self,
+        server: str | None = None,
+        *,
+        open_only: bool = True,
+        reason: ReasonCode | None = None,
+    ) -> list[DeadLetter]:
+        """Dead letters, oldest first."""
+        query = select(dead_letters).order_by(dead_letters.c.id)
+        if server is not None:
+            query = query.where(dead_letters.c.server_url == server)
+        if open_only:
+            query = query.where(dead_letters.c.resolved_at.is_(None))
+        if reason is not None:
+            query = query.where(dead_letters.c.reason == reason)
+        with self._read("dead_letters") as conn:
+            return [from_row(DeadLetter, row) for row in conn.execute(query)]
+
+    def dead_letter(self, dead_letter_id: int) -> DeadLetter | None:
+        query = select(dead_letters).where(dead_letters.c.id == dead_letter_id)
+        with self._read("dead_letter") as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else from_row(DeadLetter, row)
+
+    def resolve_dead_letter(
+        self, dead_letter_id: int, *, resolution: str = "discarded"
+    ) -> DeadLetter:
+        """Close a dead letter by hand (``resolution`` says how); closing twice keeps the first."""
+        now = self._now()
+        stmt = (
+            update(dead_letters)
+            .where(dead_letters.c.id == dead_letter_id, dead_letters.c.resolved_at.is_(None))
+            .values(resolved_at=now, resolution=resolution)
+        )
+        with self._write("resolve_dead_letter") as conn:
+            conn.execute(stmt)
+            row = conn.execute(
+                select(dead_letters).where(dead_letters.c.id == dead_letter_id)
+            ).one_or_none()
+        if row is None:
+            raise self._missing("dead letter", dead_letter_id, "resolve_dead_letter")
+        return from_row(DeadLetter, row)
+
+    def record_conflict(
+        self,
+        server: str,
+        case_id: str,
+        resource: tuple[str, str],
+        *,
+        local_version: str | None,
+        server_version: str | None,
+        fields: Sequence[str],
+        detail: Mapping[str, Any] | None = None,
+        run_id: int | None = None,
+    ) -> Conflict:
+        """Keep a conflict on ``resource`` ((type, id)): both sides changed ``fields``."""
+        values = {
+            "server_url": server,
+            "case_id": case_id,
+            "resource_type": resource[0],
+            "resource_id": resource[1],
+            "local_version": local_version,
+            "server_version": server_version,
+            "fields": list(fields),
+            "detail": dict(detail) if detail is not None else None,
+            "run_id": run_id,
+            "created_at": self._now(),
+        }
+        with self._write("record_conflict") as conn:
+            row = conn.execute(insert(conflicts).values(values).returning(*conflicts.c)).one()
+        return from_row(Conflict, row)
+
+    def conflicts(
+        self, *, server: str | None = None, case_id: str | None = None, open_only: bool = True
+    ) -> list[Conflict]:
+        """Conflicts, oldest first."""
+        query = select(conflicts).order_by(conflicts.c.id)
+        if server is not None:
+            query = query.where(conflicts.c.server_url == server)
+        if case_id is not None:
+            query = query.where(conflicts.c.case_id == case_id)
+        if open_only:
+            query = query.where(conflicts.c.resolved_at.is_(None))
+        with self._read("conflicts") as conn:
+            return [from_row(Conflict, row) for row in conn.execute(query)]
+
+    def resolve_conflict(self, conflict_id: int) -> Conflict:
+        """Mark a conflict decided; resolving twice keeps the first time."""
+        stmt = (
+            update(conflicts)
+            .where(conflicts.c.id == conflict_id)
+            .values(resolved_at=func.coalesce(conflicts.c.resolved_at, self._now()))
+            .returning(*conflicts.c)
+        )
+        with self._write("resolve_conflict") as conn:
+            row = conn.execute(stmt).one_or_none()
+        if row is None:
+            raise self._missing("conflict", conflict_id, "resolve_conflict")
+        return from_row(Conflict, row)
