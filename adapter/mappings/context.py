@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from adapter.canonical import identifier_system
 from adapter.errors import MappingError
 from adapter.mappings.datatypes import Json, identifier, reference, reference_id
+from adapter.mappings.identifiers import own_identifier
 from adapter.mappings.ids import resource_id
 from adapter.model.case import Case
 from adapter.model.codes import MemberKind
@@ -108,7 +108,8 @@ class Index:
         index = cls()
         for resource in resources:
             key = f"{resource.get('resourceType')}/{resource.get('id')}"
-            value = _own_identifier(resource)
+            own = own_identifier(resource)
+            value = None if own is None else own.value
             if value is not None:
                 index.internal[key] = value.rpartition("/")[2]
         return index
@@ -139,15 +140,6 @@ def warn(sink: list[str], resource: Mapping[str, Any], message: str) -> None:
     text = f"{resource.get('resourceType')}/{resource.get('id')}: {message}"
     sink.append(text)
     log.warning("%s", text)
-
-
-def _own_identifier(resource: Mapping[str, Any]) -> str | None:
-    prefix = identifier_system("")
-    for item in resource.get("identifier", []):
-        system = str(item.get("system", ""))
-        if system.startswith(prefix) and item.get("value"):
-            return str(item["value"])
-    return None
 
 
 def fhir_number(value: Decimal | None) -> int | float | None:

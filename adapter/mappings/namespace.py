@@ -23,6 +23,7 @@ from typing import Any, Final
 from adapter.canonical import NAMESPACE_TAG_SYSTEM, identifier_system
 from adapter.mappings.context import warn
 from adapter.mappings.datatypes import Json
+from adapter.mappings.identifiers import split_identifier_system
 from adapter.mappings.ids import is_own_id, namespaced_id
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "namespace_tag",
     "namespaces_of",
     "select_namespace",
-    "split_identifier_system",
     "tag_token",
 ]
 
@@ -46,18 +46,6 @@ def namespace_tag(namespace: str) -> Json:
 def tag_token(namespace: str) -> str:
     """The ``_tag`` search value that finds every resource of ``namespace``."""
     return f"{NAMESPACE_TAG_SYSTEM}|{namespace}"
-
-
-def split_identifier_system(system: str) -> tuple[str | None, str] | None:
-    """(namespace or None, kind) of an adapter identifier system; None for any other system."""
-    if not system.startswith(_PREFIX):
-        return None
-    parts = system.removeprefix(_PREFIX).split("/")
-    if len(parts) == 1:
-        return None, parts[0]
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    return None
 
 
 def apply_namespace(resources: Iterable[Mapping[str, Any]], namespace: str) -> list[Json]:

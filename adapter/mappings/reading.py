@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapter.canonical import identifier_system
 from adapter.errors import MappingError
 from adapter.mappings import extensions
 from adapter.mappings.context import MEMBER_TYPES, RESOURCE_TYPES, Index
 from adapter.mappings.datatypes import extension_values, find_extension
 from adapter.mappings.extensions import PERTAINS_TO_GOAL, PLAN_REVISION_NUMBER
+from adapter.mappings.identifiers import own_identifier
 from adapter.mappings.resources import (
     assessment,
     care_plan,
@@ -41,12 +41,8 @@ _KNOWN_EXTENSIONS = {getattr(extensions, name) for name in extensions.__all__}
 
 
 def _kind(resource: Resource) -> str | None:
-    prefix = identifier_system("")
-    for item in resource.get("identifier", []):
-        system = str(item.get("system", ""))
-        if system.startswith(prefix):
-            return system.removeprefix(prefix)
-    return None
+    own = own_identifier(resource)
+    return None if own is None else own.kind
 
 
 class CaseReader:

@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from adapter.canonical import CANONICAL_BASE
 from adapter.fhir.client import FHIRClient
+from adapter.mappings.identifiers import own_identifier
 
 __all__ = ["count_on_server"]
 
@@ -39,11 +39,8 @@ async def count_on_server(
 
 
 def _adapter_identifier(resource: Mapping[str, Any]) -> str | None:
-    for identifier in resource.get("identifier") or []:
-        system = str(identifier.get("system", ""))
-        if system.startswith(CANONICAL_BASE):
-            return f"{system}|{identifier.get('value')}"
-    return None
+    own = own_identifier(resource)
+    return None if own is None else f"{own.system}|{own.value}"
 
 
 async def _count(client: FHIRClient, kind: str, param: str, values: list[str]) -> int:

@@ -14,9 +14,10 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.sync.ledger import Ledger, ReasonCode
 from adapter.sync.push.outcomes import CaseStatus
-from adapter.sync.push.planner import key_of, plan_case
+from adapter.sync.push.planner import plan_case
 from adapter.sync.push.run import CaseInput, push_cases
 from adapter.sync.push.sender import CaseSender
+from adapter.sync.resources import key_of
 from tests.integration.push_support import fresh_cases
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from adapter.sync.ledger import AttemptOutcome, Ledger
 from adapter.sync.ledger.schema import entries
 from adapter.sync.push import run as push_module
 from adapter.sync.push.outcomes import CaseStatus
-from adapter.sync.push.planner import key_of
 from adapter.sync.push.run import CaseInput, push_cases
+from adapter.sync.resources import key_of
 from tests.integration.push_support import CountingTransport, fresh_cases
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from adapter.errors import AdapterError, InputError, TransitionError
 from adapter.model.case import Case
 from adapter.model.codes import GoalLifecycle, TaskStatus
 from adapter.model.transitions import TRANSITIONS, StatusKind, check_case_update
-from adapter.sync.push.planner import internal_key_of
+from adapter.sync.resources import internal_key_of
 
 __all__ = ["FieldChange", "cancel_record", "case_changes", "first_problem", "reachable"]
 

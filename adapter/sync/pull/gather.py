@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from adapter.fhir import FHIRClient
-from adapter.sync.pull.grouping import key_of, references
 from adapter.sync.pull.history import CASE_RESOURCE_TYPES
+from adapter.sync.resources import key_text, references
 
 __all__ = ["BY_PATIENT", "gather_patient"]
 
@@ -85,7 +85,7 @@ async def _search(client: FHIRClient, kind: str, params: dict[str, str]) -> list
 
 def _add(found: dict[str, Resource], resources: Iterable[Resource]) -> None:
     for resource in resources:
-        found.setdefault(key_of(resource), resource)
+        found.setdefault(key_text(resource), resource)
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

@@ -15,31 +15,18 @@ tied by references, followed both ways:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from adapter.canonical import CANONICAL_BASE
-from adapter.sync.push import planner
+from adapter.sync.resources import CLIENT_KINDS, key_text, own_case_id, own_kind, references
 
-__all__ = [
-    "CaseGroup",
-    "group_cases",
-    "key_of",
-    "own_case_id",
-    "own_kind",
-    "reference_key",
-    "references",
-]
+__all__ = ["CaseGroup", "group_cases"]
 
 Resource = Mapping[str, Any]
 
 #: Resource types only one case points at: a resource pointing at one of them joins that case.
 BACKWARD_TARGETS: Final = frozenset({"EpisodeOfCare", "CarePlan", "Goal", "Task"})
-
-_OWN_SYSTEM: Final = f"{CANONICAL_BASE}/identifier/"
-# Records of the client rather than of one case: they join every case of their Patient.
-_CLIENT_KINDS: Final = frozenset({"client", "preference"})
 
 
 @dataclass
@@ -51,60 +38,12 @@ class CaseGroup:
 
     @property
     def episode_key(self) -> str:
-        return key_of(self.episode)
+        return key_text(self.episode)
 
     @property
     def case_id(self) -> str | None:
         """The case id the adapter's identifier gives the episode, if it carries one."""
         return own_case_id(self.episode)
-
-
-def key_of(resource: Resource) -> str:
-    return f"{resource.get('resourceType')}/{resource.get('id')}"
-
-
-def own_kind(resource: Resource) -> str | None:
-    """The record kind of the adapter's business identifier (``task``, ``case`` ...), if any."""
-    found = _own_identifier(resource)
-    return None if found is None else found[0]
-
-
-def own_case_id(resource: Resource) -> str | None:
-    """The case a resource the adapter wrote belongs to, from its business identifier.
-
-    None for resources of other systems and for the Patient (shared by all cases of a client).
-    """
-    found = _own_identifier(resource)
-    if found is None or found[0] in _CLIENT_KINDS:
-        return None
-    return found[1].split("/", 1)[0] or None
-
-
-def _own_identifier(resource: Resource) -> tuple[str, str] | None:
-    for item in resource.get("identifier") or []:
-        system, value = str(item.get("system", "")), item.get("value")
-        if system.startswith(_OWN_SYSTEM) and isinstance(value, str) and value:
-            # The kind is the last path segment (a namespace may sit in between).
-            return system.rstrip("/").rsplit("/", 1)[-1], value
-    return None
-
-
-def reference_key(text: str) -> str | None:
-    """``Type/id`` of a relative or absolute literal reference; None for contained, urn or
-    identifier-only references."""
-    if not text or text.startswith(("#", "urn:")):
-        return None
-    parts = text.split("/_history/")[0].rstrip("/").split("/")
-    if len(parts) < 2 or not parts[-2][:1].isupper() or not parts[-1]:
-        return None
-    return f"{parts[-2]}/{parts[-1]}"
-
-
-def references(value: Any) -> Iterator[str]:
-    """Every literal reference (``Type/id``) anywhere inside a resource, extensions included."""
-    for text in planner.references(value):
-        if (key := reference_key(text)) is not None:
-            yield key
 
 
 def group_cases(resources: Iterable[Resource]) -> list[CaseGroup]:
@@ -113,7 +52,7 @@ def group_cases(resources: Iterable[Resource]) -> list[CaseGroup]:
     A resource may sit in several groups (a Practitioner on two cases' care teams); a resource
     the adapter wrote only ever joins the case its identifier names.
     """
-    links = _Links({key_of(r): r for r in resources})
+    links = _Links({key_text(r): r for r in resources})
     return [
         links.group(episode)
         for episode in links.by_key.values()
@@ -127,7 +66,7 @@ class _Links:
         self.outgoing = {key: set(references(r)) & by_key.keys() for key, r in by_key.items()}
         self.incoming: dict[str, set[str]] = {}
         for source, targets in self.outgoing.items():
-            client_record = own_kind(by_key[source]) in _CLIENT_KINDS
+            client_record = own_kind(by_key[source]) in CLIENT_KINDS
             for target in targets:
                 kind = target.split("/", 1)[0]
                 if kind in BACKWARD_TARGETS or (client_record and kind == "Patient"):
@@ -135,7 +74,7 @@ class _Links:
 
     def group(self, episode: Resource) -> CaseGroup:
         case_id = own_case_id(episode)
-        start = key_of(episode)
+        start = key_text(episode)
         # The adapter's own records of the case join by identifier, linked or not (a Consent,
         # a Coverage point only at the Patient).
         members = {start} | {

@@ -27,7 +27,8 @@ from adapter.mappings.bundle import bundle_to_case
 from adapter.mappings.namespace import namespaces_of
 from adapter.model.case import Case
 from adapter.sync.pull.gather import gather_patient
-from adapter.sync.pull.grouping import CaseGroup, group_cases, reference_key
+from adapter.sync.pull.grouping import CaseGroup, group_cases
+from adapter.sync.resources import reference_key
 
 __all__ = [
     "ImportFailure",

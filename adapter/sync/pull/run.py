@@ -30,9 +30,9 @@ from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind, RunStatus
 from adapter.sync.pull.changes import Change, fresh, query_since
-from adapter.sync.pull.grouping import references
 from adapter.sync.pull.history import read_history
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes
+from adapter.sync.resources import references
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
 

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from adapter.canonical import CANONICAL_BASE
 from adapter.mappings.bundle import full_url
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger.records import Entry, ResourceKey, SyncedResource
+from adapter.sync.resources import internal_key_of, key_of, reference_values
 
-__all__ = ["CasePlan", "Planned", "key_of", "plan_case", "references", "units"]
+__all__ = ["CasePlan", "Planned", "plan_case", "units"]
 
 Resource = dict[str, Any]
 
@@ -63,10 +63,6 @@ class CasePlan:
         return len(self.send) + len(self.unchanged)
 
 
-def key_of(resource: Mapping[str, Any]) -> ResourceKey:
-    return ResourceKey(str(resource["resourceType"]), str(resource["id"]))
-
-
 def plan_case(
     case_id: str,
     resources: Sequence[Resource],
@@ -102,31 +98,6 @@ def plan_case(
     return CasePlan(case_id, send, unchanged)
 
 
-def internal_key_of(resource: Mapping[str, Any]) -> str | None:
-    """The value of the adapter's business identifier (``<case id>/<record id>``), if any."""
-    for identifier in resource.get("identifier") or []:
-        if str(identifier.get("system", "")).startswith(CANONICAL_BASE):
-            value = identifier.get("value")
-            return str(value) if value is not None else None
-    return None
-
-
-def references(resource: Any) -> set[str]:
-    """Every ``reference`` value anywhere in a resource (``Type/id`` or other forms)."""
-    found: set[str] = set()
-    stack = [resource]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            ref = item.get("reference")
-            if isinstance(ref, str):
-                found.add(ref)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
 def units(planned: Sequence[Planned], on_server: Iterable[ResourceKey] = ()) -> list[list[Planned]]:
     """Groups that must travel together, dependencies first.
 
@@ -140,7 +111,7 @@ def units(planned: Sequence[Planned], on_server: Iterable[ResourceKey] = ()) -> 
     edges = [
         sorted(
             index[ref]
-            for ref in references(p.body)
+            for ref in reference_values(p.body)
             if ref in index and index[ref] != i and planned[index[ref]].key not in present
         )
         for i, p in enumerate(planned)

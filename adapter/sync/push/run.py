@@ -32,12 +32,13 @@ from adapter.sync.ledger.schema import RunKind, RunStatus
 from adapter.sync.ledger.thread import LedgerThread
 from adapter.sync.push.failures import Failure, classify
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
-from adapter.sync.push.planner import CasePlan, key_of, plan_case
+from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.queue import work_through
 from adapter.sync.push.recording import record_sent
 from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
+from adapter.sync.resources import key_of
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

@@ -17,7 +17,8 @@ from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from adapter.sync.ledger.schema import ReasonCode
 from adapter.sync.merge import Merge, three_way
 from adapter.sync.push.failures import Failure, classify, is_entry_rejection, is_version_conflict
-from adapter.sync.push.planner import Planned, key_of, references, units
+from adapter.sync.push.planner import Planned, units
+from adapter.sync.resources import key_of, reference_values
 
 __all__ = ["CaseSender", "MergeNote", "Sent"]
 
@@ -154,7 +155,7 @@ def _unblocked(
     """Groups not referencing a failed resource; the others fail as blocked, without a try."""
     kept: list[list[Planned]] = []
     for group in groups:
-        refs = {ref for p in group for ref in references(p.body)}
+        refs = {ref for p in group for ref in reference_values(p.body)}
         blocker = next((k for k in failed if f"{k[0]}/{k[1]}" in refs), None)
         if blocker is None:
             kept.append(group)

@@ -21,7 +21,7 @@ from adapter.mappings.bundle import bundle_to_case, case_to_resources
 from adapter.model.validation import parse_case
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger.records import ResourceKey
-from adapter.sync.push.planner import key_of
+from adapter.sync.resources import key_of
 
 __all__ = ["landed_snapshot"]
 

@@ -12,8 +12,9 @@ from adapter.canonical import NAMESPACE_TAG_SYSTEM, check_namespace, identifier_
 from adapter.errors import MappingError
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle, case_to_resources
 from adapter.mappings.context import RESOURCE_TYPES
+from adapter.mappings.identifiers import split_identifier_system
 from adapter.mappings.ids import namespaced_id, resource_id
-from adapter.mappings.namespace import namespaces_of, select_namespace, split_identifier_system
+from adapter.mappings.namespace import namespaces_of, select_namespace
 from adapter.model.validation import parse_case
 
 GOLDEN = Path(__file__).parents[2] / "golden"

@@ -8,8 +8,8 @@ from typing import Any
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.sync.ledger.records import ResourceKey
-from adapter.sync.push.planner import key_of
 from adapter.sync.push.snapshot import landed_snapshot
+from adapter.sync.resources import key_of
 from tests.casefiles import example_data
 
 
