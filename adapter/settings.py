@@ -16,7 +16,10 @@ picks how hard the adapter may press the server; :func:`politeness` gives the ef
 from __future__ import annotations
 
 import ipaddress
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -25,7 +28,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.canonical import check_namespace
 from adapter.errors import ConfigError
-from adapter.sync.ledger.engine import default_ledger_url
 
 __all__ = [
     "PROFILES",
@@ -36,6 +38,7 @@ __all__ = [
     "Settings",
     "TimeoutSettings",
     "check_base_url",
+    "default_ledger_url",
     "is_loopback",
     "load_settings",
     "politeness",
@@ -43,6 +46,19 @@ __all__ = [
 
 AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
 ProfileName = Literal["auto", "local", "public"]
+
+
+def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
+    """The per-user ledger: ``$XDG_DATA_HOME/cm-fhir-adapter/ledger.sqlite``.
+
+    Per user rather than per working directory, so a cron job or service started elsewhere
+    finds the same dead letters, watermarks and hashes instead of silently starting afresh.
+    """
+    env = os.environ if env is None else env
+    data_home = env.get("XDG_DATA_HOME") or str(
+        Path(env.get("HOME", "~")).expanduser() / ".local/share"
+    )
+    return f"sqlite:///{Path(data_home) / 'cm-fhir-adapter' / 'ledger.sqlite'}"
 
 
 class AuthSettings(BaseModel):

@@ -7,6 +7,22 @@ import os
 import pytest
 
 FHIR_URL_ENV = "ADAPTER_TEST_FHIR_URL"
+# Where the test servers are (the suite's own configuration, never read by Settings).
+TEST_ENV_PREFIX = "ADAPTER_TEST_"
+
+
+@pytest.fixture(autouse=True)
+def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test starts from no ``ADAPTER_*`` setting and in an empty working directory.
+
+    A stray ``ADAPTER_FHIR_AUTH__KIND=bearer`` in the developer's shell, or a ``.env`` in the
+    directory pytest was started from, must not change what a test sees. The suite's own
+    ``ADAPTER_TEST_*`` variables (where the test servers are) stay.
+    """
+    for name in list(os.environ):
+        if name.startswith("ADAPTER_") and not name.startswith(TEST_ENV_PREFIX):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from adapter.api import create_app
 from adapter.fhir import open_client
 from adapter.settings import load_settings
-from tests.unit.api.conftest import TOKEN, referred_case, serve
+from tests.support.api import TOKEN, referred_case, serve
 
 pytestmark = pytest.mark.integration
 

@@ -23,7 +23,7 @@ from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import NAMESPACE_KEY
 from adapter.sync.pull.changes import history_time
-from tests.casefiles import example_data
+from tests.support.casefiles import example_data
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ from adapter.sync.pull.importer import import_cases
 from adapter.sync.pull.inbound import DisputeKind
 from adapter.sync.pull.run import PullReport, pull_changes
 from adapter.sync.push.run import CaseInput, push_cases
-from tests.casefiles import example_case
+from tests.support.casefiles import example_case
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.schema import ReasonCode
 from adapter.sync.namespace import NAMESPACE_KEY
-from tests.casefiles import example_case
+from tests.support.casefiles import example_case
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ from adapter.api import create_app
 from adapter.settings import load_settings
 from tests.reliability.cli_support import CliRunnerFor, installation, landing, write_cases
 from tests.reliability.malformed import Hostile, example_cases, fresh, hostile_records
-from tests.unit.api.conftest import TOKEN, serve
+from tests.support.api import TOKEN, serve
 
 pytestmark = pytest.mark.integration
 

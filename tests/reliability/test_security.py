@@ -21,7 +21,7 @@ from tests.reliability.cli_support import CliRunnerFor, Installation, installati
 from tests.reliability.faultproxy import FaultProxy
 from tests.reliability.faults import FaultRates
 from tests.reliability.malformed import example_cases, fresh
-from tests.unit.api.conftest import TOKEN, serve
+from tests.support.api import TOKEN, serve
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex
 FAULTS = FaultRates(rate_limit=0.1, unavailable=0.1, reset=0.05, drop=0.05)

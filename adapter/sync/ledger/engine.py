@@ -10,7 +10,7 @@ with "database is locked", whatever the busy timeout says.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from adapter.errors import LedgerError
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
     "create_ledger_engine",
-    "default_ledger_url",
     "insert_for",
     "masked",
     "transaction",
@@ -35,19 +34,6 @@ __all__ = [
 DEFAULT_BUSY_TIMEOUT = 30.0
 _WRITE = "ledger_write"
 _DIALECTS = ("sqlite", "postgresql")
-
-
-def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
-    """The per-user ledger: ``$XDG_DATA_HOME/cm-fhir-adapter/ledger.sqlite``.
-
-    Per user rather than per working directory, so a cron job or service started elsewhere
-    finds the same dead letters, watermarks and hashes instead of silently starting afresh.
-    """
-    env = os.environ if env is None else env
-    data_home = env.get("XDG_DATA_HOME") or str(
-        Path(env.get("HOME", "~")).expanduser() / ".local/share"
-    )
-    return f"sqlite:///{Path(data_home) / 'cm-fhir-adapter' / 'ledger.sqlite'}"
 
 
 def masked(url: str | URL) -> str:

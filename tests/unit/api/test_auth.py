@@ -9,7 +9,7 @@ from adapter.api import create_app
 from adapter.api.security import Guard, check_bind
 from adapter.errors import ConfigError
 from adapter.settings import load_settings
-from tests.unit.api.conftest import NOTIFY_TOKEN, serve
+from tests.support.api import NOTIFY_TOKEN, serve
 
 PROTECTED = [
     ("GET", "/cases/API-1"),

@@ -9,7 +9,7 @@ from adapter.mappings.bundle import case_to_bundle
 from adapter.model import parse_case
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
-from tests.unit.api.conftest import referred_case, serve
+from tests.support.api import referred_case, serve
 
 
 async def test_new_case_is_201_created_and_readable(client):

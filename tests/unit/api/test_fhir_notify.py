@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from adapter.sync.ledger import Run, RunKind
-from tests.unit.api.conftest import NOTIFY_TOKEN
+from tests.support.api import NOTIFY_TOKEN
 
 NOTIFY = {"Authorization": f"Bearer {NOTIFY_TOKEN}"}
 

@@ -6,7 +6,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapter.api import create_app
 from adapter.sync.ledger import ReasonCode, RunKind
-from tests.unit.api.conftest import referred_case, serve
+from tests.support.api import referred_case, serve
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

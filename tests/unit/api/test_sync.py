@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from adapter.sync.ledger import RunKind, RunStatus
-from tests.unit.api.conftest import referred_case
+from tests.support.api import referred_case
 
 
 async def test_second_run_while_one_is_going_is_409(app, client):

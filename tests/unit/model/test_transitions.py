@@ -11,7 +11,7 @@ from adapter.errors import InputError, TransitionError
 from adapter.model import codes as c
 from adapter.model import parse_case
 from adapter.model.transitions import TRANSITIONS, StatusKind, check_case_update, check_transition
-from tests.unit.model.conftest import valid_case_data
+from tests.support.cases import valid_case_data
 
 ENUM_OF: dict[StatusKind, type[StrEnum]] = {
     StatusKind.CASE: c.CaseStatus,

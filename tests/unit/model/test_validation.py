@@ -8,7 +8,7 @@ import pytest
 
 from adapter.errors import InputError
 from adapter.model import Case, case_problems, parse_case, parse_cases
-from tests.unit.model.conftest import valid_case_data
+from tests.support.cases import valid_case_data
 
 
 def only_problem(data: dict[str, Any]) -> InputError:

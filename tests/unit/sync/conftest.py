@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,26 +10,7 @@ from sqlalchemy import make_url, text
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.engine import create_ledger_engine
 from adapter.sync.ledger.schema import RunKind
-
-SERVER = "https://fhir.example.org/r4"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-# PostgreSQL joins in when a server is given (scripts/postgres.sh start prints the variable).
-POSTGRES_URL = os.environ.get("ADAPTER_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+from tests.support.ledger import BACKENDS, POSTGRES_URL, SERVER, Clock
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from adapter.mappings.bundle import bundle_to_case, case_to_resources
 from adapter.sync.pull.grouping import group_cases
 from adapter.sync.resources import key_text as key_of
 from adapter.sync.resources import own_case_id, reference_key
-from tests.casefiles import example_case
+from tests.support.casefiles import example_case
 
 FOREIGN = Path(__file__).resolve().parents[1] / "mappings" / "foreign"
 

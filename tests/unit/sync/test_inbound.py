@@ -11,7 +11,7 @@ from adapter.model.codes import GoalAchievement, GoalLifecycle, TaskStatus
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.pull.changes import Change
 from adapter.sync.pull.inbound import DELETED_HASH, DisputeKind, apply_changes
-from tests.casefiles import example_case
+from tests.support.casefiles import example_case
 
 ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 

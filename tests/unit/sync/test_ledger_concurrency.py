@@ -8,7 +8,7 @@ import threading
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import SyncedResource
 from adapter.sync.ledger.schema import ReasonCode, RunKind, RunStatus
-from tests.unit.sync.conftest import SERVER
+from tests.support.ledger import SERVER
 
 CASES = 120
 RESOURCES_PER_CASE = 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import ResourceKey, SyncedResource
-from tests.unit.sync.conftest import SERVER
+from tests.support.ledger import SERVER
 
 
 def test_known_answers_only_the_pairs_asked_for_not_their_cross_product(

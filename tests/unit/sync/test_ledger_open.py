@@ -10,9 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from adapter.errors import LedgerError
+from adapter.settings import default_ledger_url
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger import migrate as ledger_migrations
-from adapter.sync.ledger.engine import create_ledger_engine, default_ledger_url
+from adapter.sync.ledger.engine import create_ledger_engine
 from adapter.sync.ledger.schema import metadata
 
 TABLES = {

@@ -8,7 +8,7 @@ from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import NewConflict, ResourceKey, SyncedResource
 from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode, RunKind
 from adapter.sync.ledger.writes import CaseWriter
-from tests.unit.sync.conftest import SERVER
+from tests.support.ledger import SERVER
 
 TASK = ResourceKey("Task", "cm-task-1")
 GOAL = ResourceKey("Goal", "cm-goal-1")

@@ -8,7 +8,7 @@ from adapter.errors import LedgerError
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode, RunKind
-from tests.unit.sync.conftest import SERVER, Clock
+from tests.support.ledger import SERVER, Clock
 
 OTHER_SERVER = "https://other.example.org/fhir"
 OUTCOME = {

@@ -8,7 +8,7 @@ from datetime import timedelta
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.owner import owner_gone, this_process
 from adapter.sync.ledger.schema import RunKind, RunStatus
-from tests.unit.sync.conftest import SERVER, Clock
+from tests.support.ledger import SERVER, Clock
 
 HOUR = timedelta(hours=1)
 _START_AND_DIE = """

@@ -8,7 +8,7 @@ from adapter.errors import LedgerError
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import SyncedResource
 from adapter.sync.ledger.schema import ReasonCode, RunKind
-from tests.unit.sync.conftest import SERVER
+from tests.support.ledger import SERVER
 
 
 def test_watermark_round_trip_in_utc(ledger: Ledger):

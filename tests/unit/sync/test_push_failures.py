@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ import pytest
 from adapter.sync.ledger import Ledger, ReasonCode
 from adapter.sync.push.outcomes import CaseStatus
 from adapter.sync.push.run import CaseInput, push_cases
-from tests.casefiles import example_data
+from tests.support.casefiles import example_data
 from tests.unit.fhir.scripted import BASE, client_for, fhir_json
 
 # Values from the example case (CM-2001) that are patient data and must not leak.
@@ -87,12 +86,6 @@ def _case(tag: str) -> dict[str, Any]:
     data = example_data("CM-2001")
     data["id"] = f"CM-2001-{tag}"
     return data
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as opened:
-        yield opened
 
 
 async def test_each_fault_dead_letters_its_case_with_its_reason_and_the_rest_lands(

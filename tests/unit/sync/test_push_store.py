@@ -10,7 +10,7 @@ import pytest
 from adapter.sync.ledger import Ledger, PushContext, StoredCase
 from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode
-from tests.unit.sync.conftest import SERVER, Clock
+from tests.support.ledger import SERVER, Clock
 
 SOURCE = "cases/CM-1.json"
 MAPPING = "f" * 32

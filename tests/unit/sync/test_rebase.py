@@ -13,7 +13,7 @@ from adapter.model.goal import Goal
 from adapter.model.task import Task
 from adapter.sync.intake import MODEL_FIELDS, check_incoming, performer_fields
 from adapter.sync.ownership import performer_owned
-from tests.unit.model.conftest import valid_case_data
+from tests.support.cases import valid_case_data
 
 Edit = Callable[[dict[str, Any]], None]
 

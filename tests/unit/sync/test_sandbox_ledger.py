@@ -6,8 +6,7 @@ from adapter.canonical import check_namespace
 from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger, SyncedResource
 from adapter.sync.namespace import NAMESPACE_KEY, new_namespace, resolve_namespace
-
-from .conftest import SERVER
+from tests.support.ledger import SERVER
 
 OTHER = "https://other.example.org/fhir"
 

@@ -10,7 +10,7 @@ from adapter.model.validation import parse_case
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.resources import key_of
-from tests.casefiles import example_data
+from tests.support.casefiles import example_data
 
 
 def _key(case: dict[str, Any], record_id: str) -> ResourceKey:

@@ -9,7 +9,7 @@ from typing import Any
 from adapter.model.case import Case
 from adapter.model.validation import parse_case
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "cases"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
 
 
 def example_data(prefix: str) -> dict[str, Any]:
