@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     allow_insecure_http: bool = False
     # Per user, not per working directory: a job started elsewhere finds the same ledger.
     ledger_url: str = Field(default_factory=default_ledger_url)
+    push_concurrency: int = Field(default=4, ge=1, le=64, description="cases pushed in parallel")
+    pull_overlap_seconds: float = Field(
+        default=300.0, ge=0, description="seconds a pull re-reads before its watermark"
+    )
     api_token: SecretStr | None = None
     api_allow_no_auth: bool = False
     notify_token: SecretStr | None = None

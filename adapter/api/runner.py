@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from fastapi import HTTPException
@@ -58,6 +59,7 @@ async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
                     client=state.fhir,
                     ledger=state.ledger,
                     namespace=state.settings.namespace,
+                    concurrency=state.settings.push_concurrency,
                     on_case=counted,
                     on_run=on_run,
                 )
@@ -81,7 +83,11 @@ def start_or_queue_pull(state: AppState) -> bool:
 
     async def pull(on_run: OnRun) -> None:
         report = await pull_changes(
-            state.fhir, state.ledger, namespace=state.settings.namespace, on_run=on_run
+            state.fhir,
+            state.ledger,
+            namespace=state.settings.namespace,
+            overlap=timedelta(seconds=state.settings.pull_overlap_seconds),
+            on_run=on_run,
         )
         for update in report.updates:
             state.metrics.case_done(str(RunKind.PULL), "updated" if update.changed else "unchanged")

@@ -33,7 +33,7 @@ from adapter.settings import Settings
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.push.inputs import read_inputs
 from adapter.sync.push.outcomes import PushReport
-from adapter.sync.push.run import DEFAULT_CONCURRENCY, CaseInput
+from adapter.sync.push.run import CaseInput
 from adapter.sync.readback import count_on_server
 
 _NO_SERVER = (
@@ -46,7 +46,7 @@ _NO_SERVER = (
 def demo(
     server: ServerOption = None,
     ledger: LedgerOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOption = None,
 ) -> None:
     """Push the example cases and print what the server now holds, per resource type.
 

@@ -26,7 +26,6 @@ from adapter.cli.sync_session import (
 )
 from adapter.sync.ledger import DeadLetter, Ledger
 from adapter.sync.push.replay import close_landed, replay_inputs
-from adapter.sync.push.run import DEFAULT_CONCURRENCY
 
 dlq = typer.Typer(help="The dead-letter list: cases that could not be synced, and why.")
 app.add_typer(dlq, name="dlq")
@@ -87,7 +86,7 @@ def retry(
     ] = False,
     server: ServerOption = None,
     ledger: LedgerOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOption = None,
 ) -> None:
     """Re-read the cases (source file, else the case store), validate and push them again.
 

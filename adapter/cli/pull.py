@@ -27,7 +27,7 @@ from adapter.fhir import open_client
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
-from adapter.sync.pull.run import DEFAULT_OVERLAP, PullReport, pull_changes
+from adapter.sync.pull.run import PullReport, pull_changes
 
 
 @app.command()
@@ -45,14 +45,15 @@ def pull(
         ),
     ] = None,
     overlap: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--overlap",
             min=0,
-            envvar="ADAPTER_PULL_OVERLAP_SECONDS",
-            help="Seconds re-read before the watermark (late-committing transactions).",
+            help="Seconds re-read before the watermark (late-committing transactions) "
+            "[default: ADAPTER_PULL_OVERLAP_SECONDS, 300].",
+            show_default=False,
         ),
-    ] = int(DEFAULT_OVERLAP.total_seconds()),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Apply server-side changes (tasks completed, goals achieved, deletes) to the stored cases.
@@ -67,7 +68,16 @@ def pull(
         fail("--since needs a time zone (e.g. +00:00), or give a date", EXIT_FAILED)
     with ledger_for(settings) as store:
         try:
-            report = asyncio.run(_run(settings, store, since, timedelta(seconds=overlap)))
+            report = asyncio.run(
+                _run(
+                    settings,
+                    store,
+                    since,
+                    timedelta(
+                        seconds=settings.pull_overlap_seconds if overlap is None else overlap
+                    ),
+                )
+            )
         except FHIRError as exc:
             fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
         except AdapterError as exc:

@@ -24,7 +24,6 @@ from adapter.cli.sync_session import (
 )
 from adapter.sync.push.inputs import case_files, iter_inputs
 from adapter.sync.push.outcomes import PushReport
-from adapter.sync.push.run import DEFAULT_CONCURRENCY
 
 
 @app.command()
@@ -33,7 +32,7 @@ def push(
         Path, typer.Argument(help="A case JSON file (object or array) or a directory of them.")
     ],
     server: ServerOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """Push cases: one transaction per case, unchanged resources skipped, failures dead-lettered.

@@ -47,13 +47,14 @@ LedgerOption = Annotated[
     ),
 ]
 ConcurrencyOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--concurrency",
         min=1,
         max=64,
-        envvar="ADAPTER_PUSH_CONCURRENCY",
-        help="Cases pushed in parallel (each case is one transaction).",
+        help="Cases pushed in parallel (each case is one transaction) "
+        "[default: ADAPTER_PUSH_CONCURRENCY, 4].",
+        show_default=False,
     ),
 ]
 
@@ -85,7 +86,7 @@ async def push_with_progress(
     ledger: Ledger,
     inputs: Iterable[CaseInput],
     *,
-    concurrency: int,
+    concurrency: int | None,
     console: Console,
     total: int | None = None,
 ) -> PushReport:
@@ -112,7 +113,7 @@ async def push_with_progress(
                 inputs,
                 client=client,
                 ledger=ledger,
-                concurrency=concurrency,
+                concurrency=concurrency or settings.push_concurrency,
                 namespace=resolve_namespace(settings, ledger),
                 on_case=advance,
                 total=total,

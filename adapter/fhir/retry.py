@@ -66,8 +66,8 @@ STATUS_RULES: Mapping[int, Rule] = {
     504: Rule(True, False, "gateway timeout: outcome of a write unknown"),
 }
 
-# HAPI codes that override the status rule (SYNC.md 1.10). A rolled-back 409 wrote nothing,
-# so even a non-idempotent request may be repeated after it.
+# HAPI codes that override the status rule (listed in docs/fhir-client.md). A rolled-back 409
+# wrote nothing, so even a non-idempotent request may be repeated after it.
 CODE_RULES: Mapping[tuple[int, str], Rule] = {
     (409, "HAPI-0550"): Rule(True, True, "constraint race, rolled back (e.g. conditional create)"),
     (409, "HAPI-0823"): Rule(True, True, "concurrent write to the same resource, rolled back"),

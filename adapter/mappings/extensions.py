@@ -31,7 +31,7 @@ WORKFLOW_EPISODE: Final = "http://hl7.org/fhir/StructureDefinition/workflow-epis
 PERTAINS_TO_GOAL: Final = "http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal"
 INTERPRETER_REQUIRED: Final = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
 
-# Adapter extensions agreed with the profiles (MAPPING.md 4.7).
+# Adapter extensions agreed with the profiles (docs/profiles.md).
 CASE_CLOSURE_REASON: Final = extension("case-closure-reason")
 CASE_ACUITY: Final = extension("case-acuity")
 TASK_EPISODE_OF_CARE: Final = extension("task-episode-of-care")

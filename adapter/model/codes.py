@@ -2,8 +2,7 @@
 
 The enum values are the local codes (lowercase-kebab): they are what integrators send, what
 the JSON Schema lists and what the mappings translate to FHIR codes. Closure reasons,
-screening criteria and outcome domains follow the CMSA Standards of Practice (MAPPING.md
-§4.3, §4.4, §4.5).
+screening criteria and outcome domains follow the CMSA Standards of Practice.
 """
 
 from __future__ import annotations
@@ -67,7 +66,7 @@ class ReferralSourceType(StrEnum):
 
 
 class ScreeningCriterion(StrEnum):
-    """CMSA client-selection criteria (MAPPING.md §4.4)."""
+    """CMSA client-selection criteria."""
 
     HIGH_ED_UTILIZATION = "high-ed-utilization"
     HIGH_OUTPATIENT_UTILIZATION = "high-outpatient-utilization"
@@ -104,7 +103,7 @@ class CaseStatus(StrEnum):
 
 
 class ClosureReason(StrEnum):
-    """Why a case was closed: the seven CMSA reasons plus transfer (MAPPING.md §4.3)."""
+    """Why a case was closed: the seven CMSA reasons plus transfer."""
 
     GOALS_ACHIEVED = "goals-achieved"
     SELF_MANAGING = "self-managing"
@@ -351,7 +350,7 @@ class ContactMode(StrEnum):
 
 
 class OutcomeDomain(StrEnum):
-    """The seven outcome domains of CMSA Standard O (MAPPING.md §4.5)."""
+    """The seven outcome domains of CMSA Standard O."""
 
     CLINICAL = "clinical"
     FINANCIAL = "financial"

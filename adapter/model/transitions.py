@@ -81,8 +81,8 @@ GOAL_TRANSITIONS: Final[Mapping[GoalLifecycle, frozenset[GoalLifecycle]]] = {
     _G.CANCELLED: frozenset(),
 }
 
-# After FHIR's task state machine (MAPPING.md §1.4) restricted to the internal statuses;
-# reopening a terminal task is deliberately not allowed.
+# After FHIR R4's Task state machine (hl7.org/fhir/R4/task.html#statemachine), restricted to
+# the internal statuses; reopening a terminal task is deliberately not allowed.
 _T = TaskStatus
 TASK_TRANSITIONS: Final[Mapping[TaskStatus, frozenset[TaskStatus]]] = {
     _T.DRAFT: frozenset({_T.REQUESTED, _T.CANCELLED}),

@@ -7,25 +7,22 @@ Doors:
   Alembic; ``owner.py``: who owns a run; ``thread.py``: the one thread a run's ledger calls use.
 """
 
-from adapter.sync.ledger.store import (
+from adapter.sync.ledger.cases import PushContext, StoredCase
+from adapter.sync.ledger.records import (
     Attempt,
-    AttemptOutcome,
     Conflict,
     DeadLetter,
     Entry,
-    Ledger,
     LedgerCounts,
     NewConflict,
-    PushContext,
-    ReasonCode,
     ResourceKey,
     Run,
-    RunKind,
-    RunStatus,
-    StoredCase,
     SyncedResource,
 )
+from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode, RunKind, RunStatus
+from adapter.sync.ledger.store import Ledger
 
+# The ledger's whole vocabulary, importable from the package.
 __all__ = [
     "Attempt",
     "AttemptOutcome",

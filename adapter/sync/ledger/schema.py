@@ -70,7 +70,7 @@ class AttemptOutcome(enum.StrEnum):
 
 
 class ReasonCode(enum.StrEnum):
-    """Why a case sits in the dead-letter list (SYNC.md table 1.10 and R7)."""
+    """Why a case sits in the dead-letter list (docs/sync.md, dead letters)."""
 
     DUPLICATE_IDENTITY = "duplicate-identity"
     DANGLING_REFERENCE = "dangling-reference"

@@ -22,43 +22,14 @@ from typing import Self
 
 from adapter.sync.ledger import migrate
 from adapter.sync.ledger.base import utcnow
-from adapter.sync.ledger.cases import Cases, PushContext, StoredCase
+from adapter.sync.ledger.cases import Cases
 from adapter.sync.ledger.engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger.letters import Letters
-from adapter.sync.ledger.records import (
-    Attempt,
-    Conflict,
-    DeadLetter,
-    Entry,
-    LedgerCounts,
-    NewConflict,
-    ResourceKey,
-    Run,
-    SyncedResource,
-)
 from adapter.sync.ledger.results import Results
 from adapter.sync.ledger.runs import Runs
-from adapter.sync.ledger.schema import AttemptOutcome, ReasonCode, RunKind, RunStatus
 from adapter.sync.ledger.state import State
 
-__all__ = [
-    "Attempt",
-    "AttemptOutcome",
-    "Conflict",
-    "DeadLetter",
-    "Entry",
-    "Ledger",
-    "LedgerCounts",
-    "NewConflict",
-    "PushContext",
-    "ReasonCode",
-    "ResourceKey",
-    "Run",
-    "RunKind",
-    "RunStatus",
-    "StoredCase",
-    "SyncedResource",
-]
+__all__ = ["Ledger"]
 
 
 class Ledger(Runs, Cases, Results, Letters, State):

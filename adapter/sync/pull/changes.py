@@ -4,7 +4,7 @@ Pure functions over plain data, so the rules that keep an incremental pull from 
 repeating anything are tested without a server:
 
 - the query starts ``overlap`` before the watermark, because resources committed in a long
-  transaction carry a ``lastUpdated`` older than the moment they became visible (SYNC.md §1.8);
+  transaction carry a ``lastUpdated`` older than the moment they became visible;
 - the overlap and HAPI's offset paging (newest first, so concurrent writes shift entries to
   later pages) both repeat entries: only the newest version of each resource counts;
 - a version the ledger already holds is our own write echoing back, or a change already pulled.

@@ -1,5 +1,5 @@
 """Why a case failed, as the dead-letter list says it: a reason code and a message free of
-patient data, plus the server's status, code and OperationOutcome (SYNC.md table 1.10)."""
+patient data, plus the server's status, code and OperationOutcome."""
 
 from __future__ import annotations
 
