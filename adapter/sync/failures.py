@@ -15,6 +15,7 @@ from adapter.errors import (
     InvalidResource,
     MappingError,
     ResourceNotFound,
+    ResponseError,
     VersionConflict,
 )
 from adapter.sync.ledger_schema import ReasonCode
@@ -66,6 +67,10 @@ def classify(exc: AdapterError) -> Failure:
         return Failure(ReasonCode.INVALID_INPUT, name, str(exc))
     if isinstance(exc, MappingError):
         return Failure(ReasonCode.INVALID_INPUT, name, str(exc))
+    if isinstance(exc, ResponseError):
+        # Our own messages: entry numbers, methods, types and the ids we sent, never a value
+        # the server made up.
+        return Failure(ReasonCode.INVALID_RESPONSE, name, str(exc))
     if not isinstance(exc, FHIRStatusError):
         # Transport failures and 5xx reach us only once the retry layer has given up.
         return Failure(ReasonCode.RETRIES_EXHAUSTED, name, _safe(exc))

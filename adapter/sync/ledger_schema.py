@@ -79,6 +79,9 @@ class ReasonCode(enum.StrEnum):
     CONFLICT = "conflict"
     RETRIES_EXHAUSTED = "retries-exhausted"
     INVALID_INPUT = "invalid-input"
+    INVALID_RESPONSE = "invalid-response"
+    """The server's answer did not match what was sent (a failed entry inside a success, a
+    location naming another resource, no version): nothing of it is recorded as written."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
