@@ -22,6 +22,7 @@ from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
 from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
 from adapter.fhir.transport import Transport, parse_json
 from adapter.fhir.urls import BaseURL
+from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
 __all__ = ["FHIR_JSON", "BundleResult", "FHIRClient", "Params", "Prefer"]
 
@@ -45,7 +46,11 @@ class BundleResult:
 
 
 class FHIRClient:
-    """Async FHIR R4 REST client. Owns no connection pool: the caller closes ``http``."""
+    """Async FHIR R4 REST client. Owns no connection pool: the caller closes ``http``.
+
+    ``deadline`` bounds each request from sending to the answer's last byte (seconds) and
+    ``max_response_bytes`` the size of any answer read (see :class:`Transport`).
+    """
 
     def __init__(
         self,
@@ -55,11 +60,18 @@ class FHIRClient:
         policy: RetryPolicy | None = None,
         max_concurrency: int = 8,
         rate_limiter: RateLimiter | None = None,
+        deadline: float = TimeoutSettings().total,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base = BaseURL(base_url)
         self.policy = policy or RetryPolicy()
         self._transport = Transport(
-            http, self.base, max_concurrency=max_concurrency, rate_limiter=rate_limiter
+            http,
+            self.base,
+            max_concurrency=max_concurrency,
+            rate_limiter=rate_limiter,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         self._http = http
 

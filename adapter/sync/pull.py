@@ -32,7 +32,8 @@ from adapter.sync.history import read_history
 from adapter.sync.inbound import CaseUpdate, apply_changes
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger_records import Entry, NewConflict, ResourceKey
-from adapter.sync.ledger_schema import ReasonCode, RunKind, RunStatus
+from adapter.sync.ledger_runs import ended_by
+from adapter.sync.ledger_schema import ReasonCode, RunKind
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
 
@@ -138,10 +139,8 @@ async def pull_changes(
         ):
             await asyncio.to_thread(ledger.set_watermark, server, PULL_STREAM, batch.server_time)
             report.watermark = batch.server_time
-    except BaseException:
-        await asyncio.to_thread(
-            ledger.finish_run, run.id, RunStatus.FAILED, summary=report.summary()
-        )
+    except BaseException as exc:
+        await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc), summary=report.summary())
         raise
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
     return report

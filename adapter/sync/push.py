@@ -29,7 +29,8 @@ from adapter.model.validation import parse_case
 from adapter.sync.case_queue import work_through
 from adapter.sync.failures import Failure, classify
 from adapter.sync.ledger import Ledger, PushContext
-from adapter.sync.ledger_schema import RunKind, RunStatus
+from adapter.sync.ledger_runs import ended_by
+from adapter.sync.ledger_schema import RunKind
 from adapter.sync.ledger_thread import LedgerThread
 from adapter.sync.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.planner import CasePlan, key_of, plan_case
@@ -116,9 +117,9 @@ async def push_cases(
                 work=lambda item: _push_one(state, item),
                 concurrency=concurrency,
             )
-        except BaseException:
+        except BaseException as exc:
             await state.unchanged.flush()
-            await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
+            await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc))
             raise
         await state.unchanged.flush()
     report = PushReport(run.id, outcomes)
