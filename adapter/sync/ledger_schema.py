@@ -82,6 +82,9 @@ class ReasonCode(enum.StrEnum):
     INVALID_RESPONSE = "invalid-response"
     """The server's answer did not match what was sent (a failed entry inside a success, a
     location naming another resource, no version): nothing of it is recorded as written."""
+    LEDGER_ERROR = "ledger-error"
+    """The ledger could not read or record this case (disk full, a damaged database): the case
+    is pushed again on the next run."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
