@@ -278,6 +278,7 @@ def _landed_snapshot(
 async def _failed(
     run: _Run, case_id: str, failure: Failure, keys: Sequence[tuple[str, str]] = ()
 ) -> CaseOutcome:
+    message = failure.message
     try:
         await run.call(
             run.ledger.record_failure,
@@ -292,11 +293,10 @@ async def _failed(
             server_code=failure.server_code,
             resources=keys,
         )
-    except LedgerError as exc:  # not even a dead letter: the case's line still says why
-        log.error("case %s: no dead letter recorded: %s", case_id, exc)
-    outcome = CaseOutcome(
-        case_id, CaseStatus.FAILED, reason=failure.reason, message=failure.message
-    )
+    except LedgerError as exc:  # not even a dead letter: the case's one line says so
+        if failure.reason is not ReasonCode.LEDGER_ERROR:
+            message += f" (no dead letter recorded: {exc})"
+    outcome = CaseOutcome(case_id, CaseStatus.FAILED, reason=failure.reason, message=message)
     return _done(run, outcome)
 
 
