@@ -14,9 +14,12 @@ callers never need to catch anything else. Context lives in attributes, not in t
     ├── LedgerError                  the sync ledger cannot be read or written
     └── FHIRError                    anything that went wrong talking to a FHIR server
         ├── FHIRTransportError       no usable HTTP answer (connect/read timeout, reset); retryable;
-        │                            ``request_sent`` False only when it surely never left us
+        │   │                        ``request_sent`` False only when it surely never left us
+        │   └── DeadlineExceeded     no complete answer within the request's total deadline
         ├── UnsafeURLError           a URL outside the configured base (e.g. a foreign `next` link)
-        ├── ResponseError            an answer that is not the FHIR the client expected
+        ├── ResponseError            an answer that is not the FHIR the client expected, or that
+        │   │                        does not match the request (another id, no version, ...)
+        │   └── ResponseTooLarge     an answer larger than the configured maximum (not read further)
         └── FHIRStatusError          an HTTP error status, with the OperationOutcome and server code
             ├── InvalidResource      400 / 422: the server rejected the content (FHIRPath locations)
             ├── AccessDenied         401 / 403
@@ -40,6 +43,7 @@ __all__ = [
     "AdapterError",
     "AmbiguousMatch",
     "ConfigError",
+    "DeadlineExceeded",
     "FHIRError",
     "FHIRStatusError",
     "FHIRTransportError",
@@ -53,6 +57,7 @@ __all__ = [
     "ResourceInUse",
     "ResourceNotFound",
     "ResponseError",
+    "ResponseTooLarge",
     "ServerError",
     "TransitionError",
     "UnsafeURLError",
@@ -161,12 +166,33 @@ class FHIRTransportError(FHIRError):
         super().__init__(message, method=method, url=url)
 
 
+class DeadlineExceeded(FHIRTransportError):
+    """No complete answer within the total deadline of one request (``deadline`` seconds),
+    however steadily the server trickled it: per-read timeouts alone never end such a request."""
+
+    def __init__(
+        self, message: str, *, deadline: float, method: str | None = None, url: str | None = None
+    ) -> None:
+        self.deadline = deadline
+        super().__init__(message, method=method, url=url, request_sent=True)
+
+
 class UnsafeURLError(FHIRError):
     """A URL outside the configured base URL was refused (never requested)."""
 
 
 class ResponseError(FHIRError):
     """The server answered, but not with the FHIR content the client expected."""
+
+
+class ResponseTooLarge(ResponseError):
+    """The answer was larger than ``limit`` bytes (declared or as read); reading stopped there."""
+
+    def __init__(
+        self, message: str, *, limit: int, method: str | None = None, url: str | None = None
+    ) -> None:
+        self.limit = limit
+        super().__init__(message, method=method, url=url)
 
 
 class FHIRStatusError(FHIRError):

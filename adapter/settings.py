@@ -30,6 +30,8 @@ from adapter.canonical import check_namespace
 from adapter.errors import ConfigError
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_RUN_MAX_SECONDS",
     "PROFILES",
     "AuthSettings",
     "Politeness",
@@ -43,6 +45,11 @@ __all__ = [
     "load_settings",
     "politeness",
 ]
+
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Largest answer read from a FHIR server (a search page or transaction answer is far smaller)."""
+DEFAULT_RUN_MAX_SECONDS = 4 * 3600.0
+"""Longest a background run of the service may take before it is cancelled as interrupted."""
 
 AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
 ProfileName = Literal["auto", "local", "public"]
@@ -92,7 +99,9 @@ class AuthSettings(BaseModel):
 
 
 class TimeoutSettings(BaseModel):
-    """Seconds allowed per phase of one HTTP exchange (``ADAPTER_FHIR_TIMEOUTS__*``)."""
+    """Seconds allowed per phase of one HTTP exchange (``ADAPTER_FHIR_TIMEOUTS__*``), and for the
+    whole of it: ``total`` bounds one request from sending to the last byte of its answer, so a
+    server trickling a byte now and then (each read within ``read``) cannot hold it forever."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -100,6 +109,7 @@ class TimeoutSettings(BaseModel):
     read: float = Field(default=30.0, gt=0)
     write: float = Field(default=30.0, gt=0)
     pool: float = Field(default=10.0, gt=0)
+    total: float = Field(default=120.0, gt=0)
 
 
 class RetrySettings(BaseModel):
@@ -131,6 +141,7 @@ class Settings(BaseSettings):
     # Defaults for these three come from the profile (see politeness) unless set explicitly.
     fhir_max_concurrency: int = Field(default=8, ge=1)
     fhir_rate_limit: float = Field(default=0.0, ge=0, description="requests/s, 0 = no limit")
+    fhir_max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1024)
     profile: ProfileName = "auto"
     namespace: str | None = None
     fhir_verify_tls: bool = True
@@ -144,6 +155,7 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     api_allow_no_auth: bool = False
     notify_token: SecretStr | None = None
+    run_max_seconds: float = Field(default=DEFAULT_RUN_MAX_SECONDS, gt=0)
 
     @model_validator(mode="after")
     def _safe_base_url(self) -> Settings:
@@ -172,7 +184,8 @@ PROFILES: dict[str, Politeness] = {
     "local": Politeness("local", max_concurrency=8, rate_limit=None, burst=1,
                         timeouts=TimeoutSettings()),
     "public": Politeness("public", max_concurrency=2, rate_limit=5.0, burst=5,
-                         timeouts=TimeoutSettings(connect=10, read=90, write=60, pool=120)),
+                         timeouts=TimeoutSettings(connect=10, read=90, write=60, pool=120,
+                                                  total=300)),
 }  # fmt: skip
 
 

@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
             namespace = await asyncio.to_thread(resolve_namespace, settings, ledger)
             resolved = settings.model_copy(update={"namespace": namespace})
             fhir = await stack.enter_async_context(open_client(settings))
-            runs = BackgroundRuns()
+            runs = BackgroundRuns(max_seconds=settings.run_max_seconds)
             stack.push_async_callback(runs.close)
             app.state.adapter = AppState(
                 settings=resolved,

@@ -2,8 +2,9 @@
 
 One at a time across kinds: a push and a pull both write the case store and the same server
 resources, and the ledger's merge and conflict rules assume they take turns. The app keeps the
-task (so it is not garbage-collected mid-run) and cancels it at shutdown; the ledger then marks
-the run interrupted.
+task (so it is not garbage-collected mid-run) and cancels it at shutdown, or once it has run
+longer than ``max_seconds`` (``ADAPTER_RUN_MAX_SECONDS``); the ledger then marks the run
+interrupted, and the next ``POST /sync`` starts a new one instead of answering 409 forever.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class RunInProgress(Exception):
 
 
 class BackgroundRuns:
-    def __init__(self) -> None:
+    def __init__(self, *, max_seconds: float | None = None) -> None:
+        self.max_seconds = max_seconds
         self._task: asyncio.Task[None] | None = None
         self._kind: RunKind | None = None
         self._queued: tuple[RunKind, Work] | None = None
@@ -72,13 +74,19 @@ class BackgroundRuns:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _guarded(self, kind: RunKind, work: Work) -> None:
+        limit = asyncio.timeout(self.max_seconds)
         try:
-            await work()
+            async with limit:
+                await work()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            # The run's own failure is in the ledger; the log gets the class, never the message.
-            log.error("%s run failed: %s", kind, type(exc).__name__)
+            if limit.expired():
+                log.error("%s run cancelled after %g s (ADAPTER_RUN_MAX_SECONDS): interrupted",
+                          kind, self.max_seconds)  # fmt: skip
+            else:
+                # The run's own failure is in the ledger; the log gets the class, never the message.
+                log.error("%s run failed: %s", kind, type(exc).__name__)
         finally:
             queued, self._queued = self._queued, None
             if queued is not None:

@@ -6,6 +6,11 @@ importing them here is what makes them part of the CLI.
 
 from __future__ import annotations
 
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
 from adapter.cli import (
     demo,  # noqa: F401  (registers the command)
     dlq,  # noqa: F401  (registers the command)
@@ -21,11 +26,21 @@ from adapter.cli import (
     serve,  # noqa: F401  (registers the command)
     status,  # noqa: F401  (registers the command)
 )
-from adapter.cli.app import app
+from adapter.cli.app import app, debugging
+from adapter.cli.failures import EXIT_FAILED, last_resort
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. An error no command handled is one line on stderr and exit
+    1; ``--debug`` (or ``ADAPTER_DEBUG=1``) lets it through with its traceback."""
+    try:
+        app()
+    except Exception as exc:
+        if debugging():
+            raise
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]error:[/red] {escape(last_resort(exc))}", highlight=False
+        )
+        sys.exit(EXIT_FAILED)

@@ -6,6 +6,8 @@ so the line is safe to paste into a ticket.
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -22,7 +24,14 @@ from adapter.errors import (
     ServerError,
 )
 
-__all__ = ["EXIT_CONFIG", "EXIT_FAILED", "EXIT_UNREACHABLE", "describe", "fail"]
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_FAILED",
+    "EXIT_UNREACHABLE",
+    "describe",
+    "fail",
+    "last_resort",
+]
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
@@ -55,3 +64,17 @@ def fail(message: str, code: int) -> NoReturn:
         f"[red]error:[/red] {escape(message)}", highlight=False
     )
     raise typer.Exit(code)
+
+
+def last_resort(exc: BaseException) -> str:
+    """One line for an error no command handled: the adapter's own message, or for anything
+    else only its class and where it was raised (a foreign message may quote patient data)."""
+    hint = "--debug or ADAPTER_DEBUG=1 shows the traceback"
+    if isinstance(exc, AdapterError):
+        return f"{exc} ({hint})"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" in {last.name} ({Path(last.filename).name}:{last.lineno})"
+    return f"unexpected {type(exc).__name__}{where}; {hint}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, NoReturn
 
 import typer
 
 from adapter.cli.app import app
-from adapter.errors import AdapterError, MappingError
+from adapter.errors import AdapterError, InputError
+from adapter.jsonfile import read_json
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle
 from adapter.model.validation import parse_case
 
@@ -25,7 +26,10 @@ def map_command(
 ) -> None:
     """Print the FHIR transaction Bundle of a case, or (--reverse) the case held by a Bundle."""
     try:
-        data = _load(path)
+        data = read_json(path)
+    except InputError as exc:  # not a regular file, not JSON, nested too deeply
+        _fail(f"{path}: {exc.reason}")
+    try:
         if reverse:
             text = bundle_to_case(data).model_dump_json(indent=2, exclude_defaults=True)
         else:
@@ -35,15 +39,6 @@ def map_command(
     typer.echo(text)
 
 
-def _load(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MappingError(f"cannot read the file ({exc.strerror})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MappingError(f"not JSON ({exc})") from None
-
-
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_INPUT)

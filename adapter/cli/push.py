@@ -75,5 +75,7 @@ def print_report(report: PushReport, server: str) -> None:
     )
     for case in report.failed:
         out.print(f"  {escape(case.describe())}")
+    if report.ledger_problem is not None:
+        out.print(f"the ledger could not close the run: {escape(report.ledger_problem)}")
     if report.failed:
         out.print("see `adapter dlq list` and `adapter explain CASE_ID`")

@@ -16,11 +16,13 @@ import httpx
 
 from adapter.errors import FHIRStatusError, InputError, ResponseError
 from adapter.fhir import json_body
+from adapter.fhir.answers import Asked, check_bundle_answer, check_write
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
 from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
 from adapter.fhir.transport import Transport, parse_json
 from adapter.fhir.urls import BaseURL
+from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
 __all__ = ["FHIR_JSON", "BundleResult", "FHIRClient", "Params", "Prefer"]
 
@@ -44,7 +46,11 @@ class BundleResult:
 
 
 class FHIRClient:
-    """Async FHIR R4 REST client. Owns no connection pool: the caller closes ``http``."""
+    """Async FHIR R4 REST client. Owns no connection pool: the caller closes ``http``.
+
+    ``deadline`` bounds each request from sending to the answer's last byte (seconds) and
+    ``max_response_bytes`` the size of any answer read (see :class:`Transport`).
+    """
 
     def __init__(
         self,
@@ -54,11 +60,18 @@ class FHIRClient:
         policy: RetryPolicy | None = None,
         max_concurrency: int = 8,
         rate_limiter: RateLimiter | None = None,
+        deadline: float = TimeoutSettings().total,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base = BaseURL(base_url)
         self.policy = policy or RetryPolicy()
         self._transport = Transport(
-            http, self.base, max_concurrency=max_concurrency, rate_limiter=rate_limiter
+            http,
+            self.base,
+            max_concurrency=max_concurrency,
+            rate_limiter=rate_limiter,
+            deadline=deadline,
+            max_response_bytes=max_response_bytes,
         )
         self._http = http
 
@@ -151,9 +164,13 @@ class FHIRClient:
         headers = {"Prefer": f"return={prefer}"}
         if if_none_exist is not None:
             headers["If-None-Exist"] = _query(if_none_exist)
-        url = self.base.join(_type_of(resource))
+        kind = _type_of(resource)
         return await self._write(
-            "POST", url, resource, headers, idempotent=if_none_exist is not None
+            Asked("POST", kind, None),
+            self.base.join(kind),
+            resource,
+            headers,
+            idempotent=if_none_exist is not None,
         )
 
     async def update(
@@ -170,8 +187,9 @@ class FHIRClient:
             headers["If-Match"] = _etag(if_match)
         if not resource.get("id"):
             raise InputError(record=_type_of(resource), field="id", reason="update needs an id")
-        url = self.base.join(_type_of(resource), str(resource["id"]))
-        return await self._write("PUT", url, resource, headers, idempotent=True)
+        asked = Asked("PUT", _type_of(resource), str(resource["id"]))
+        url = self.base.join(asked.resource_type or "", str(resource["id"]))
+        return await self._write(asked, url, resource, headers, idempotent=True)
 
     async def conditional_update(
         self,
@@ -182,15 +200,18 @@ class FHIRClient:
     ) -> WriteResult:
         """PUT ``Type?criteria``: creates when nothing matches, updates one match, and fails with
         AmbiguousMatch (412) when several do."""
-        url = f"{self.base.join(_type_of(resource))}?{_query(criteria)}"
+        kind = _type_of(resource)
+        url = f"{self.base.join(kind)}?{_query(criteria)}"
         return await self._write(
-            "PUT", url, resource, {"Prefer": f"return={prefer}"}, idempotent=True
+            Asked("PUT", kind, None), url, resource, {"Prefer": f"return={prefer}"}, idempotent=True
         )
 
     async def delete(self, resource_type: str, resource_id: str) -> WriteResult:
         """DELETE by id; deleting what is already gone succeeds (deletes are idempotent)."""
-        response = await self._request("DELETE", self.base.join(resource_type, resource_id))
-        return WriteResult.from_response(response, _body_or_none(response))
+        url = self.base.join(resource_type, resource_id)
+        response = await self._request("DELETE", url)
+        result = WriteResult.from_response(response, _body_or_none(response))
+        return check_write(Asked("DELETE", resource_type, resource_id), result, url=url)
 
     async def transaction(self, bundle: Mapping[str, Any]) -> BundleResult:
         """POST a ``transaction`` Bundle: all entries commit or none; ``urn:uuid`` refs resolve."""
@@ -221,12 +242,11 @@ class FHIRClient:
             "POST", self.base.url, body=bundle, idempotent=bundle_is_idempotent(bundle)
         )
         answer = parse_json(response)
-        entries = _response_entries(answer, kind, len(bundle.get("entry") or []), self.base.url)
-        return BundleResult(answer, [EntryResult.from_entry(e) for e in entries])
+        return BundleResult(answer, check_bundle_answer(bundle, answer, kind, url=self.base.url))
 
     async def _write(
         self,
-        method: str,
+        asked: Asked,
         url: str,
         resource: Mapping[str, Any],
         headers: dict[str, str],
@@ -234,9 +254,10 @@ class FHIRClient:
         idempotent: bool,
     ) -> WriteResult:
         response = await self._request(
-            method, url, body=resource, headers=headers, idempotent=idempotent
+            asked.method, url, body=resource, headers=headers, idempotent=idempotent
         )
-        return WriteResult.from_response(response, _body_or_none(response))
+        result = WriteResult.from_response(response, _body_or_none(response))
+        return check_write(asked, result, url=url)
 
     async def _pages(
         self, url: str, params: Params | None, headers: Mapping[str, str] | None = None
@@ -287,22 +308,6 @@ class FHIRClient:
             method=method,
             resource_type=self.base.resource_type(url),
         )
-
-
-def _response_entries(answer: Resource, kind: str, sent: int, url: str) -> list[Mapping[str, Any]]:
-    """The answer's entries: one per request entry, in order (FHIR R4 3.1.0.11.2). Anything else
-    cannot be matched to what was sent, so it is never taken as a success."""
-    entries = answer.get("entry") or []
-    if (
-        answer["resourceType"] != "Bundle"
-        or not isinstance(entries, list)
-        or len(entries) != sent
-        or not all(isinstance(entry, dict) for entry in entries)
-    ):
-        raise ResponseError(
-            f"expected a {kind}-response Bundle with {sent} entries", method="POST", url=url
-        )
-    return entries
 
 
 def _type_of(resource: Mapping[str, Any]) -> str:

@@ -61,6 +61,8 @@ async def open_client(
             policy=policy or RetryPolicy.from_settings(settings.fhir_retry),
             max_concurrency=polite.max_concurrency,
             rate_limiter=limiter,
+            deadline=timeouts.total,
+            max_response_bytes=settings.fhir_max_response_bytes,
         )
 
 

@@ -11,12 +11,24 @@ import httpx
 
 from adapter.fhir import outcome as oo
 
-__all__ = ["EntryResult", "ValidationResult", "WriteResult", "version_from_etag"]
+__all__ = [
+    "EntryResult",
+    "ValidationResult",
+    "WriteResult",
+    "location_parts",
+    "version_from_etag",
+]
 
 _HISTORY = re.compile(
     r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<vid>[^/]+))?/?$"
 )
 _ETAG = re.compile(r'^(?:W/)?"?(?P<vid>[^"]*)"?$')
+
+
+def location_parts(location: str) -> tuple[str, str, str | None] | None:
+    """``[base/]Type/id[/_history/vid]`` → (type, id, vid); None when it is not of that form."""
+    match = _HISTORY.search(location.split("?", 1)[0])
+    return (match.group("type"), match.group("id"), match.group("vid")) if match else None
 
 
 def version_from_etag(etag: str | None) -> str | None:
@@ -52,18 +64,15 @@ def _fields(
     is_outcome = bool(body) and body.get("resourceType") == "OperationOutcome"  # type: ignore[union-attr]
     resource = dict(body) if body and not is_outcome else None
     outcome = dict(body) if body and is_outcome else None
-    match = _HISTORY.search(location.split("?", 1)[0]) if location else None
+    kind, named, vid = (location_parts(location) if location else None) or (None, None, None)
     meta = (resource or {}).get("meta") or {}
     return {
         "status": status,
         "resource": resource,
         "outcome": outcome,
-        "resource_type": (match.group("type") if match else None)
-        or (resource or {}).get("resourceType"),
-        "id": (match.group("id") if match else None) or (resource or {}).get("id"),
-        "version_id": (match.group("vid") if match else None)
-        or version_from_etag(etag)
-        or meta.get("versionId"),
+        "resource_type": kind or (resource or {}).get("resourceType"),
+        "id": named or (resource or {}).get("id"),
+        "version_id": vid or version_from_etag(etag) or meta.get("versionId"),
         "etag": etag,
         "location": location,
         "storage_code": oo.storage_code(outcome),

@@ -19,6 +19,7 @@ from adapter.errors import (
     AccessDenied,
     AdapterError,
     AmbiguousMatch,
+    DeadlineExceeded,
     FHIRError,
     FHIRStatusError,
     FHIRTransportError,
@@ -29,6 +30,7 @@ from adapter.errors import (
     ResourceInUse,
     ResourceNotFound,
     ResponseError,
+    ResponseTooLarge,
     ServerError,
     UnsafeURLError,
     VersionConflict,
@@ -37,9 +39,11 @@ from adapter.fhir import json_body
 from adapter.fhir import outcome as oo
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.urls import BaseURL
+from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
 __all__ = ["Transport", "map_exception", "parse_json", "retry_after_seconds", "status_error"]
 
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 _Factory = Callable[[str, str | None, str | None], FHIRError]
 
 
@@ -83,7 +87,10 @@ def map_exception(exc: BaseException, *, method: str | None, url: str | None) ->
 
 class Transport:
     """Sends requests through one pooled client, at most ``max_concurrency`` at a time and, with
-    a ``rate_limiter``, no faster than it allows."""
+    a ``rate_limiter``, no faster than it allows. Each exchange, from sending to the answer's
+    last byte, must end within ``deadline`` seconds, and no answer is read past
+    ``max_response_bytes`` (declared or as it arrives): a trickling, endless or huge answer
+    ends the request with a typed error instead of holding or growing the process."""
 
     def __init__(
         self,
@@ -92,11 +99,15 @@ class Transport:
         *,
         max_concurrency: int,
         rate_limiter: RateLimiter | None = None,
+        deadline: float = TimeoutSettings().total,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.http = http
         self.base = base
         self.max_concurrency = max_concurrency
         self.rate_limiter = rate_limiter
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         self._slots = asyncio.Semaphore(max_concurrency)
 
     async def send(self, request: httpx.Request, *, paging: bool = False) -> httpx.Response:
@@ -108,9 +119,17 @@ class Transport:
             async with self._slots:
                 if self.rate_limiter is not None:
                     await self.rate_limiter.acquire()
-                response = await self.http.send(request)
+                async with asyncio.timeout(self.deadline):
+                    response = await self._exchange(request)
         except AdapterError:
             raise
+        except TimeoutError as exc:  # asyncio.timeout's own: httpx's timeouts are not these
+            raise DeadlineExceeded(
+                f"{self.label(request)}: no complete answer within {self.deadline:g} s",
+                deadline=self.deadline,
+                method=request.method,
+                url=url,
+            ) from exc
         except Exception as exc:
             mapped = map_exception(exc, method=request.method, url=url)
             if mapped is None:
@@ -118,7 +137,49 @@ class Transport:
             raise mapped from exc
         if response.is_error:
             raise status_error(response, label=self.label(request), paging=paging)
+        if response.is_redirect or not response.is_success:
+            raise ResponseError(
+                f"{self.label(request)}: HTTP {response.status_code} is not an answer "
+                "(redirects are not followed)",
+                method=request.method,
+                url=url,
+            )
         return response
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """The answer, read as a stream and refused once it grows past the size limit."""
+        response = await self.http.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "").strip()
+            if declared.isdigit() and int(declared) > self.max_response_bytes:
+                raise self._too_large(request, "declares")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise self._too_large(request, "grew to")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # The body is decoded already: the rebuilt answer must not claim an encoding.
+        headers = [(k, v) for k, v in response.headers.multi_items() if k not in _BODY_HEADERS]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=request,
+            extensions=response.extensions,
+        )
+
+    def _too_large(self, request: httpx.Request, how: str) -> ResponseTooLarge:
+        return ResponseTooLarge(
+            f"{self.label(request)}: the answer {how} more than "
+            f"{self.max_response_bytes} bytes (ADAPTER_FHIR_MAX_RESPONSE_BYTES)",
+            limit=self.max_response_bytes,
+            method=request.method,
+            url=str(request.url),
+        )
 
     def label(self, request: httpx.Request) -> str:
         """``PUT Goal``: method and resource type, nothing identifying, fit for logs."""

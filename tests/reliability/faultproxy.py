@@ -20,12 +20,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 import httpx
 
 from tests.reliability.faults import Fault, Plan, RequestInfo, passthrough
+from tests.reliability.lies import STREAMS, committed_half, endless_answer, lie_about
 
 __all__ = ["FaultProxy"]
 
@@ -37,6 +38,7 @@ _MAX_HEADER = 64 * 1024
 _MAX_BODY = 64 * 1024 * 1024
 _MAX_REQUESTS_PER_CONNECTION = 100_000
 _FHIR = {"Content-Type": "application/fhir+json"}
+_LIES = frozenset({Fault.ENTRY_500, Fault.NO_STATUS, Fault.OTHER_ID, Fault.HALF_COMMIT}) | STREAMS
 
 
 class FaultProxy:
@@ -55,6 +57,7 @@ class FaultProxy:
         delay: tuple[float, float] = (0.05, 0.4),
         stall: float = 5.0,
         retry_after: str = "1",
+        trickle: float = 2.0,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream_origin = f"{parts.scheme}://{parts.netloc}"
@@ -64,6 +67,7 @@ class FaultProxy:
         self.delay = delay
         self.stall = stall
         self.retry_after = retry_after
+        self.trickle = trickle
         self.counts: Counter[str] = Counter()
         self.requests = 0
         self.committed_unanswered = 0
@@ -190,6 +194,8 @@ class FaultProxy:
             return False
         if fault is Fault.HOLD and not await self._held(reader):
             return False
+        if fault in _LIES:
+            return await self._lie(fault, request, writer, upstream)
         try:
             response = await self._forward(request, upstream)
         except httpx.HTTPError as exc:
@@ -205,6 +211,25 @@ class FaultProxy:
         if fault is Fault.DELAY:
             await asyncio.sleep(self._rng.uniform(*self.delay))
         await _answer(writer, response.status_code, _end_to_end(response.headers), response.content)
+        return True
+
+    async def _lie(self, fault: Fault, request: _Request, writer: asyncio.StreamWriter,
+                   upstream: httpx.AsyncClient) -> bool:  # fmt: skip
+        """Forward (all, or half of a transaction), then answer as ``fault`` lies."""
+        half = fault is Fault.HALF_COMMIT
+        body, kept = committed_half(request.body) if half else (request.body, [])
+        response = await self._forward(replace(request, body=body), upstream)
+        headers = _end_to_end(response.headers)
+        if response.is_error:  # HAPI refused: nothing was committed, nothing to lie about
+            await _answer(writer, response.status_code, headers, response.content)
+            return True
+        if fault in STREAMS:
+            streamed = await endless_answer(fault, writer, trickle=self.trickle,
+                                            lifetime=self.lifetime)  # fmt: skip
+            with self._lock:
+                self.counts["streamed-bytes"] += streamed
+            return False
+        await _answer(writer, 200, headers, lie_about(fault, request.body, response.content, kept))
         return True
 
     async def _held(self, reader: asyncio.StreamReader) -> bool:

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Fault", "FaultRates", "Plan", "RequestInfo", "passthrough"]
+__all__ = ["Fault", "FaultRates", "Plan", "RequestInfo", "on_transactions", "passthrough"]
 
 
 class Fault(enum.StrEnum):
@@ -30,6 +30,21 @@ class Fault(enum.StrEnum):
     """Not forwarded until :meth:`FaultProxy.release`; dropped if the client goes away first."""
     HOLD_ANSWER = "hold-answer"
     """Forwarded (HAPI commits); the answer is kept back until the client goes away."""
+    # Lies (see lies.py): a 200 that does not prove what it claims, or an answer without end.
+    ENTRY_500 = "entry-500"
+    """Forwarded (HAPI commits); 200 whose entries all say 500."""
+    NO_STATUS = "no-status"
+    """Forwarded (HAPI commits); 200 whose entries carry no status."""
+    OTHER_ID = "other-id"
+    """Forwarded (HAPI commits); 200 whose entries say 201 with a location naming another id."""
+    HALF_COMMIT = "half-commit"
+    """Half the transaction forwarded (HAPI commits that half); 200 claiming every entry."""
+    TRICKLE = "trickle"
+    """Forwarded (HAPI commits); 200, then one byte of body every ``trickle`` seconds."""
+    ENDLESS = "endless"
+    """Forwarded (HAPI commits); 200 with a chunked body that never ends."""
+    HUGE = "huge"
+    """Forwarded (HAPI commits); 200 declaring and sending a 400 MB body."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,16 @@ Plan = Callable[[RequestInfo], Fault]
 
 def passthrough(_: RequestInfo) -> Fault:
     return Fault.PASS
+
+
+def on_transactions(fault: Fault, base_path: str) -> Plan:
+    """``fault`` for every transaction or batch (``POST [base]``); everything else passes."""
+
+    def plan(info: RequestInfo) -> Fault:
+        is_bundle = info.method == "POST" and info.target.rstrip("/") == base_path
+        return fault if is_bundle else Fault.PASS
+
+    return plan
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ records its host, pid and a token unique to the process that started it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapter.sync.ledger.records import Run
+from adapter.sync.ledger.schema import RunStatus
 
-__all__ = ["DEFAULT_STALE_AFTER", "Owner", "owner_gone", "this_process"]
+__all__ = ["DEFAULT_STALE_AFTER", "Owner", "ended_by", "owner_gone", "this_process"]
 
 # Long enough for a run waiting out a server's Retry-After; a live run touches its heartbeat
 # on every recorded case.
@@ -56,3 +58,11 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True  # it exists, under another user
     return True
+
+
+def ended_by(exc: BaseException) -> RunStatus:
+    """A run's status when ``exc`` ended it: cancelled (shutdown, the service's time limit,
+    Ctrl-C) is ``interrupted``; anything else ``failed``."""
+    if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+        return RunStatus.INTERRUPTED
+    return RunStatus.FAILED

@@ -79,6 +79,12 @@ class ReasonCode(enum.StrEnum):
     CONFLICT = "conflict"
     RETRIES_EXHAUSTED = "retries-exhausted"
     INVALID_INPUT = "invalid-input"
+    INVALID_RESPONSE = "invalid-response"
+    """The server's answer did not match what was sent (a failed entry inside a success, a
+    location naming another resource, no version): nothing of it is recorded as written."""
+    LEDGER_ERROR = "ledger-error"
+    """The ledger could not read or record this case (disk full, a damaged database): the case
+    is pushed again on the next run."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -27,8 +27,9 @@ from adapter.errors import AdapterError
 from adapter.fhir import FHIRClient
 from adapter.model.case import Case
 from adapter.sync.ledger import Ledger
+from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
-from adapter.sync.ledger.schema import ReasonCode, RunKind, RunStatus
+from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.pull.changes import Change, fresh, query_since
 from adapter.sync.pull.history import read_history
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes
@@ -138,10 +139,8 @@ async def pull_changes(
         ):
             await asyncio.to_thread(ledger.set_watermark, server, PULL_STREAM, batch.server_time)
             report.watermark = batch.server_time
-    except BaseException:
-        await asyncio.to_thread(
-            ledger.finish_run, run.id, RunStatus.FAILED, summary=report.summary()
-        )
+    except BaseException as exc:
+        await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc), summary=report.summary())
         raise
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
     return report

@@ -10,11 +10,13 @@ from adapter.errors import (
     AccessDenied,
     AdapterError,
     AmbiguousMatch,
+    DeadlineExceeded,
     FHIRStatusError,
     InputError,
     InvalidResource,
     MappingError,
     ResourceNotFound,
+    ResponseError,
     VersionConflict,
 )
 from adapter.sync.ledger.schema import ReasonCode
@@ -66,6 +68,12 @@ def classify(exc: AdapterError) -> Failure:
         return Failure(ReasonCode.INVALID_INPUT, name, str(exc))
     if isinstance(exc, MappingError):
         return Failure(ReasonCode.INVALID_INPUT, name, str(exc))
+    # Our own messages: entry numbers, methods, types, the ids we sent and our limits, never
+    # a value the server made up.
+    if isinstance(exc, ResponseError):
+        return Failure(ReasonCode.INVALID_RESPONSE, name, str(exc))
+    if isinstance(exc, DeadlineExceeded):
+        return Failure(ReasonCode.RETRIES_EXHAUSTED, name, str(exc))
     if not isinstance(exc, FHIRStatusError):
         # Transport failures and 5xx reach us only once the retry layer has given up.
         return Failure(ReasonCode.RETRIES_EXHAUSTED, name, _safe(exc))

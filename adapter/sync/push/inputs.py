@@ -6,12 +6,13 @@ becomes an input with a ``problem`` so that it, too, lands in the dead-letter li
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from adapter.errors import InputError
+from adapter.jsonfile import read_json
 from adapter.sync.push.run import CaseInput
 
 __all__ = ["case_files", "iter_inputs", "read_inputs", "read_source"]
@@ -37,14 +38,14 @@ def read_inputs(path: Path) -> list[CaseInput]:
 
 
 def read_source(file: Path) -> list[CaseInput]:
-    """The cases in one file: an object is one case, an array a batch."""
+    """The cases in one file: an object is one case, an array a batch. A file that cannot be
+    read as JSON (not a regular file, not JSON, nested too deeply) is one input with a problem.
+    """
     source = str(file)
     try:
-        data: Any = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        return [CaseInput(file.name, None, source, f"cannot read the file ({exc.strerror})")]
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return [CaseInput(file.name, None, source, f"not JSON ({exc})")]
+        data: Any = read_json(file)
+    except InputError as exc:
+        return [CaseInput(file.name, None, source, exc.reason)]
     items = data if isinstance(data, list) else [data]
     return [
         CaseInput(_case_id(item, file, position, len(items)), item, source)

@@ -52,8 +52,12 @@ class CaseOutcome:
 
 @dataclass(frozen=True)
 class PushReport:
+    """A push run's outcome per case. ``ledger_problem``: the ledger could not close the run
+    (each case's outcome still stands)."""
+
     run_id: int
     cases: list[CaseOutcome] = field(default_factory=list)
+    ledger_problem: str | None = None
 
     def count(self, status: CaseStatus) -> int:
         return sum(1 for case in self.cases if case.status is status)
@@ -72,7 +76,7 @@ class PushReport:
 
     @property
     def all_ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.ledger_problem is None
 
     def summary(self) -> dict[str, Any]:
         """Counts for the run's summary column and the CLI (JSON-ready)."""

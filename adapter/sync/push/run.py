@@ -1,12 +1,12 @@
 """Push: cases in, FHIR server in step, the ledger telling what happened to each.
 
-For each case: validate (bad input is dead-lettered and the batch goes on), keep it in the case
-store, map it, send only the resources whose content changed as one transaction (PUT by
-deterministic id, If-Match where the version is known), and record the server's versions once
-it has committed. Cases run in parallel up to ``concurrency``, read lazily from the inputs;
-one case is strictly sequential. A case already pushed in full exactly as it is, with the same
-mapping fingerprint, is answered from one ledger read (:class:`adapter.sync.ledger.cases.
-PushContext`). The ledger calls of a run go through one thread (:mod:`adapter.sync.ledger.thread`).
+For each case: validate (bad input, or a ledger error on the case, fails that case only), keep
+it in the case store, map it, send only the resources whose content changed as one transaction
+(PUT by deterministic id, If-Match where the version is known), and record the server's
+versions once it has committed. Cases run in parallel up to ``concurrency``, read lazily; one
+case is strictly sequential. A case already pushed in full as it is, with the same mapping
+fingerprint, costs one ledger read (:class:`adapter.sync.ledger.cases.PushContext`). The ledger
+calls of a run go through one thread (:mod:`adapter.sync.ledger.thread`).
 
 A run killed at any point can simply be run again: what was committed but not recorded is
 re-sent, and HAPI stores an identical PUT as no change.
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapter.errors import AdapterError, FHIRError, InputError, MappingError
+from adapter.errors import AdapterError, FHIRError, InputError, LedgerError, MappingError
 from adapter.fhir.client import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.mappings.fingerprint import mapping_fingerprint
@@ -28,7 +28,8 @@ from adapter.model.case import Case
 from adapter.model.validation import parse_case
 from adapter.sync.intake import Checked, check_incoming, stored_version
 from adapter.sync.ledger import Ledger, PushContext
-from adapter.sync.ledger.schema import RunKind, RunStatus
+from adapter.sync.ledger.owner import ended_by
+from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.ledger.thread import LedgerThread
 from adapter.sync.push.failures import Failure, classify
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
@@ -96,11 +97,10 @@ async def push_cases(
     total: int | None = None,
 ) -> PushReport:
     """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
-    failure (see the report and the dead-letter list). ``inputs`` may be a lazy iterator (see
-    :func:`adapter.sync.push.inputs.iter_inputs`): it is read as cases are taken up, and ``total``
-    (default: its length, if it has one) is the count the run announces. ``namespace`` is the
-    mapping namespace (None: the plain ids and identifier systems). ``on_case`` is told of
-    every case, and ``on_run`` of the ledger run's id as soon as it is opened."""
+    failure (see the report and the dead-letter list). ``inputs`` may be lazy (read as cases
+    are taken up); ``total`` (default: its length) is the count the run announces.
+    ``namespace`` is the mapping namespace (None: plain ids). ``on_case`` is told of every
+    case, ``on_run`` of the ledger run's id as soon as it is opened."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
     run = await asyncio.to_thread(
@@ -117,17 +117,29 @@ async def push_cases(
                 work=lambda item: _push_one(state, item),
                 concurrency=concurrency,
             )
-        except BaseException:
+        except BaseException as exc:
             await state.unchanged.flush()
-            await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
+            await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc))
             raise
-        await state.unchanged.flush()
-    report = PushReport(run.id, outcomes)
-    await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
-    return report
+        try:
+            await state.unchanged.flush()
+            summary = PushReport(run.id, outcomes).summary()
+            await asyncio.to_thread(ledger.finish_run, run.id, summary=summary)
+        except LedgerError as exc:  # each case has its outcome; the next run marks this interrupted
+            return PushReport(run.id, outcomes, ledger_problem=str(exc))
+    return PushReport(run.id, outcomes)
 
 
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
+    """One case; a ledger error reading or recording it fails this case only."""
+    try:
+        return await _push_case(run, item)
+    except LedgerError as exc:
+        failure = Failure(ReasonCode.LEDGER_ERROR, type(exc).__name__, str(exc))
+        return await _failed(run, item.case_id, failure)
+
+
+async def _push_case(run: _Run, item: CaseInput) -> CaseOutcome:
     try:
         step = await run.call(_examine, run, item)
     except (InputError, MappingError) as exc:
@@ -155,8 +167,8 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
 
 @dataclass(frozen=True)
 class _Unchanged:
-    """Nothing to send. ``fast``: found without mapping (to be recorded in a batch, with the
-    case's new source if it moved); otherwise already recorded."""
+    """Nothing to send. ``fast``: found without mapping (recorded in a batch, with the new
+    source if the case moved); otherwise already recorded."""
 
     case_id: str
     total: int
@@ -267,22 +279,25 @@ def _landed_snapshot(
 async def _failed(
     run: _Run, case_id: str, failure: Failure, keys: Sequence[tuple[str, str]] = ()
 ) -> CaseOutcome:
-    await run.call(
-        run.ledger.record_failure,
-        run.run_id,
-        run.server,
-        case_id,
-        reason=failure.reason,
-        error_class=failure.error_class,
-        message=failure.message,
-        outcome=failure.outcome,
-        status=failure.status,
-        server_code=failure.server_code,
-        resources=keys,
-    )
-    outcome = CaseOutcome(
-        case_id, CaseStatus.FAILED, reason=failure.reason, message=failure.message
-    )
+    message = failure.message
+    try:
+        await run.call(
+            run.ledger.record_failure,
+            run.run_id,
+            run.server,
+            case_id,
+            reason=failure.reason,
+            error_class=failure.error_class,
+            message=failure.message,
+            outcome=failure.outcome,
+            status=failure.status,
+            server_code=failure.server_code,
+            resources=keys,
+        )
+    except LedgerError as exc:  # not even a dead letter: the case's one line says so
+        if failure.reason is not ReasonCode.LEDGER_ERROR:
+            message += f" (no dead letter recorded: {exc})"
+    outcome = CaseOutcome(case_id, CaseStatus.FAILED, reason=failure.reason, message=message)
     return _done(run, outcome)
 
 

@@ -71,3 +71,25 @@ async def test_close_cancels_the_running_run_and_drops_the_queue():
     assert task.cancelled()
     assert started == ["run"]
     assert runs.current is None
+
+
+async def test_a_run_past_its_time_limit_is_cancelled_and_the_next_one_starts(
+    caplog: pytest.LogCaptureFixture,
+):
+    runs = BackgroundRuns(max_seconds=0.2)
+    cancelled = asyncio.Event()
+
+    async def forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    runs.start(RunKind.PUSH, forever)
+    await asyncio.wait_for(runs.wait(), 10)
+    assert cancelled.is_set()
+    assert runs.current is None
+    assert "cancelled after 0.2 s" in caplog.text
+    runs.start(RunKind.PUSH, lambda: asyncio.sleep(0))  # no RunInProgress: not wedged
+    await runs.wait()

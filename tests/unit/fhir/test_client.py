@@ -164,7 +164,7 @@ async def test_update_with_operation_outcome_reports_no_change():
 
 
 async def test_conditional_update_puts_to_the_type_with_criteria():
-    script = Script(fhir_json(GOAL, 201))
+    script = Script(fhir_json(GOAL, 201, ETag='W/"1"'))
     async with client_for(script) as client:
         await client.conditional_update(GOAL, {"identifier": "urn:cm:goal|G-1"})
     request = script.requests[0]

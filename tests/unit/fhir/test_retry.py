@@ -23,7 +23,7 @@ from adapter.fhir.retry import CODE_RULES, STATUS_RULES, bundle_is_idempotent, c
 
 from .scripted import NO_WAIT, Script, client_for, fhir_json, outcome
 
-GOAL = {"resourceType": "Goal", "id": "g1", "lifecycleStatus": "active"}
+GOAL = {"resourceType": "Goal", "id": "g1", "meta": {"versionId": "1"}, "lifecycleStatus": "active"}
 NEW_GOAL = {"resourceType": "Goal", "lifecycleStatus": "active"}
 
 
@@ -92,7 +92,7 @@ async def test_plain_create_is_resent_when_the_connection_never_opened():
 
 
 async def test_conditional_create_is_resent_after_a_timeout():
-    found = fhir_json({**NEW_GOAL, "id": "n1"}, 200)
+    found = fhir_json({**NEW_GOAL, "id": "n1"}, 200, ETag='W/"1"')
     script = Script(httpx.ReadTimeout("sent"), found)
     async with client_for(script) as client:
         result = await client.create(NEW_GOAL, if_none_exist={"identifier": "urn:x|1"})
@@ -140,7 +140,7 @@ async def test_412_on_if_match_is_a_version_conflict_not_ambiguity():
 
 async def test_rolled_back_concurrent_write_is_retried_even_for_a_plain_post():
     race = outcome(409, "HAPI-0550: HAPI-0823: version constraint failure")
-    script = Script(race, fhir_json({**NEW_GOAL, "id": "n2"}, 201))
+    script = Script(race, fhir_json({**NEW_GOAL, "id": "n2"}, 201, ETag='W/"1"'))
     async with client_for(script) as client:
         result = await client.create(NEW_GOAL)
     assert result.id == "n2"
