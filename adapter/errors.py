@@ -17,6 +17,7 @@ callers never need to catch anything else. Context lives in attributes, not in t
         │                            ``request_sent`` False only when it surely never left us
         ├── UnsafeURLError           a URL outside the configured base (e.g. a foreign `next` link)
         ├── ResponseError            an answer that is not the FHIR the client expected
+        ├── TokenEndpointError       the OAuth2 token endpoint is unreachable or refused the client
         └── FHIRStatusError          an HTTP error status, with the OperationOutcome and server code
             ├── InvalidResource      400 / 422: the server rejected the content (FHIRPath locations)
             ├── AccessDenied         401 / 403
@@ -54,6 +55,7 @@ __all__ = [
     "ResourceNotFound",
     "ResponseError",
     "ServerError",
+    "TokenEndpointError",
     "TransitionError",
     "UnsafeURLError",
     "VersionConflict",
@@ -167,6 +169,31 @@ class UnsafeURLError(FHIRError):
 
 class ResponseError(FHIRError):
     """The server answered, but not with the FHIR content the client expected."""
+
+
+class TokenEndpointError(FHIRError):
+    """The OAuth2 token endpoint could not be reached, or it refused to issue a token.
+
+    ``url`` is the token endpoint; ``status`` its HTTP status (None when there was no answer);
+    ``error`` the OAuth2 error code it gave (``invalid_client``, ``invalid_scope``, ...);
+    ``client_id`` and ``scope`` what was asked for. Never the secret or the key.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        error: str | None = None,
+        client_id: str | None = None,
+        scope: str | None = None,
+    ) -> None:
+        self.status = status
+        self.error = error
+        self.client_id = client_id
+        self.scope = scope
+        super().__init__(message, method="POST", url=url)
 
 
 class FHIRStatusError(FHIRError):
