@@ -27,7 +27,7 @@ from adapter.mappings.fingerprint import mapping_fingerprint
 from adapter.model.case import Case
 from adapter.model.validation import parse_case
 from adapter.sync.case_queue import work_through
-from adapter.sync.failures import Failure, classify
+from adapter.sync.failures import Failure, classify, stops_the_run
 from adapter.sync.ledger import Ledger, PushContext
 from adapter.sync.ledger_schema import RunKind, RunStatus
 from adapter.sync.ledger_thread import LedgerThread
@@ -139,6 +139,8 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     try:
         sent = await CaseSender(run.client).send(plan.send)
     except FHIRError as exc:
+        if stops_the_run(exc):
+            raise  # the case stays as it is in the ledger: the next push sends it again
         return await _failed(run, plan.case_id, classify(exc), [p.key for p in plan.send])
     # The file as pushed, not the rebased case: the next push tells what the file itself
     # changed by comparing against it.

@@ -8,7 +8,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from typer.testing import CliRunner
 
+from adapter.cli import app
 from adapter.errors import ConfigError
 from adapter.fhir.jwks import key_thumbprint, public_jwks
 
@@ -45,3 +47,22 @@ def test_an_unsupported_key_is_a_config_error():
     rsa_pem = _pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     with pytest.raises(ConfigError, match="does not fit"):
         public_jwks(rsa_pem, algorithm="ES384")
+
+
+def test_cli_prints_the_public_jwks_of_the_configured_key(monkeypatch):
+    pem = _pem(ec.generate_private_key(ec.SECP384R1()))
+    monkeypatch.setenv("ADAPTER_FHIR_AUTH__KIND", "smart_backend")
+    monkeypatch.setenv("ADAPTER_FHIR_AUTH__CLIENT_ID", "cm-adapter")
+    monkeypatch.setenv("ADAPTER_FHIR_AUTH__PRIVATE_KEY", pem)
+    monkeypatch.setenv("ADAPTER_FHIR_AUTH__ALGORITHM", "ES384")
+    result = CliRunner().invoke(app, ["jwks"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == public_jwks(pem, algorithm="ES384")
+    assert "PRIVATE" not in result.stdout
+
+
+def test_cli_without_a_key_is_a_config_error(monkeypatch):
+    monkeypatch.delenv("ADAPTER_FHIR_AUTH__PRIVATE_KEY", raising=False)
+    result = CliRunner().invoke(app, ["jwks"])
+    assert result.exit_code == 2
+    assert "ADAPTER_FHIR_AUTH__PRIVATE_KEY is not set" in result.stderr
