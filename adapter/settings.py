@@ -212,6 +212,12 @@ def check_base_url(
     ``name`` is what the message calls the URL (the FHIR base URL, a token endpoint).
     """
     parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        # Never echo the URL here: it holds the password.
+        raise ConfigError(
+            f"{name} must not carry credentials (user:password@): they would be sent in the "
+            "clear to every request's logs and summaries; use ADAPTER_FHIR_AUTH__* instead"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name} must be an http(s) URL with a host, got {url!r}")
     if parts.query or parts.fragment:
