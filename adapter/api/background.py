@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from adapter.errors import AccessDenied, TokenEndpointError
 from adapter.sync.ledger import RunKind
 
 __all__ = ["BackgroundRuns", "RunInProgress", "Work"]
@@ -76,6 +77,10 @@ class BackgroundRuns:
             await work()
         except asyncio.CancelledError:
             raise
+        except (AccessDenied, TokenEndpointError) as exc:
+            # Refused credentials end a run at once (see adapter.sync.failures.stops_the_run);
+            # these messages hold status, code, endpoint, client and scope, never a secret.
+            log.error("%s run stopped, credentials refused: %s", kind, exc)
         except Exception as exc:
             # The run's own failure is in the ledger; the log gets the class, never the message.
             log.error("%s run failed: %s", kind, type(exc).__name__)

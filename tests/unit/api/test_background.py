@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from adapter.api.background import BackgroundRuns, RunInProgress
+from adapter.errors import AccessDenied
 from adapter.sync.ledger import RunKind
 
 
@@ -71,3 +72,17 @@ async def test_close_cancels_the_running_run_and_drops_the_queue():
     assert task.cancelled()
     assert started == ["run"]
     assert runs.current is None
+
+
+async def test_refused_credentials_are_logged_with_what_was_refused(caplog):
+    runs = BackgroundRuns()
+
+    async def refused() -> None:
+        raise AccessDenied("PUT Goal: HTTP 403 (HAPI-0333)", status=403)
+
+    runs.start(RunKind.PUSH, refused)
+    await runs.wait()
+    [record] = [r for r in caplog.records if r.name == "adapter.api"]
+    assert record.getMessage() == (
+        "push run stopped, credentials refused: PUT Goal: HTTP 403 (HAPI-0333)"
+    )
