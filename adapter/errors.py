@@ -20,6 +20,7 @@ callers never need to catch anything else. Context lives in attributes, not in t
         ├── ResponseError            an answer that is not the FHIR the client expected, or that
         │   │                        does not match the request (another id, no version, ...)
         │   └── ResponseTooLarge     an answer larger than the configured maximum (not read further)
+        ├── TokenEndpointError       the OAuth2 token endpoint is unreachable or refused the client
         └── FHIRStatusError          an HTTP error status, with the OperationOutcome and server code
             ├── InvalidResource      400 / 422: the server rejected the content (FHIRPath locations)
             ├── AccessDenied         401 / 403
@@ -59,6 +60,7 @@ __all__ = [
     "ResponseError",
     "ResponseTooLarge",
     "ServerError",
+    "TokenEndpointError",
     "TransitionError",
     "UnsafeURLError",
     "VersionConflict",
@@ -193,6 +195,31 @@ class ResponseTooLarge(ResponseError):
     ) -> None:
         self.limit = limit
         super().__init__(message, method=method, url=url)
+
+
+class TokenEndpointError(FHIRError):
+    """The OAuth2 token endpoint could not be reached, or it refused to issue a token.
+
+    ``url`` is the token endpoint; ``status`` its HTTP status (None when there was no answer);
+    ``error`` the OAuth2 error code it gave (``invalid_client``, ``invalid_scope``, ...);
+    ``client_id`` and ``scope`` what was asked for. Never the secret or the key.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        error: str | None = None,
+        client_id: str | None = None,
+        scope: str | None = None,
+    ) -> None:
+        self.status = status
+        self.error = error
+        self.client_id = client_id
+        self.scope = scope
+        super().__init__(message, method="POST", url=url)
 
 
 class FHIRStatusError(FHIRError):

@@ -97,6 +97,13 @@ class AuthSettings(BaseModel):
             raise ValueError(f"auth kind {self.kind!r} needs {names}")
         return self
 
+    def describe(self) -> str:
+        """Which credentials, in words fit for an error line (never a secret)."""
+        if self.kind in ("none", "bearer"):
+            return "no credentials" if self.kind == "none" else "a static bearer token"
+        scope = self.scope or ("system/*.rs" if self.kind == "smart_backend" else "(none)")
+        return f"{self.kind} as client {self.client_id!r} with scope {scope!r}"
+
 
 class TimeoutSettings(BaseModel):
     """Seconds allowed per phase of one HTTP exchange (``ADAPTER_FHIR_TIMEOUTS__*``), and for the
@@ -160,6 +167,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _safe_base_url(self) -> Settings:
         check_base_url(self.fhir_base_url, allow_insecure_http=self.allow_insecure_http)
+        if self.fhir_auth.token_url is not None:
+            check_base_url(
+                self.fhir_auth.token_url,
+                allow_insecure_http=self.allow_insecure_http,
+                name="ADAPTER_FHIR_AUTH__TOKEN_URL",
+            )
         if self.namespace is not None:
             try:
                 check_namespace(self.namespace)
@@ -224,16 +237,27 @@ def _over(base: TimeoutSettings, given: TimeoutSettings) -> TimeoutSettings:
     return base.model_copy(update={name: getattr(given, name) for name in given.model_fields_set})
 
 
-def check_base_url(url: str, *, allow_insecure_http: bool) -> None:
-    """Refuse a base URL that is malformed, or plain http to a host that is not loopback."""
+def check_base_url(
+    url: str, *, allow_insecure_http: bool, name: str = "ADAPTER_FHIR_BASE_URL"
+) -> None:
+    """Refuse a URL that is malformed, or plain http to a host that is not loopback.
+
+    ``name`` is what the message calls the URL (the FHIR base URL, a token endpoint).
+    """
     parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        # Never echo the URL here: it holds the password.
+        raise ConfigError(
+            f"{name} must not carry credentials (user:password@): they would be sent in the "
+            "clear to every request's logs and summaries; use ADAPTER_FHIR_AUTH__* instead"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"ADAPTER_FHIR_BASE_URL must be an http(s) URL with a host, got {url!r}")
+        raise ConfigError(f"{name} must be an http(s) URL with a host, got {url!r}")
     if parts.query or parts.fragment:
-        raise ConfigError("ADAPTER_FHIR_BASE_URL must not carry a query or fragment")
+        raise ConfigError(f"{name} must not carry a query or fragment")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
         raise ConfigError(
-            f"refusing plain http to {parts.hostname}: use https, or set "
+            f"refusing plain http to {parts.hostname} ({name}): use https, or set "
             "ADAPTER_ALLOW_INSECURE_HTTP=true if this network is trusted"
         )
 

@@ -7,9 +7,12 @@
 #   scripts/hapi.sh status    running / not running, and the base URL
 #   scripts/hapi.sh logs [-f] last lines of the server log (or follow it)
 #   scripts/hapi.sh url       print the FHIR base URL
+#   scripts/hapi.sh build     only build (before starting several instances at once)
 #
 # Environment: HAPI_PORT (8080), HAPI_HEAP (2g), HAPI_WAIT_TIMEOUT (300), HAPI_JAVA_OPTS (extra JVM
-# flags). The server is built from tools/hapi-server (HAPI's published libraries, resolved by Maven
+# flags), HAPI_AUTH_ISSUER (unset; an OAuth2 issuer URL such as scripts/keycloak.sh url: then every
+# request but /metadata needs a bearer JWT from that issuer, with SMART scopes; see AuthConfig).
+# Instances on different ports keep their own pid and log files; the build output is shared. The server is built from tools/hapi-server (HAPI's published libraries, resolved by Maven
 # into ~/.m2); run-time files live in .run/. Docker users get the same settings from
 # docker-compose.yml; keep both in step.
 set -euo pipefail
@@ -31,6 +34,9 @@ MAIN_CLASS="sandbox.hapi.Launcher"
 # Maven 3.8 resolves a bare "dependency:" prefix to an old plugin; always name the version.
 DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.9.0"
 MVN=(mvn -B -ntp -q)
+
+# shellcheck source=scripts/lib/stop-pid.sh
+source "$ROOT/scripts/lib/stop-pid.sh"
 
 say() { printf 'hapi: %s\n' "$*"; }
 die() { printf 'hapi: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -112,17 +118,21 @@ cmd_start() {
     build
     port_in_use && die "port $PORT on 127.0.0.1 is taken by another process; set HAPI_PORT"
     mkdir -p "$RUN_DIR"
+    local -a auth_args=()
+    [[ -n "${HAPI_AUTH_ISSUER:-}" ]] && auth_args=("--sandbox.auth.issuer=$HAPI_AUTH_ISSUER")
     local -a java_opts=(-Xms512m "-Xmx$HEAP" -XX:+ExitOnOutOfMemoryError -Dfile.encoding=UTF-8)
     # shellcheck disable=SC2206  # HAPI_JAVA_OPTS is a list of flags on purpose
     java_opts+=(${HAPI_JAVA_OPTS:-})
     nohup java "${java_opts[@]}" -cp "$TARGET/classes:$(cat "$CLASSPATH_FILE")" "$MAIN_CLASS" \
-        --server.address=127.0.0.1 "--server.port=$PORT" "$@" >"$LOG_FILE" 2>&1 </dev/null &
+        --server.address=127.0.0.1 "--server.port=$PORT" "${auth_args[@]}" "$@" >"$LOG_FILE" 2>&1 </dev/null &
     pid=$!
     disown "$pid" 2>/dev/null || true
     printf '%s\n' "$pid" >"$PID_FILE"
     local store="H2 in memory"
     [[ " $* " == *" --spring.datasource.url=jdbc:postgresql:"* ]] && store="PostgreSQL"
-    say "started HAPI FHIR $(hapi_version) (JPA server, FHIR R4, $store), pid $pid, heap $HEAP"
+    local secured=""
+    [[ -n "${HAPI_AUTH_ISSUER:-}" ]] && secured=", bearer tokens from $HAPI_AUTH_ISSUER required"
+    say "started HAPI FHIR $(hapi_version) (JPA server, FHIR R4, $store$secured), pid $pid, heap $HEAP"
     say "base URL $BASE_URL  log $LOG_FILE  (run: scripts/hapi.sh wait)"
 }
 
@@ -164,16 +174,7 @@ cmd_stop() {
         say "not running"
         return 0
     fi
-    kill -TERM "$pid"
-    local waited=0
-    while kill -0 "$pid" 2>/dev/null && ((waited < 30)); do
-        sleep 1
-        waited=$((waited + 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        say "still alive after 30 s, sending SIGKILL to pid $pid"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
+    stop_pid "$pid" say
     rm -f "$PID_FILE"
     say "stopped (pid $pid)"
 }
@@ -208,7 +209,8 @@ main() {
         status) cmd_status ;;
         logs) cmd_logs "$@" ;;
         url) printf '%s\n' "$BASE_URL" ;;
-        *) die "usage: scripts/hapi.sh start|stop|status|wait|logs|url" ;;
+        build) ensure_tools && build ;;
+        *) die "usage: scripts/hapi.sh start|stop|status|wait|logs|url|build" ;;
     esac
 }
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 
+import httpx
 import pytest
 
 FHIR_URL_ENV = "ADAPTER_TEST_FHIR_URL"
@@ -39,3 +41,54 @@ def fhir_base_url() -> str:
             pytrace=False,
         )
     return url.rstrip("/")
+
+
+KEYCLOAK_URL_ENV = "ADAPTER_TEST_KEYCLOAK_URL"
+SECURE_FHIR_URL_ENV = "ADAPTER_TEST_SECURE_FHIR_URL"
+# scripts/test starts Keycloak and the secured HAPI without waiting for them: they boot while
+# the other tests run (the auth tests run last), and the first auth test waits this many seconds.
+AUTH_WAIT_ENV = "ADAPTER_TEST_AUTH_WAIT"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Auth tests last, so that their servers have the rest of the run to start."""
+    items.sort(key=lambda item: item.get_closest_marker("auth") is not None)
+
+
+def _required_url(name: str, how: str, ready_path: str) -> str:
+    url = os.environ.get(name, "").strip().rstrip("/")
+    if not url:
+        pytest.fail(f"auth tests need {name}: run scripts/test, or {how}", pytrace=False)
+    deadline = time.monotonic() + float(os.environ.get(AUTH_WAIT_ENV) or 0)
+    while True:
+        try:
+            if httpx.get(url + ready_path, timeout=10).status_code == 200:
+                return url
+            problem = "answers, but not 200"
+        except httpx.HTTPError as exc:
+            problem = type(exc).__name__
+        if time.monotonic() >= deadline:
+            pytest.fail(f"{name}={url} is not ready ({problem}); see .run/*.log", pytrace=False)
+        time.sleep(2)
+
+
+@pytest.fixture(scope="session")
+def keycloak_realm_url() -> str:
+    """The realm (issuer) URL of the real Keycloak the auth tests get tokens from."""
+    return _required_url(
+        KEYCLOAK_URL_ENV,
+        "scripts/keycloak.sh start && scripts/keycloak.sh wait, then "
+        f"export {KEYCLOAK_URL_ENV}=$(scripts/keycloak.sh url)",
+        "/.well-known/openid-configuration",
+    )
+
+
+@pytest.fixture(scope="session")
+def secure_fhir_url() -> str:
+    """A HAPI that requires bearer tokens from that Keycloak (scripts/hapi.sh, HAPI_AUTH_ISSUER)."""
+    return _required_url(
+        SECURE_FHIR_URL_ENV,
+        "HAPI_PORT=8081 HAPI_AUTH_ISSUER=$(scripts/keycloak.sh url) scripts/hapi.sh start, then "
+        f"export {SECURE_FHIR_URL_ENV}=http://127.0.0.1:8081/fhir",
+        "/metadata",
+    )

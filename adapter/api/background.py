@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from adapter.errors import AccessDenied, TokenEndpointError
 from adapter.sync.ledger import RunKind
 
 __all__ = ["BackgroundRuns", "RunInProgress", "Work"]
@@ -80,6 +81,10 @@ class BackgroundRuns:
                 await work()
         except asyncio.CancelledError:
             raise
+        except (AccessDenied, TokenEndpointError) as exc:
+            # Refused credentials end a run at once (see adapter.sync.push.failures.stops_the_run);
+            # these messages hold status, code, endpoint, client and scope, never a secret.
+            log.error("%s run stopped, credentials refused: %s", kind, exc)
         except Exception as exc:
             if limit.expired():
                 log.error("%s run cancelled after %g s (ADAPTER_RUN_MAX_SECONDS): interrupted",

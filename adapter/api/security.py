@@ -28,13 +28,28 @@ def configured_token(secret: SecretStr | None) -> bytes | None:
     return value.encode() if value else None
 
 
+MIN_TOKEN_LENGTH = 16
+"""Shortest API token accepted: a guessable token is no protection."""
+
+
 def check_auth(settings: Settings) -> None:
-    """Refuse to build an app with no token unless running without one was asked for."""
+    """Refuse to build an app with no token unless running without one was asked for, and
+    with a token too short to be a secret."""
     if configured_token(settings.api_token) is None and not settings.api_allow_no_auth:
         raise ConfigError(
             "ADAPTER_API_TOKEN is not set: set it to a long random secret, or set "
             "ADAPTER_API_ALLOW_NO_AUTH=true to run without authentication on loopback"
         )
+    for name, secret in (
+        ("ADAPTER_API_TOKEN", settings.api_token),
+        ("ADAPTER_NOTIFY_TOKEN", settings.notify_token),
+    ):
+        token = configured_token(secret)
+        if token is not None and len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"{name} is too short: use at least {MIN_TOKEN_LENGTH} random characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
 
 
 def check_bind(settings: Settings, host: str) -> None:

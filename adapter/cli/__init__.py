@@ -17,6 +17,7 @@ from adapter.cli import (
     explain,  # noqa: F401  (registers the command)
     generate,  # noqa: F401  (registers the command)
     importer,  # noqa: F401  (registers the command)
+    jwks,  # noqa: F401  (registers the command)
     map,  # noqa: F401  (registers the command)
     ping,  # noqa: F401  (registers the command)
     pull,  # noqa: F401  (registers the command)

@@ -22,13 +22,16 @@ from adapter.errors import (
     RateLimited,
     ResponseError,
     ServerError,
+    TokenEndpointError,
 )
+from adapter.settings import AuthSettings
 
 __all__ = [
     "EXIT_CONFIG",
     "EXIT_FAILED",
     "EXIT_UNREACHABLE",
     "describe",
+    "describe_refusal",
     "fail",
     "last_resort",
 ]
@@ -46,6 +49,8 @@ _HINTS: tuple[tuple[type[FHIRStatusError], str], ...] = (
 
 def describe(exc: AdapterError, url: str) -> str:
     """One line about ``exc`` met while talking to the server at ``url``."""
+    if isinstance(exc, TokenEndpointError):
+        return f"{exc}: check ADAPTER_FHIR_AUTH__* (no request reached {url})"
     if isinstance(exc, FHIRTransportError):
         return f"cannot reach a FHIR server at {url} ({exc})"
     if isinstance(exc, ResponseError):
@@ -56,6 +61,19 @@ def describe(exc: AdapterError, url: str) -> str:
         hint = next((text for cls, text in _HINTS if isinstance(exc, cls)), None)
         return f"{line}: {hint}" if hint else line
     return f"{url}: {exc}"
+
+
+def describe_refusal(exc: AccessDenied | TokenEndpointError, url: str, auth: AuthSettings) -> str:
+    """The one line a run ends with when the server or token endpoint refuses our credentials."""
+    if isinstance(exc, TokenEndpointError):
+        return f"run stopped: {describe(exc, url)}"
+    what = "write" if exc.method in ("POST", "PUT", "PATCH", "DELETE") else "request"
+    code = f" {exc.server_code}" if exc.server_code else ""
+    return (
+        f"run stopped at the first refused {what}: {url} answered HTTP {exc.status}{code} "
+        f"to {auth.describe()}; the remaining cases were not sent and nothing was "
+        "dead-lettered: fix ADAPTER_FHIR_AUTH__* (or the client's rights) and push again"
+    )
 
 
 def fail(message: str, code: int) -> NoReturn:

@@ -11,8 +11,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from adapter.cli.failures import EXIT_CONFIG, EXIT_FAILED, EXIT_UNREACHABLE, describe, fail
-from adapter.errors import AdapterError, ConfigError, FHIRError
+from adapter.cli.failures import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_UNREACHABLE,
+    describe,
+    describe_refusal,
+    fail,
+)
+from adapter.errors import AccessDenied, AdapterError, ConfigError, FHIRError, TokenEndpointError
 from adapter.fhir import open_client, probe_capabilities
 from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
 from adapter.settings import Settings, load_settings
@@ -109,15 +116,20 @@ async def push_with_progress(
                 grown = max(total, done) if total is not None else None
                 progress.update(task, completed=done, total=grown)
 
-            return await push_cases(
-                inputs,
-                client=client,
-                ledger=ledger,
-                concurrency=concurrency or settings.push_concurrency,
-                namespace=resolve_namespace(settings, ledger),
-                on_case=advance,
-                total=total,
-            )
+            try:
+                return await push_cases(
+                    inputs,
+                    client=client,
+                    ledger=ledger,
+                    concurrency=concurrency or settings.push_concurrency,
+                    namespace=resolve_namespace(settings, ledger),
+                    on_case=advance,
+                    total=total,
+                )
+            except (AccessDenied, TokenEndpointError) as exc:
+                progress.stop()
+                message = describe_refusal(exc, settings.fhir_base_url, settings.fhir_auth)
+                fail(message, EXIT_UNREACHABLE)
 
 
 async def _reachable(settings: Settings) -> None:

@@ -1,27 +1,26 @@
 """Authentication to the FHIR server, as ``httpx.Auth`` flows.
 
-None, a static bearer token, OAuth2 client credentials, and SMART Backend Services (a signed JWT
-client assertion, RS384 or ES384). Tokens are cached and refreshed before they expire; a 401
-gets one fresh token and one more try. Secrets stay in ``SecretStr`` until the moment they are
-sent and never appear in logs or error messages.
+None, a static bearer token, OAuth2 client credentials with a client secret, and SMART Backend
+Services (client credentials with a ``private_key_jwt`` assertion, RS384 or ES384; the token
+endpoint discovered from ``[base]/.well-known/smart-configuration`` when not configured).
+Tokens come from :mod:`adapter.fhir.tokens`: cached, fetched again before they expire, and a
+401 from the FHIR server gets one fresh token and one more try. Secrets stay in ``SecretStr``
+until the moment they are sent and never appear in logs or error messages.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
-import uuid
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
-from urllib.parse import quote_plus
 
 import httpx
-import jwt
 from pydantic import SecretStr
 
-from adapter.errors import AccessDenied, ConfigError, ResponseError
-from adapter.settings import AuthSettings
+from adapter.errors import ConfigError, TokenEndpointError
+from adapter.fhir.tokens import ClientAuth, ClientSecret, PrivateKeyJWT, TokenFetcher, TokenSource
+from adapter.settings import AuthSettings, check_base_url
 
 __all__ = [
     "BearerAuth",
@@ -30,15 +29,18 @@ __all__ = [
     "build_auth",
 ]
 
-_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-_ASSERTION_LIFETIME = 300  # seconds; SMART Backend Services allows at most five minutes
+DEFAULT_SMART_SCOPE = "system/*.rs"
 
 
 class BearerAuth(httpx.Auth):
     """A fixed bearer token."""
 
+    kind = "bearer"
+
     def __init__(self, token: SecretStr) -> None:
         self._token = token
+        self.scope: str | None = None
+        self.client_id: str | None = None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
@@ -46,29 +48,34 @@ class BearerAuth(httpx.Auth):
 
 
 class ClientCredentialsAuth(httpx.Auth):
-    """OAuth2 client credentials (client id and secret sent as HTTP Basic to the token URL)."""
+    """OAuth2 client credentials: a token from ``token_url`` for ``client``, sent as Bearer."""
 
-    requires_response_body = True
+    kind = "client_credentials"
 
     def __init__(
         self,
         *,
         token_url: str | None,
-        client_id: str,
-        client_secret: SecretStr | None = None,
+        client: ClientAuth,
         scope: str | None = None,
+        fetcher: TokenFetcher | None = None,
         refresh_at: float = 0.8,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token_url = token_url
-        self.client_id = client_id
-        self._secret = client_secret
+        self.client_id = client.client_id
         self.scope = scope
+        self._client = client
+        self._fetcher = fetcher or TokenFetcher()
         self._refresh_at = refresh_at
         self._clock = clock
-        self._token: SecretStr | None = None
-        self._refresh_after = 0.0
+        self._source: TokenSource | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def token_fetches(self) -> int:
+        """How many tokens were fetched so far (for tests and diagnostics)."""
+        return self._source.fetches if self._source is not None else 0
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -78,68 +85,40 @@ class ClientCredentialsAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        seen: SecretStr | None = None
-        for _ in range(2):  # the first try, and one more with a fresh token after a 401
-            async with self._lock:
-                # Someone else may have refreshed while we waited; only a token we saw fail,
-                # or one near expiry, is replaced.
-                if (
-                    self._token is None
-                    or self._token is seen
-                    or self._clock() >= self._refresh_after
-                ):
-                    if self.token_url is None:
-                        self.token_url = self._token_url_from((yield self._discovery_request()))
-                    self._store((yield self._token_request()))
-                seen = self._token
-            assert seen is not None
-            request.headers["Authorization"] = f"Bearer {seen.get_secret_value()}"
-            response = yield request
-            if response.status_code != 401:
-                return
+        source = await self._token_source()
+        token = await source.token()
+        request.headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+        response = yield request
+        if response.status_code == 401:  # expired or revoked early: one fresh token, one more try
+            await response.aread()
+            token = await source.token(refused=token)
+            request.headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+            yield request
 
-    def _token_request(self) -> httpx.Request:
-        assert self.token_url is not None
-        form = {"grant_type": "client_credentials", **self._credentials()}
-        if self.scope:
-            form["scope"] = self.scope
-        return httpx.Request("POST", self.token_url, data=form, headers=self._token_headers())
+    async def _token_source(self) -> TokenSource:
+        async with self._lock:
+            if self._source is None:
+                token_url = self.token_url or await self._discover_token_url()
+                self.token_url = token_url
+                self._source = TokenSource(
+                    token_url=token_url,
+                    client=self._client,
+                    scope=self.scope,
+                    fetcher=self._fetcher,
+                    refresh_at=self._refresh_at,
+                    clock=self._clock,
+                )
+            return self._source
 
-    def _discovery_request(self) -> httpx.Request:
+    async def _discover_token_url(self) -> str:
         raise ConfigError("ADAPTER_FHIR_AUTH__TOKEN_URL is required for client credentials")
-
-    def _token_url_from(self, response: httpx.Response) -> str:
-        raise NotImplementedError
-
-    def _credentials(self) -> dict[str, str]:
-        return {}
-
-    def _token_headers(self) -> dict[str, str]:
-        assert self._secret is not None
-        # RFC 6749 2.3.1: both parts are form-encoded before the Basic encoding.
-        pair = f"{quote_plus(self.client_id)}:{quote_plus(self._secret.get_secret_value())}"
-        basic = base64.b64encode(pair.encode()).decode()
-        return {"Authorization": f"Basic {basic}", "Accept": "application/json"}
-
-    def _store(self, response: httpx.Response) -> None:
-        body = _json_or_empty(response)
-        if response.status_code >= 400 or "access_token" not in body:
-            # The OAuth ``error`` code names the problem without revealing anything secret.
-            error = str(body.get("error", "no access_token in the answer"))[:80]
-            raise AccessDenied(
-                f"token endpoint refused the client (HTTP {response.status_code}, {error})",
-                status=response.status_code if response.status_code >= 400 else 401,
-                method="POST",
-                url=self.token_url,
-            )
-        lifetime = float(body.get("expires_in") or 300)
-        self._token = SecretStr(str(body["access_token"]))
-        self._refresh_after = self._clock() + self._refresh_at * lifetime
 
 
 class SmartBackendAuth(ClientCredentialsAuth):
     """SMART Backend Services: client credentials with a signed JWT assertion (RS384/ES384); the
     token URL is discovered from ``[base]/.well-known/smart-configuration`` when not set."""
+
+    kind = "smart_backend"
 
     def __init__(
         self,
@@ -150,69 +129,55 @@ class SmartBackendAuth(ClientCredentialsAuth):
         algorithm: str = "RS384",
         key_id: str | None = None,
         token_url: str | None = None,
-        scope: str | None = "system/*.rs",
+        scope: str | None = DEFAULT_SMART_SCOPE,
         wall_clock: Callable[[], float] = time.time,
+        allow_insecure_http: bool = False,
         **kw: Any,
     ) -> None:
-        super().__init__(token_url=token_url, client_id=client_id, scope=scope, **kw)
-        self._base_url = base_url.rstrip("/")
-        self._key = private_key
+        client = PrivateKeyJWT(client_id, private_key, algorithm, key_id, wall_clock)
+        super().__init__(token_url=token_url, client=client, scope=scope, **kw)
         self.algorithm = algorithm
-        self.key_id = key_id
-        self._wall_clock = wall_clock
+        self._base_url = base_url.rstrip("/")
+        self._allow_insecure_http = allow_insecure_http
 
-    def _discovery_request(self) -> httpx.Request:
+    async def _discover_token_url(self) -> str:
         url = f"{self._base_url}/.well-known/smart-configuration"
-        return httpx.Request("GET", url, headers={"Accept": "application/json"})
-
-    def _token_url_from(self, response: httpx.Response) -> str:
-        endpoint = _json_or_empty(response).get("token_endpoint")
-        if response.status_code >= 400 or not isinstance(endpoint, str):
-            raise ResponseError(
-                "no token_endpoint in .well-known/smart-configuration",
-                method="GET",
-                url=str(response.request.url),
+        request = httpx.Request("GET", url, headers={"Accept": "application/json"})
+        status, body = await self._fetcher.send(request, client_id=self.client_id, scope=self.scope)
+        endpoint = body.get("token_endpoint")
+        if status >= 400 or not isinstance(endpoint, str):
+            raise TokenEndpointError(
+                f"no token_endpoint in {url} (HTTP {status}); set ADAPTER_FHIR_AUTH__TOKEN_URL",
+                url=url,
+                status=status,
+                client_id=self.client_id,
+                scope=self.scope,
             )
+        check_base_url(
+            endpoint, allow_insecure_http=self._allow_insecure_http, name="token_endpoint"
+        )
         return endpoint
 
-    def _credentials(self) -> dict[str, str]:
-        assert self.token_url is not None
-        now = int(self._wall_clock())
-        claims = {
-            "iss": self.client_id,
-            "sub": self.client_id,
-            "aud": self.token_url,
-            "exp": now + _ASSERTION_LIFETIME,
-            "jti": str(uuid.uuid4()),
-        }
-        headers = {"typ": "JWT", **({"kid": self.key_id} if self.key_id else {})}
-        assertion = jwt.encode(claims, self._key.get_secret_value(), self.algorithm, headers)
-        return {"client_assertion_type": _ASSERTION_TYPE, "client_assertion": assertion}
 
-    def _token_headers(self) -> dict[str, str]:
-        return {"Accept": "application/json"}
-
-
-def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def build_auth(settings: AuthSettings, *, base_url: str) -> httpx.Auth | None:
+def build_auth(
+    settings: AuthSettings,
+    *,
+    base_url: str,
+    fetcher: TokenFetcher | None = None,
+    allow_insecure_http: bool = False,
+) -> httpx.Auth | None:
     """The auth flow the settings ask for (None for ``kind=none``)."""
     if settings.kind == "bearer":
         assert settings.token is not None
         return BearerAuth(settings.token)
     if settings.kind == "client_credentials":
         assert settings.client_id is not None
+        assert settings.client_secret is not None
         return ClientCredentialsAuth(
             token_url=settings.token_url,
-            client_id=settings.client_id,
-            client_secret=settings.client_secret,
+            client=ClientSecret(settings.client_id, settings.client_secret),
             scope=settings.scope,
+            fetcher=fetcher,
         )
     if settings.kind == "smart_backend":
         assert settings.client_id is not None
@@ -224,6 +189,8 @@ def build_auth(settings: AuthSettings, *, base_url: str) -> httpx.Auth | None:
             algorithm=settings.algorithm,
             key_id=settings.key_id,
             token_url=settings.token_url,
-            scope=settings.scope or "system/*.rs",
+            scope=settings.scope or DEFAULT_SMART_SCOPE,
+            fetcher=fetcher,
+            allow_insecure_http=allow_insecure_http,
         )
     return None

@@ -13,9 +13,11 @@ from adapter.fhir.auth import build_auth
 from adapter.fhir.client import FHIRClient
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.retry import RetryPolicy
+from adapter.fhir.tokens import TokenFetcher
+from adapter.fhir.write_probe import WriteProbe, probe_write
 from adapter.settings import Settings, politeness
 
-__all__ = ["BEFORE_RUN_ATTEMPTS", "open_client", "probe_capabilities"]
+__all__ = ["BEFORE_RUN_ATTEMPTS", "open_client", "probe_capabilities", "probe_server"]
 
 BEFORE_RUN_ATTEMPTS = 3
 """Attempts of the reachability check before a push or pull run."""
@@ -43,11 +45,20 @@ async def open_client(
     limiter = (
         None if polite.rate_limit is None else RateLimiter(polite.rate_limit, burst=polite.burst)
     )
+    timeout = httpx.Timeout(
+        connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
+    )
+    # Token requests go to another host on a client of their own (same TLS rules and patience).
+    fetcher = TokenFetcher(verify=settings.fhir_verify_tls, timeout=timeout, transport=transport)
+    auth = build_auth(
+        settings.fhir_auth,
+        base_url=settings.fhir_base_url,
+        fetcher=fetcher,
+        allow_insecure_http=settings.allow_insecure_http,
+    )
     http = httpx.AsyncClient(
-        auth=build_auth(settings.fhir_auth, base_url=settings.fhir_base_url),
-        timeout=httpx.Timeout(
-            connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
-        ),
+        auth=auth,
+        timeout=timeout,
         limits=limits,
         verify=settings.fhir_verify_tls,
         follow_redirects=False,
@@ -79,7 +90,20 @@ async def probe_capabilities(
     before a run, which would otherwise dead-letter every case against a server that is down;
     that one takes a few attempts so a single 429, 503 or reset does not stop the run.
     """
+    async with open_client(settings, transport=transport, policy=_capped(settings, attempts)) as c:
+        return dict(await c.capabilities())
+
+
+async def probe_server(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> tuple[dict[str, Any], WriteProbe]:
+    """For ``adapter ping``: the CapabilityStatement, then whether writes are accepted (a probe
+    that stores nothing, see :mod:`adapter.fhir.write_probe`); one attempt each."""
+    async with open_client(settings, transport=transport, policy=_capped(settings, 1)) as c:
+        statement = dict(await c.capabilities())
+        return statement, await probe_write(c)
+
+
+def _capped(settings: Settings, attempts: int) -> RetryPolicy:
     policy = RetryPolicy.from_settings(settings.fhir_retry)
-    capped = dataclasses.replace(policy, max_attempts=max(1, min(attempts, policy.max_attempts)))
-    async with open_client(settings, transport=transport, policy=capped) as client:
-        return dict(await client.capabilities())
+    return dataclasses.replace(policy, max_attempts=max(1, min(attempts, policy.max_attempts)))

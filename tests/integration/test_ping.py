@@ -23,6 +23,10 @@ def test_ping_reports_hapi_and_full_support_for_case_resources(fhir_base_url):
     supported = {r["resource_type"]: r["interactions"] for r in summary["resources"]}
     assert set(supported) == set(CASE_RESOURCES)
     assert all(all(interactions.values()) for interactions in supported.values()), supported
+    # The write probe: HAPI takes our writes and rejects the probe transaction, storing nothing
+    # (tests/integration/test_auth_push.py checks that nothing is left).
+    assert summary["write"]["verdict"] == "allowed"
+    assert (summary["write"]["status"], summary["write"]["server_code"]) == (400, "HAPI-0535")
 
 
 def test_ping_prints_a_table(fhir_base_url):

@@ -88,3 +88,24 @@ def test_settings_are_frozen():
     settings = Settings()
     with pytest.raises(Exception, match="frozen"):
         settings.fhir_base_url = "https://elsewhere"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"fhir_base_url": "https://alice:hunter2-secret@fhir.example.org/r4"},
+        {"fhir_base_url": "https://hunter2-secret@fhir.example.org/r4"},
+        {
+            "fhir_auth": {
+                "kind": "client_credentials",
+                "token_url": "https://alice:hunter2-secret@auth.example.org/token",
+                "client_id": "c",
+                "client_secret": "s",
+            }
+        },
+    ],
+)
+def test_credentials_in_a_url_are_refused_without_echoing_them(overrides):
+    with pytest.raises(ConfigError, match="must not carry credentials") as refused:
+        load_settings(**overrides)
+    assert "hunter2-secret" not in str(refused.value)

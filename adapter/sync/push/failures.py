@@ -17,11 +17,19 @@ from adapter.errors import (
     MappingError,
     ResourceNotFound,
     ResponseError,
+    TokenEndpointError,
     VersionConflict,
 )
 from adapter.sync.ledger.schema import ReasonCode
 
-__all__ = ["Failure", "classify", "is_entry_rejection", "is_version_conflict", "where"]
+__all__ = [
+    "Failure",
+    "classify",
+    "is_entry_rejection",
+    "is_version_conflict",
+    "stops_the_run",
+    "where",
+]
 
 # HAPI codes that mean "a referenced resource does not exist" (write integrity, conditional ref).
 _DANGLING = frozenset({"HAPI-1094", "HAPI-1091"})
@@ -85,6 +93,12 @@ def classify(exc: AdapterError) -> Failure:
         server_code=exc.server_code,
         outcome=exc.outcome,
     )
+
+
+def stops_the_run(exc: AdapterError) -> bool:
+    """Refused credentials (401/403, or no token at all): every other case would fail the same
+    way, so the run stops instead of dead-lettering each of them."""
+    return isinstance(exc, AccessDenied | TokenEndpointError)
 
 
 def is_version_conflict(exc: AdapterError) -> bool:

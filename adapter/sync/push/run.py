@@ -31,7 +31,7 @@ from adapter.sync.ledger import Ledger, PushContext
 from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.ledger.thread import LedgerThread
-from adapter.sync.push.failures import Failure, classify
+from adapter.sync.push.failures import Failure, classify, stops_the_run
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.queue import work_through
@@ -152,6 +152,8 @@ async def _push_case(run: _Run, item: CaseInput) -> CaseOutcome:
     try:
         sent = await CaseSender(run.client).send(plan.send)
     except FHIRError as exc:
+        if stops_the_run(exc):
+            raise  # the case stays as it is in the ledger: the next push sends it again
         return await _failed(run, plan.case_id, classify(exc), [p.key for p in plan.send])
     # The file as pushed, not the rebased case: the next push tells what the file itself
     # changed by comparing against it.

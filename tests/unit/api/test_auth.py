@@ -106,3 +106,12 @@ async def test_openapi_schema_needs_the_token(app):
     async for client in serve(app):
         schema = (await client.get("/openapi.json")).json()
     assert {"/cases", "/sync", "/fhir/notify", "/health", "/metrics"} <= set(schema["paths"])
+
+
+@pytest.mark.parametrize("name", ["api_token", "notify_token"])
+def test_a_short_token_is_refused(tmp_path, name):
+    values = {"api_token": "a" * 32, name: "short-token"}
+    settings = load_settings(ledger_url=f"sqlite:///{tmp_path / 'l.db'}", **values)
+    with pytest.raises(ConfigError, match=f"ADAPTER_{name.upper()} is too short") as refused:
+        check_bind(settings, "127.0.0.1")
+    assert "short-token" not in str(refused.value)

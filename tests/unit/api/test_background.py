@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from adapter.api.background import BackgroundRuns, RunInProgress
+from adapter.errors import AccessDenied
 from adapter.sync.ledger import RunKind
 
 
@@ -93,3 +94,17 @@ async def test_a_run_past_its_time_limit_is_cancelled_and_the_next_one_starts(
     assert "cancelled after 0.2 s" in caplog.text
     runs.start(RunKind.PUSH, lambda: asyncio.sleep(0))  # no RunInProgress: not wedged
     await runs.wait()
+
+
+async def test_refused_credentials_are_logged_with_what_was_refused(caplog):
+    runs = BackgroundRuns()
+
+    async def refused() -> None:
+        raise AccessDenied("PUT Goal: HTTP 403 (HAPI-0333)", status=403)
+
+    runs.start(RunKind.PUSH, refused)
+    await runs.wait()
+    [record] = [r for r in caplog.records if r.name == "adapter.api"]
+    assert record.getMessage() == (
+        "push run stopped, credentials refused: PUT Goal: HTTP 403 (HAPI-0333)"
+    )

@@ -73,10 +73,11 @@ def test_json_output_summarises_the_statement():
         ],
     }
     route = respx.get(f"{SERVER}/metadata").mock(return_value=httpx.Response(200, json=statement))
-    result = _ping("--json")
+    result = _ping("--json", "--no-write-check")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert (summary["server"], summary["software_name"]) == (SERVER, "Test Server")
+    assert (summary["write"], summary["credentials"]) == (None, "no credentials")
     goal = next(r for r in summary["resources"] if r["resource_type"] == "Goal")
     assert goal["interactions"] == {
         "read": True,

@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import SecretStr
 
-from adapter.errors import AccessDenied
+from adapter.errors import AccessDenied, TokenEndpointError
 from adapter.fhir.auth import BearerAuth, ClientCredentialsAuth, SmartBackendAuth, build_auth
+from adapter.fhir.jwks import key_thumbprint
+from adapter.fhir.tokens import ClientSecret, TokenFetcher
 from adapter.settings import AuthSettings
 
 from .scripted import BASE, client_for, fhir_json
@@ -56,12 +58,18 @@ class AuthServer:
         return fhir_json(GOAL)
 
 
-def _credentials_auth(clock: Clock) -> ClientCredentialsAuth:
+def _fetcher(handler: Callable[[httpx.Request], httpx.Response]) -> TokenFetcher:
+    return TokenFetcher(transport=httpx.MockTransport(handler))
+
+
+def _credentials_auth(
+    clock: Clock, handler: Callable[[httpx.Request], httpx.Response]
+) -> ClientCredentialsAuth:
     return ClientCredentialsAuth(
         token_url=TOKEN_URL,
-        client_id="cm adapter",
-        client_secret=SecretStr(SECRET),
+        client=ClientSecret("cm adapter", SecretStr(SECRET)),
         scope="system/*.rs",
+        fetcher=_fetcher(handler),
         clock=clock,
     )
 
@@ -75,7 +83,7 @@ async def test_bearer_token_is_sent():
 
 async def test_client_credentials_fetches_once_and_caches():
     server = AuthServer()
-    async with client_for(server, auth=_credentials_auth(Clock())) as client:
+    async with client_for(server, auth=_credentials_auth(Clock(), server)) as client:
         await client.read("Goal", "g1")
         await client.read("Goal", "g1")
     assert server.fhir_tokens == ["tok-1", "tok-1"]
@@ -88,14 +96,14 @@ async def test_client_credentials_fetches_once_and_caches():
 
 async def test_concurrent_requests_share_one_token_fetch():
     server = AuthServer()
-    async with client_for(server, auth=_credentials_auth(Clock())) as client:
+    async with client_for(server, auth=_credentials_auth(Clock(), server)) as client:
         await asyncio.gather(*(client.read("Goal", "g1") for _ in range(5)))
     assert len(server.token_requests) == 1
 
 
 async def test_token_is_refreshed_before_it_expires():
     server, clock = AuthServer(expires_in=100), Clock()
-    async with client_for(server, auth=_credentials_auth(clock)) as client:
+    async with client_for(server, auth=_credentials_auth(clock, server)) as client:
         await client.read("Goal", "g1")
         clock.now += 79
         await client.read("Goal", "g1")
@@ -106,27 +114,29 @@ async def test_token_is_refreshed_before_it_expires():
 
 async def test_401_gets_one_fresh_token_and_one_more_try():
     server = AuthServer(reject=lambda token: token == "tok-1")
-    async with client_for(server, auth=_credentials_auth(Clock())) as client:
+    async with client_for(server, auth=_credentials_auth(Clock(), server)) as client:
         assert await client.read("Goal", "g1") == GOAL
     assert server.fhir_tokens == ["tok-1", "tok-2"]
 
 
 async def test_repeated_401_is_access_denied_after_a_single_refresh():
     server = AuthServer(reject=lambda _token: True)
-    async with client_for(server, auth=_credentials_auth(Clock())) as client:
+    async with client_for(server, auth=_credentials_auth(Clock(), server)) as client:
         with pytest.raises(AccessDenied) as caught:
             await client.read("Goal", "g1")
     assert caught.value.status == 401
     assert server.fhir_tokens == ["tok-1", "tok-2"]
 
 
-async def test_refused_client_is_access_denied_without_the_secret():
+async def test_refused_client_names_the_token_endpoint_without_the_secret():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": "invalid_client", "error_description": SECRET})
 
-    async with client_for(handler, auth=_credentials_auth(Clock())) as client:
-        with pytest.raises(AccessDenied) as caught:
+    async with client_for(handler, auth=_credentials_auth(Clock(), handler)) as client:
+        with pytest.raises(TokenEndpointError) as caught:
             await client.read("Goal", "g1")
+    assert (caught.value.status, caught.value.error) == (401, "invalid_client")
+    assert TOKEN_URL in str(caught.value)
     assert "invalid_client" in str(caught.value)
     assert SECRET not in str(caught.value)
     assert SECRET not in repr(caught.value.__dict__)
@@ -158,6 +168,7 @@ async def test_smart_backend_discovers_the_token_url_and_signs_an_assertion(algo
         private_key=SecretStr(pem),
         algorithm=algorithm,
         key_id="key-1",
+        fetcher=_fetcher(server),
         clock=Clock(),
         wall_clock=lambda: 1_800_000_000.0,
     )
@@ -176,10 +187,10 @@ async def test_smart_backend_discovers_the_token_url_and_signs_an_assertion(algo
         public_key,
         algorithms=[algorithm],
         audience=TOKEN_URL,
-        options={"verify_exp": False},
+        options={"verify_exp": False, "verify_iat": False},
     )
     assert claims["iss"] == claims["sub"] == "cm-adapter"
-    assert claims["exp"] == 1_800_000_300
+    assert (claims["iat"], claims["exp"]) == (1_800_000_000, 1_800_000_300)
     assert len(claims["jti"]) >= 32
     assert server.fhir_tokens == ["tok-1", "tok-1"]
 
@@ -196,3 +207,70 @@ def test_build_auth_follows_the_settings():
     built = build_auth(smart, base_url=BASE)
     assert isinstance(built, SmartBackendAuth)
     assert built.token_url is None
+
+
+class _Streamed(httpx.AsyncByteStream):
+    """A body that arrives as a stream, as from a real socket: unread until someone reads it."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __aiter__(self):
+        yield self.body
+
+
+async def test_streamed_token_and_401_answers_are_read_before_use():
+    # Real servers stream their answers; pre-read MockTransport bodies hid ResponseNotRead.
+    inner = AuthServer(reject=lambda token: token == "tok-1")
+
+    def streaming(request: httpx.Request) -> httpx.Response:
+        answer = inner(request)
+        return httpx.Response(
+            answer.status_code, headers=answer.headers, stream=_Streamed(answer.content)
+        )
+
+    async with client_for(streaming, auth=_credentials_auth(Clock(), streaming)) as client:
+        assert await client.read("Goal", "g1") == GOAL
+    assert inner.fhir_tokens == ["tok-1", "tok-2"]
+
+
+async def test_unreachable_token_endpoint_is_named_not_the_fhir_server():
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with client_for(AuthServer(), auth=_credentials_auth(Clock(), handler)) as client:
+        with pytest.raises(TokenEndpointError) as caught:
+            await client.read("Goal", "g1")
+    assert caught.value.status is None
+    assert str(caught.value) == f"cannot reach the token endpoint {TOKEN_URL} (ConnectError)"
+
+
+async def test_assertion_kid_defaults_to_the_key_thumbprint():
+    pem, _public = _rsa_pem()
+    server = AuthServer()
+    auth = SmartBackendAuth(
+        base_url=BASE,
+        client_id="cm-adapter",
+        private_key=SecretStr(pem),
+        token_url=TOKEN_URL,
+        fetcher=_fetcher(server),
+    )
+    async with client_for(server, auth=auth) as client:
+        await client.read("Goal", "g1")
+    [token_request] = server.token_requests
+    assertion = parse_qs(token_request.content.decode())["client_assertion"][0]
+    assert jwt.get_unverified_header(assertion)["kid"] == key_thumbprint(pem)
+    assert parse_qs(token_request.content.decode())["scope"] == ["system/*.rs"]
+
+
+async def test_discovery_without_a_token_endpoint_says_what_to_set():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={})
+
+    pem, _public = _rsa_pem()
+    auth = SmartBackendAuth(
+        base_url=BASE, client_id="c", private_key=SecretStr(pem), fetcher=_fetcher(handler)
+    )
+    async with client_for(AuthServer(), auth=auth) as client:
+        with pytest.raises(TokenEndpointError, match="ADAPTER_FHIR_AUTH__TOKEN_URL"):
+            await client.read("Goal", "g1")

@@ -15,18 +15,18 @@ from typing import Any
 import httpx
 import pytest
 
+from adapter.errors import AccessDenied
 from adapter.sync.ledger import Ledger, ReasonCode
 from adapter.sync.push.outcomes import CaseStatus
 from adapter.sync.push.run import CaseInput, push_cases
 from tests.support.casefiles import example_data
 from tests.unit.fhir.scripted import BASE, client_for, fhir_json
 
+AUTH_FAULTS = {"unauthenticated": 401, "forbidden": 403}
 # Values from the example case (CM-2001) that are patient data and must not leak.
 PHI = ("Okafor", "Adaeze", "MRN-558201", "HHP-1004410", "1958-07-14", "555 0102")
 
 FAULTS: dict[str, tuple[ReasonCode, int | None]] = {
-    "unauthenticated": (ReasonCode.AUTH, 401),
-    "forbidden": (ReasonCode.AUTH, 403),
     "ambiguous": (ReasonCode.DUPLICATE_IDENTITY, 412),
     "unavailable": (ReasonCode.RETRIES_EXHAUSTED, 503),
     "unreachable": (ReasonCode.RETRIES_EXHAUSTED, None),
@@ -75,7 +75,7 @@ def _server(requests: Counter[str]) -> Callable[[httpx.Request], httpx.Response]
     def handle(request: httpx.Request) -> httpx.Response:
         bundle = json.loads(request.content)
         text = request.content.decode()
-        fault = next((f for f in FAULTS if f"CM-2001-{f}/" in text), None)
+        fault = next((f for f in [*FAULTS, *AUTH_FAULTS] if f"CM-2001-{f}/" in text), None)
         requests[fault or "fine"] += 1
         return _answer(fault) if fault else _landed(bundle)
 
@@ -111,8 +111,7 @@ async def test_each_fault_dead_letters_its_case_with_its_reason_and_the_rest_lan
         assert not any(value in letter.message for value in PHI), letter.message
     # 5xx and transport failures are retried (the no-wait policy allows 4 tries); the rest not.
     assert requests == Counter(
-        {"fine": 1, "unauthenticated": 1, "forbidden": 1, "ambiguous": 1,
-         "unavailable": 4, "unreachable": 4}
+        {"fine": 1, "ambiguous": 1, "unavailable": 4, "unreachable": 4}
     )  # fmt: skip
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert not any(value in logged for value in PHI)
@@ -129,3 +128,23 @@ async def test_an_ambiguous_match_names_the_servers_code(ledger: Ledger) -> None
     [letter] = ledger.dead_letters(BASE)
     assert letter.server_code == "HAPI-0988"
     assert letter.message == "HTTP 412 HAPI-0988"
+
+
+@pytest.mark.parametrize(("fault", "status"), AUTH_FAULTS.items())
+async def test_refused_credentials_stop_the_run_without_dead_letters(
+    ledger: Ledger, fault: str, status: int
+) -> None:
+    # Every case would meet the same refusal: the first one ends the run (the real-server
+    # version of this is tests/integration/test_auth_push.py).
+    requests: Counter[str] = Counter()
+    inputs = [CaseInput(f"CM-2001-{fault}", _case(fault), "test")]
+    inputs += [CaseInput(f"CM-2001-fine-{n}", _case(f"fine-{n}"), "test") for n in range(4)]
+    async with client_for(_server(requests)) as client:
+        with pytest.raises(AccessDenied) as refused:
+            await push_cases(inputs, client=client, ledger=ledger, concurrency=1)
+    assert refused.value.status == status
+    assert not any(value in str(refused.value) for value in PHI)
+    assert requests == Counter({fault: 1})
+    assert ledger.dead_letters(BASE) == []
+    [run] = ledger.runs()
+    assert str(run.status) == "failed"

@@ -21,11 +21,12 @@ import org.springframework.context.annotation.Import;
 		// Elasticsearch client onto the classpath that must not try to connect anywhere.
 		exclude = {QuartzAutoConfiguration.class, ThymeleafAutoConfiguration.class},
 		excludeName = "org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration")
-@EnableConfigurationProperties(SandboxProperties.class)
+@EnableConfigurationProperties({SandboxProperties.class, AuthProperties.class})
 @Import({
 	StorageConfig.class,
 	Batch2Tuning.class,
 	ServerConfig.class,
+	AuthConfig.class,
 	// batch2 runs $expunge, delete-expunge and reindex jobs
 	JpaBatch2Config.class,
 	Batch2JobsConfig.class,

@@ -16,6 +16,7 @@ import ca.uhn.fhir.rest.server.ETagSupportEnum;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.AutowireCapableBeanFactory;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -37,7 +38,8 @@ public class ServerConfig {
 			DatabaseBackedPagingProvider pagingProvider,
 			ValueSetOperationProvider valueSetProvider,
 			SubscriptionTriggeringProvider subscriptionTriggeringProvider,
-			DiffProvider diffProvider) {
+			DiffProvider diffProvider,
+			ObjectProvider<BearerAuthInterceptor> bearerAuth) {
 		RestfulServer server = new RestfulServer(systemDao.getContext());
 		if (!props.narrative_enabled()) {
 			systemDao.getContext().setNarrativeGenerator(new NullNarrativeGenerator());
@@ -56,6 +58,8 @@ public class ServerConfig {
 		server.setDefaultResponseEncoding(EncodingEnum.JSON);
 		server.setDefaultPrettyPrint(props.default_pretty_print());
 		server.setETagSupport(props.etag_support_enabled() ? ETagSupportEnum.ENABLED : ETagSupportEnum.DISABLED);
+		// only when sandbox.auth.issuer is set (AuthConfig)
+		bearerAuth.ifAvailable(server::registerInterceptor);
 		if (props.userRequestRetryVersionConflictsInterceptorEnabled()) {
 			server.registerInterceptor(new UserRequestRetryVersionConflictsInterceptor());
 		}
