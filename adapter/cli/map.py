@@ -10,6 +10,8 @@ import typer
 
 from adapter.cli.app import app
 from adapter.errors import AdapterError, MappingError
+from adapter.fhir import json_body
+from adapter.fhir.json_body import dumps_text
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle
 from adapter.model.validation import parse_case
 
@@ -29,7 +31,7 @@ def map_command(
         if reverse:
             text = bundle_to_case(data).model_dump_json(indent=2, exclude_defaults=True)
         else:
-            text = json.dumps(case_to_bundle(parse_case(data)), indent=2, ensure_ascii=False)
+            text = dumps_text(case_to_bundle(parse_case(data)))
     except AdapterError as exc:  # InputError and MappingError name the record and the field
         _fail(f"{path}: {exc}")
     typer.echo(text)
@@ -37,7 +39,7 @@ def map_command(
 
 def _load(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json_body.loads(path.read_bytes())
     except OSError as exc:
         raise MappingError(f"cannot read the file ({exc.strerror})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
