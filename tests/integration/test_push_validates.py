@@ -4,7 +4,9 @@ The package is loaded into the real HAPI, every example case is pushed under a f
 through the CLI (the path users run), every resource the mapping says was written is read back
 from the server, and each is ``$validate``d against the profile in its ``meta.profile`` (the base
 resource when it claims none): no errors. Warnings are printed with their counts. The namespace
-is cleaned afterwards with ``adapter sandbox clean``, which must leave nothing of it behind.
+is cleaned afterwards with ``adapter sandbox clean``.
+
+A decimal pushed as ``21000.00`` is read back from the server with its two decimal places.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import pytest
 from typer.testing import CliRunner
 
 from adapter.cli import app
+from adapter.fhir import json_body
 from adapter.mappings.namespace import namespaces_of
-from tests.integration.push_support import EXAMPLES, expected_resources
+from tests.integration.push_support import EXAMPLES, expected_resources, fresh_cases
 from tests.integration.validation_support import FHIR_JSON, ValidationTally, upload_package
 
 pytestmark = pytest.mark.integration
@@ -76,3 +79,26 @@ def test_a_namespaced_push_of_every_example_validates_against_the_profiles(
     print("\n" + tally.report(f"namespaced push of {len(CASES)} example cases"))
     assert tally.resources == len(expected)
     assert tally.errors == []
+
+
+def test_a_decimal_comes_back_from_the_server_with_the_digits_it_was_given(
+    server: httpx.Client, namespace: str, tmp_path: Path
+) -> None:
+    (case,) = fresh_cases(1)  # CM-2001, whose first outcome is a measured value
+    case["outcomes"][0]["value"] = "@"
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "case.json").write_text(json.dumps(case).replace('"@"', "21000.00"))
+    case["outcomes"][0]["value"] = "21000.00"
+    result = CliRunner().invoke(app, ["push", str(folder)])
+    assert result.exit_code == 0, result.output
+
+    (outcome,) = [
+        r
+        for r in expected_resources([case], namespace)
+        if r.get("identifier", [{}])[0].get("value", "").endswith(f"/{case['outcomes'][0]['id']}")
+    ]
+    answer = server.get(f"Observation/{outcome['id']}")
+    assert answer.status_code == 200
+    assert b'"value": 21000.00' in answer.content or b'"value":21000.00' in answer.content
+    assert str(json_body.loads(answer.content)["valueQuantity"]["value"]) == "21000.00"
