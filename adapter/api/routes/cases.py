@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from adapter.api.bodies import DecimalBodyRoute
 from adapter.api.deps import LedgerDep, SettingsDep, StateDep
 from adapter.api.errors import FHIR_JSON, invalid_input
 from adapter.api.runner import CASE_ID_PATTERN
@@ -27,7 +28,7 @@ __all__ = ["CaseStored", "router"]
 
 log = logging.getLogger("adapter.api")
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], route_class=DecimalBodyRoute)
 
 CaseId = Annotated[str, Path(pattern=CASE_ID_PATTERN, description="the case id")]
 

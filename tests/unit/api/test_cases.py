@@ -102,10 +102,15 @@ async def test_fhir_view_is_the_bundle_a_push_sends(client, settings):
     assert response.json() == case_to_bundle(parse_case(case), namespace=namespace)
 
 
-async def test_fhir_view_writes_decimals_with_their_digits(client, settings):
+async def test_a_decimal_posted_as_a_number_keeps_its_digits(client, settings):
     case = json.loads(EXAMPLE.read_text())  # measured values: scores, targets, outcomes
+    case["outcomes"][0]["value"] = "@"
+    body = json.dumps(case).replace('"@"', "21000.00").encode()
+    headers = {"Content-Type": "application/json"}
+    assert (await client.post("/cases", content=body, headers=headers)).status_code == 201
+    stored = await client.get(f"/cases/{case['id']}")
+    assert stored.json()["outcomes"][0]["value"] == "21000.00"
     case["outcomes"][0]["value"] = "21000.00"
-    assert (await client.post("/cases", json=case)).status_code == 201
     response = await client.get(f"/cases/{case['id']}/fhir")
     assert response.status_code == 200
     assert b'"value":21000.00' in response.content
