@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_resources, full_url
 from adapter.model.case import Case
 from adapter.model.generate import generate_cases
@@ -125,7 +126,7 @@ def transaction_bytes(resources: Sequence[Json]) -> bytes:
         for r in resources
     ]
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
-    return json.dumps(bundle, separators=(",", ":")).encode()
+    return json_body.dumps(bundle)
 
 
 def changed_entries(before: Sequence[Json], after: Sequence[Json]) -> list[Json]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -10,6 +9,7 @@ import typer
 
 from adapter.cli.app import app
 from adapter.errors import AdapterError, InputError
+from adapter.fhir.json_body import dumps_text
 from adapter.jsonfile import read_json
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle
 from adapter.model.validation import parse_case
@@ -33,7 +33,7 @@ def map_command(
         if reverse:
             text = bundle_to_case(data).model_dump_json(indent=2, exclude_defaults=True)
         else:
-            text = json.dumps(case_to_bundle(parse_case(data)), indent=2, ensure_ascii=False)
+            text = dumps_text(case_to_bundle(parse_case(data)))
     except AdapterError as exc:  # InputError and MappingError name the record and the field
         _fail(f"{path}: {exc}")
     typer.echo(text)

@@ -142,11 +142,10 @@ def warn(sink: list[str], resource: Mapping[str, Any], message: str) -> None:
     log.warning("%s", text)
 
 
-def fhir_number(value: Decimal | None) -> int | float | None:
-    """A Decimal as a JSON number (int when integral, so ``5`` stays ``5``)."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
+def fhir_number(value: Decimal | None) -> Decimal | None:
+    """A FHIR decimal exactly as the case holds it: ``21000.00`` keeps its two places on the
+    wire (:mod:`adapter.fhir.json_body` writes Decimals as their own digits)."""
+    return value
 
 
 def amount(value: Any, *, where: str) -> Decimal | None:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from adapter.canonical import identifier_system
 from adapter.errors import MappingError
+from adapter.mappings.record_kind import record_kind_type
 
 __all__ = [
     "Json",
@@ -100,8 +101,9 @@ def find_coding(concept: Mapping[str, Any] | None, system: str) -> Json | None:
 
 
 def identifier(kind: str, value: str) -> Json:
-    """The adapter's business identifier for one kind of record."""
-    return {"system": identifier_system(kind), "value": value}
+    """The adapter's business identifier for one kind of record; its ``type`` names the kind
+    (what the profiles slice on, since the system changes with the namespace)."""
+    return {"type": record_kind_type(kind), "system": identifier_system(kind), "value": value}
 
 
 def identifier_value(resource: Mapping[str, Any], kind: str, *, last: bool = False) -> str | None:

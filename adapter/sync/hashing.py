@@ -8,9 +8,11 @@ resource read back from the server hashes the same as the one that was sent.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
+
+from adapter.fhir.json_body import dumps
 
 __all__ = ["SERVER_META_KEYS", "canonical_json", "content_hash"]
 
@@ -18,19 +20,29 @@ SERVER_META_KEYS = frozenset({"versionId", "lastUpdated", "source"})
 
 
 def canonical_json(resource: Mapping[str, Any]) -> str:
-    """Sorted keys, no whitespace, UTF-8 characters kept as they are, server meta removed."""
-    return json.dumps(
-        _without_server_meta(resource),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    """Sorted keys, no whitespace, UTF-8 characters kept as they are, server meta removed,
+    numbers by value (``21000``, ``21000.0`` and ``21000.00`` hash the same: a server that
+    writes a decimal differently has not changed it)."""
+    return dumps(_by_value(_without_server_meta(resource)), sort_keys=True).decode()
 
 
 def content_hash(resource: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of :func:`canonical_json`."""
     return hashlib.sha256(canonical_json(resource).encode("utf-8")).hexdigest()
+
+
+def _by_value(node: Any) -> Any:
+    """``node`` with every number as its normalized Decimal (no trailing zeros)."""
+    if isinstance(node, Mapping):
+        return {key: _by_value(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_by_value(item) for item in node]
+    if isinstance(node, bool) or not isinstance(node, int | float | Decimal):
+        return node
+    number = Decimal(str(node)) if isinstance(node, float) else Decimal(node)
+    if not number.is_finite():
+        raise ValueError("NaN and Infinity are not JSON")
+    return number.normalize() if number else Decimal(0)
 
 
 def _without_server_meta(resource: Mapping[str, Any]) -> dict[str, Any]:

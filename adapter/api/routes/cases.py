@@ -13,9 +13,11 @@ from fastapi import APIRouter, Body, HTTPException, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from adapter.api.bodies import DecimalBodyRoute
 from adapter.api.deps import LedgerDep, SettingsDep, StateDep
 from adapter.api.errors import FHIR_JSON, invalid_input
 from adapter.api.runner import CASE_ID_PATTERN
+from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import Case, case_problems, parse_case
 from adapter.sync.intake import check_incoming, stored_version
@@ -26,7 +28,7 @@ __all__ = ["CaseStored", "router"]
 
 log = logging.getLogger("adapter.api")
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], route_class=DecimalBodyRoute)
 
 CaseId = Annotated[str, Path(pattern=CASE_ID_PATTERN, description="the case id")]
 
@@ -81,13 +83,12 @@ async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
 
 
 @router.get("/{case_id}/fhir", response_model=None)
-async def get_case_bundle(
-    case_id: CaseId, ledger: LedgerDep, settings: SettingsDep
-) -> JSONResponse:
-    """The transaction Bundle a push of this case would send (in ``ADAPTER_NAMESPACE``)."""
+async def get_case_bundle(case_id: CaseId, ledger: LedgerDep, settings: SettingsDep) -> Response:
+    """The transaction Bundle a push of this case would send (in ``ADAPTER_NAMESPACE``), in the
+    same bytes: decimals with the digits the case gave (``adapter.fhir.json_body``)."""
     case = parse_case(await asyncio.to_thread(_document, ledger, case_id))
     bundle = case_to_bundle(case, namespace=settings.namespace)
-    return JSONResponse(bundle, media_type=FHIR_JSON)
+    return Response(json_body.dumps(bundle), media_type=FHIR_JSON)
 
 
 def _previous(ledger: Ledger, case_id: str) -> Case | None:

@@ -44,19 +44,30 @@ def masked(url: str | URL) -> str:
         return "<unparseable ledger URL>"
 
 
+def _json(value: Any) -> str:
+    """JSON columns hold server answers, whose decimals are Decimals (adapter.fhir.json_body).
+
+    Imported here: ``adapter.fhir`` imports the settings, which import this module."""
+    from adapter.fhir.json_body import dumps
+
+    return dumps(value).decode()
+
+
 def create_ledger_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql://...``), ready for the ledger."""
     parsed = _parse(url)
     try:
         if parsed.get_backend_name() == "sqlite":
             _prepare_sqlite_file(parsed)
-            engine = create_engine(parsed, connect_args={"timeout": busy_timeout})
+            engine = create_engine(
+                parsed, connect_args={"timeout": busy_timeout}, json_serializer=_json
+            )
             _tune_sqlite(engine, busy_timeout)
             return engine
         if parsed.drivername == "postgresql":
             # The ``postgres`` extra installs psycopg (v3); SQLAlchemy would default to psycopg2.
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, json_serializer=_json)
     except (NoSuchModuleError, ImportError) as exc:
         raise LedgerError(
             f"no database driver for {masked(parsed)}: {exc} (install cm-fhir-adapter[postgres])",

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 from adapter.api import create_app
+from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import parse_case
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
 from tests.support.api import referred_case, serve
+
+EXAMPLE = (
+    Path(__file__).parents[3]
+    / "examples"
+    / "cases"
+    / "CM-2001-complex-care-heart-failure-mid-implementation.json"
+)
 
 
 async def test_new_case_is_201_created_and_readable(client):
@@ -90,6 +100,24 @@ async def test_fhir_view_is_the_bundle_a_push_sends(client, settings):
         namespace = resolve_namespace(settings, ledger)  # the one the service resolved
     assert namespace.startswith("sbx-")
     assert response.json() == case_to_bundle(parse_case(case), namespace=namespace)
+
+
+async def test_a_decimal_posted_as_a_number_keeps_its_digits(client, settings):
+    case = json.loads(EXAMPLE.read_text())  # measured values: scores, targets, outcomes
+    case["outcomes"][0]["value"] = "@"
+    body = json.dumps(case).replace('"@"', "21000.00").encode()
+    headers = {"Content-Type": "application/json"}
+    assert (await client.post("/cases", content=body, headers=headers)).status_code == 201
+    stored = await client.get(f"/cases/{case['id']}")
+    assert stored.json()["outcomes"][0]["value"] == "21000.00"
+    case["outcomes"][0]["value"] = "21000.00"
+    response = await client.get(f"/cases/{case['id']}/fhir")
+    assert response.status_code == 200
+    assert b'"value":21000.00' in response.content
+    with Ledger.open(settings.ledger_url) as ledger:
+        namespace = resolve_namespace(settings, ledger)
+    expected = case_to_bundle(parse_case(case), namespace=namespace)
+    assert json_body.loads(response.content) == expected
 
 
 async def test_malformed_json_is_422_not_500(client):

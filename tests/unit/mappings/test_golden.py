@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from adapter.fhir.json_body import dumps_text, loads
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle
 from adapter.model.codes import ClosureReason, GoalLifecycle, ScreeningCriterion, TaskStatus
 from adapter.model.validation import parse_case
@@ -25,7 +26,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", NAMES)
 def test_case_maps_to_the_reviewed_bundle(name):
-    produced = json.dumps(case_to_bundle(CASES[name]), indent=2, ensure_ascii=False) + "\n"
+    produced = dumps_text(case_to_bundle(CASES[name])) + "\n"
     expected_path = GOLDEN / f"{name}.fhir.json"
     if os.environ.get("UPDATE_GOLDEN") == "1":
         expected_path.write_text(produced, encoding="utf-8")
@@ -34,7 +35,7 @@ def test_case_maps_to_the_reviewed_bundle(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_reviewed_bundle_maps_back_to_the_case(name):
-    bundle = json.loads((GOLDEN / f"{name}.fhir.json").read_text(encoding="utf-8"))
+    bundle = loads((GOLDEN / f"{name}.fhir.json").read_bytes())
     assert bundle_to_case(bundle) == CASES[name]
 
 

@@ -14,6 +14,7 @@ import pytest
 from adapter import canonical
 from adapter.errors import ConfigError
 from adapter.mappings import extensions as mapping_extensions
+from adapter.mappings.record_kind import RECORD_KIND, RECORD_KINDS
 from adapter.mappings.resources.observation import OBSERVATION_KIND
 from adapter.mappings.terminology import ConceptTable, table, table_names
 from adapter.model import codes
@@ -151,8 +152,8 @@ def local_tables() -> list[ConceptTable]:
 
 
 def test_every_local_code_system_of_the_mappings_is_in_the_package(package: FHIRPackage) -> None:
-    # observation-kind is the one local system whose codes sit in mapping code, not in a table.
-    in_mappings = {t.system for t in local_tables()} | {OBSERVATION_KIND}
+    # observation-kind and record-kind are the local systems whose codes sit in mapping code.
+    in_mappings = {t.system for t in local_tables()} | {OBSERVATION_KIND, RECORD_KIND}
     assert {cs["url"] for cs in package.of_type("CodeSystem")} == in_mappings
 
 
@@ -161,6 +162,22 @@ def test_code_systems_hold_the_mapping_codes_and_displays(package: FHIRPackage) 
         cs = package.by_url(concepts.system)
         in_package = [(c["code"], c["display"]) for c in cs["concept"]]
         assert in_package == [(t.code, t.display) for t in concepts.forward.values()], cs["id"]
+
+
+def test_record_kind_code_system_holds_the_kinds_the_mappings_write(package: FHIRPackage) -> None:
+    cs = package.by_url(RECORD_KIND)
+    assert [(c["code"], c["display"]) for c in cs["concept"]] == list(RECORD_KINDS.items())
+
+
+def test_profiles_never_fix_an_identifier_system(package: FHIRPackage) -> None:
+    """Identifier systems change with the namespace and the identifier base; a profile that
+    fixed one would reject what a namespaced push writes (docs/profiles.md)."""
+    prefix = canonical.identifier_system("")
+    for sd_id, element in elements(package):
+        assert prefix not in json.dumps(element), (sd_id, element["id"])
+    slices = [el for _, el in elements(package) if el["id"].endswith("identifier:adapter.type")]
+    assert len(slices) == 4
+    assert all(el["patternCodeableConcept"]["coding"][0]["system"] == RECORD_KIND for el in slices)
 
 
 def test_code_systems_hold_exactly_the_model_enum_values(package: FHIRPackage) -> None:
