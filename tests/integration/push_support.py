@@ -12,12 +12,23 @@ from typing import Any
 
 import httpx
 
+from adapter.canonical import NAMESPACE_TAG_SYSTEM
 from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.context import RESOURCE_TYPES
 from adapter.model.validation import parse_case
 from adapter.sync.readback import count_on_server
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
+_CASE_TYPES = (
+    "Provenance",
+    "Communication",
+    "Task",
+    "CarePlan",
+    "Goal",
+    "EpisodeOfCare",
+    *RESOURCE_TYPES,
+)
 
 
 def fresh_cases(count: int | None = None) -> list[dict[str, Any]]:
@@ -61,6 +72,25 @@ async def server_counts(
 ) -> Counter[str]:
     """Per type, how many resources the server holds with these cases' business identifiers."""
     return await count_on_server(client, expected_resources(cases, namespace))
+
+
+def wipe_namespace(base: str, namespace: str, *, keep: Iterable[str] = ()) -> None:
+    """Delete every resource of ``namespace`` behind the adapter's back, by raw conditional
+    deletes per type. HAPI refuses to delete what is still referenced, so types are retried
+    until a pass deletes everything (leaves first, then what they pointed at)."""
+    tag = f"{NAMESPACE_TAG_SYSTEM}|{namespace}"
+    kinds = [k for k in ("Basic", *_CASE_TYPES) if k not in set(keep)]
+    with httpx.Client(base_url=base, timeout=120) as http:
+        for _ in range(len(kinds) + 1):
+            refused = [
+                kind
+                for kind in kinds
+                if http.delete(f"/{kind}", params={"_tag": tag}).status_code >= 400
+            ]
+            if not refused:
+                return
+            kinds = refused
+    raise AssertionError(f"could not delete {kinds} of namespace {namespace}")
 
 
 class CountingTransport(httpx.AsyncBaseTransport):

@@ -28,9 +28,11 @@ from adapter.model.case import Case
 from adapter.model.validation import parse_case
 from adapter.sync.intake import Checked, check_incoming, stored_version
 from adapter.sync.ledger import Ledger, PushContext
-from adapter.sync.ledger.schema import RunKind, RunStatus
+from adapter.sync.ledger.records import ResourceKey
+from adapter.sync.ledger.schema import ReasonCode, RunKind, RunStatus
 from adapter.sync.ledger.thread import LedgerThread
 from adapter.sync.push.failures import Failure, classify
+from adapter.sync.push.marker import check_server, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.queue import work_through
@@ -38,6 +40,7 @@ from adapter.sync.push.recording import record_sent
 from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
+from adapter.sync.push.verify import absent
 from adapter.sync.resources import key_of
 
 __all__ = [
@@ -111,6 +114,7 @@ async def push_cases(
     with LedgerThread() as thread:
         state = _Run(client, ledger, run.id, thread, namespace, on_case)
         try:
+            checked = await check_server(client, ledger, namespace)
             outcomes = await work_through(
                 inputs,
                 key=lambda item: item.case_id,
@@ -122,12 +126,14 @@ async def push_cases(
             await asyncio.to_thread(ledger.finish_run, run.id, RunStatus.FAILED)
             raise
         await state.unchanged.flush()
-    report = PushReport(run.id, outcomes)
+    report = PushReport(run.id, outcomes, server_check=checked.state, forgotten=checked.forgotten)
+    if checked.state != "unsupported" and (report.resources_written or checked.suspicious):
+        await touch_marker(client, ledger, namespace)
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
     return report
 
 
-async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
+async def _push_one(run: _Run, item: CaseInput, *, again: bool = False) -> CaseOutcome:
     try:
         step = await run.call(_examine, run, item)
     except (InputError, MappingError) as exc:
@@ -140,7 +146,13 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     try:
         sent = await CaseSender(run.client).send(plan.send)
     except FHIRError as exc:
-        return await _failed(run, plan.case_id, classify(exc), [p.key for p in plan.send])
+        failure = classify(exc)
+        if not again and failure.reason is ReasonCode.DANGLING_REFERENCE and await _lost(run, plan):
+            return await _push_one(run, item, again=True)
+        return await _failed(run, plan.case_id, failure, [p.key for p in plan.send])
+    dangling = any(f.reason is ReasonCode.DANGLING_REFERENCE for _, f in sent.failed)
+    if dangling and not again and await _lost(run, plan):
+        return await _push_one(run, item, again=True)
     # The file as pushed, not the rebased case: the next push tells what the file itself
     # changed by comparing against it.
     snapshot = item.document if isinstance(item.document, dict) else None
@@ -254,6 +266,23 @@ def _check(case: Case, context: PushContext) -> Checked:
     if stored is None:
         return Checked(case)
     return check_incoming(case, stored, stored_version(context.snapshot))
+
+
+async def _lost(run: _Run, plan: CasePlan) -> bool:
+    """A reference the server calls dangling points at something the ledger says is there:
+    read back what the case counted on, forget what is gone (the retry then sends it)."""
+    claimed = [ResourceKey(r.resource_type, r.resource_id) for r in plan.unchanged]
+    claimed += [p.key for p in plan.send if p.if_match is not None]
+    gone = await absent(run.client, claimed)
+    if gone:
+        log.warning(
+            "case %s: %d resources the ledger counted on are gone from the server; "
+            "sending them again",
+            plan.case_id,
+            len(gone),
+        )
+        await run.call(run.ledger.forget, run.server, gone)
+    return bool(gone)
 
 
 def _landed_snapshot(
