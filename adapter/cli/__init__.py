@@ -26,6 +26,7 @@ from adapter.cli import (
     schema,  # noqa: F401  (registers the command)
     serve,  # noqa: F401  (registers the command)
     status,  # noqa: F401  (registers the command)
+    verify,  # noqa: F401  (registers the command)
 )
 from adapter.cli.app import app, debugging
 from adapter.cli.failures import EXIT_FAILED, last_resort

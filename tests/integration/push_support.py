@@ -12,12 +12,23 @@ from typing import Any
 
 import httpx
 
+from adapter.canonical import NAMESPACE_TAG_SYSTEM
 from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.context import RESOURCE_TYPES
 from adapter.model.validation import parse_case
 from adapter.sync.readback import count_on_server
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
+_CASE_TYPES = (
+    "Provenance",
+    "Communication",
+    "Task",
+    "CarePlan",
+    "Goal",
+    "EpisodeOfCare",
+    *RESOURCE_TYPES,
+)
 
 
 def fresh_cases(count: int | None = None) -> list[dict[str, Any]]:
@@ -61,6 +72,29 @@ async def server_counts(
 ) -> Counter[str]:
     """Per type, how many resources the server holds with these cases' business identifiers."""
     return await count_on_server(client, expected_resources(cases, namespace))
+
+
+def wipe_namespace(base: str, namespace: str, *, keep: Iterable[str] = ()) -> None:
+    """Delete every resource of ``namespace`` behind the adapter's back: find them by tag, then
+    one transaction of DELETEs (one by one, HAPI refuses to break the reference cycles between
+    a CarePlan and its Tasks; in one transaction it checks references only at the end)."""
+    tag = f"{NAMESPACE_TAG_SYSTEM}|{namespace}"
+    kinds = [k for k in dict.fromkeys(("Basic", *_CASE_TYPES)) if k not in set(keep)]
+    with httpx.Client(base_url=base, timeout=120) as http:
+        found: list[str] = []
+        for kind in kinds:
+            page = http.get(f"/{kind}", params={"_tag": tag, "_elements": "id", "_count": 1000})
+            page.raise_for_status()
+            found += [f"{kind}/{e['resource']['id']}" for e in page.json().get("entry", [])]
+        if not found:
+            return
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [{"request": {"method": "DELETE", "url": url}} for url in found],
+        }
+        answer = http.post("", json=bundle)
+        assert answer.status_code == 200, answer.text[:500]
 
 
 class CountingTransport(httpx.AsyncBaseTransport):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,6 +13,7 @@ from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.sync.ledger import AttemptOutcome, Ledger, ReasonCode
+from adapter.sync.push.marker import marker_id
 from adapter.sync.push.outcomes import CaseStatus
 from adapter.sync.push.planner import plan_case
 from adapter.sync.push.run import CaseInput, push_cases
@@ -47,7 +49,7 @@ async def test_push_lands_exactly_the_mapped_resources(client: FHIRClient, ledge
     assert await server_counts(client, cases) == expected
 
 
-async def test_unchanged_cases_send_no_request_and_keep_versions(
+async def test_unchanged_cases_send_only_the_marker_read_and_keep_versions(
     client: FHIRClient, ledger: Ledger, transport: CountingTransport
 ):
     cases = fresh_cases(4)
@@ -58,7 +60,9 @@ async def test_unchanged_cases_send_no_request_and_keep_versions(
 
     report = await push_cases(inputs(cases), client=client, ledger=ledger)
 
-    assert transport.requests == []
+    # One read of the installation's marker (did the server lose data?), no write at all.
+    assert transport.requests == [f"GET {urlsplit(client.base.url).path}/Basic/{marker_id(None)}"]
+    assert report.server_check == "same"
     assert report.count(CaseStatus.UNCHANGED) == 4
     assert report.resources_written == 0
     last = [ledger.attempts_for_case(case["id"])[-1].outcome for case in cases]

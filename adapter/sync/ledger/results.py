@@ -13,16 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, tuple_, update
+from sqlalchemy import Connection, select
 
 from adapter.sync.ledger.base import LedgerBase
-from adapter.sync.ledger.cases import PULL_SOURCE, known_entries, store_case, store_snapshot
+from adapter.sync.ledger.cases import PULL_SOURCE, store_case, store_snapshot
 from adapter.sync.ledger.records import (
     Attempt,
     DeadLetter,
-    Entry,
     NewConflict,
-    ResourceKey,
     SyncedResource,
     from_row,
 )
@@ -30,9 +28,7 @@ from adapter.sync.ledger.schema import (
     AttemptOutcome,
     ReasonCode,
     attempts,
-    case_snapshots,
     conflicts,
-    entries,
 )
 from adapter.sync.ledger.statements import (
     ADD_ATTEMPT,
@@ -54,11 +50,6 @@ def _merge_message(key: tuple[str, str], detail: Mapping[str, list[str]], resolv
 
 class Results(LedgerBase):
     """What landed where, what failed, what was merged or pulled; every attempt of a case."""
-
-    def known(self, server: str, resources: Iterable[tuple[str, str]]) -> dict[ResourceKey, Entry]:
-        """The entries of ``resources`` ((type, id) pairs) on ``server``; unknown ones absent."""
-        with self._read("known") as conn:
-            return known_entries(conn, server, resources)
 
     def record_success(
         self,
@@ -313,27 +304,3 @@ class Results(LedgerBase):
         with self._read("attempts_for_case") as conn:
             rows = conn.execute(query.order_by(attempts.c.at, attempts.c.id))
             return [from_row(Attempt, row) for row in rows]
-
-    def forget(self, server: str, resources: Sequence[tuple[str, str]]) -> int:
-        """Drop the entries of ``resources`` ((type, id) pairs) on ``server``, so the next push
-        sends them again (after ``sandbox clean`` deleted them there); returns how many went.
-        Their cases' snapshots stop vouching that a push of the same document sends nothing."""
-        gone = 0
-        with self._write("forget") as conn:
-            for start in range(0, len(resources), 500):
-                chunk = list(resources[start : start + 500])
-                where = (
-                    entries.c.server_url == server,
-                    tuple_(entries.c.resource_type, entries.c.resource_id).in_(chunk),
-                )
-                touched = select(entries.c.case_id).where(*where).distinct()
-                conn.execute(
-                    update(case_snapshots)
-                    .where(
-                        case_snapshots.c.server_url == server,
-                        case_snapshots.c.case_id.in_(touched),
-                    )
-                    .values(mapping=None, resources=None)
-                )
-                gone += conn.execute(delete(entries).where(*where)).rowcount
-        return gone

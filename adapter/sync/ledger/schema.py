@@ -53,6 +53,7 @@ class RunKind(enum.StrEnum):
     PUSH = "push"
     PULL = "pull"
     IMPORT = "import"
+    VERIFY = "verify"
 
 
 class RunStatus(enum.StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from adapter.sync.ledger.base import LedgerBase
 from adapter.sync.ledger.engine import (
@@ -73,6 +73,10 @@ class State(LedgerBase):
                     set_={"value": ins.excluded.value, "updated_at": ins.excluded.updated_at},
                 )
             )
+
+    def delete_setting(self, key: str) -> None:
+        with self._write("delete_setting") as conn:
+            conn.execute(delete(settings_kv).where(settings_kv.c.key == key))
 
     def ensure_setting(self, key: str, default: str) -> str:
         """The stored value of ``key``; stores ``default`` first if there is none.

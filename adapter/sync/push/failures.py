@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 # HAPI codes that mean "a referenced resource does not exist" (write integrity, conditional ref).
-_DANGLING = frozenset({"HAPI-1094", "HAPI-1091"})
+# 1094: no such resource; 1096: it was deleted; 1091: a conditional reference matched nothing.
+_DANGLING = frozenset({"HAPI-1094", "HAPI-1096", "HAPI-1091"})
 # 412 codes that mean "your identity matches several resources", not "stale version".
 _AMBIGUOUS = frozenset({"HAPI-0958", "HAPI-0988", "HAPI-0972", "HAPI-1092", "HAPI-2207"})
 

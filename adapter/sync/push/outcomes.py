@@ -58,6 +58,11 @@ class PushReport:
     run_id: int
     cases: list[CaseOutcome] = field(default_factory=list)
     ledger_problem: str | None = None
+    # What the check before the push found (see adapter.sync.push.marker): "same", "new",
+    # "unverified", "lost", "older" or "unsupported"; and how many claimed resources it found
+    # gone from the server (forgotten, so their cases send them again).
+    server_check: str = "same"
+    forgotten: int = 0
 
     def count(self, status: CaseStatus) -> int:
         return sum(1 for case in self.cases if case.status is status)
@@ -91,4 +96,6 @@ class PushReport:
             "merged": sum(case.merged for case in self.cases),
             "conflicts": sum(case.conflicts for case in self.cases),
             "dead_letters_by_reason": dict(sorted(reasons.items())),
+            "server_check": self.server_check,
+            "forgotten": self.forgotten,
         }

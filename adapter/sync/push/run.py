@@ -8,6 +8,11 @@ case is strictly sequential. A case already pushed in full as it is, with the sa
 fingerprint, costs one ledger read (:class:`adapter.sync.ledger.cases.PushContext`). The ledger
 calls of a run go through one thread (:mod:`adapter.sync.ledger.thread`).
 
+Before the first case, one GET of this installation's marker tells whether the server lost or
+rewound data since the last run (:mod:`adapter.sync.push.marker`); if so, what the ledger claims
+is read back first and what is gone is sent again. A reference the server calls dangling makes
+the case read back what it counted on and retry once.
+
 A run killed at any point can simply be run again: what was committed but not recorded is
 re-sent, and HAPI stores an identical PUT as no change.
 """
@@ -15,6 +20,7 @@ re-sent, and HAPI stores an identical PUT as no change.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
@@ -29,9 +35,11 @@ from adapter.model.validation import parse_case
 from adapter.sync.intake import Checked, check_incoming, stored_version
 from adapter.sync.ledger import Ledger, PushContext
 from adapter.sync.ledger.owner import ended_by
+from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.ledger.thread import LedgerThread
 from adapter.sync.push.failures import Failure, classify, stops_the_run
+from adapter.sync.push.marker import check_server, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.queue import work_through
@@ -39,6 +47,7 @@ from adapter.sync.push.recording import record_sent
 from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
+from adapter.sync.push.verify import forget_absent
 from adapter.sync.resources import key_of
 
 __all__ = [
@@ -111,6 +120,7 @@ async def push_cases(
     with LedgerThread() as thread:
         state = _Run(client, ledger, run.id, thread, namespace, on_case)
         try:
+            checked = await check_server(client, ledger, namespace)
             outcomes = await work_through(
                 inputs,
                 key=lambda item: item.case_id,
@@ -121,13 +131,17 @@ async def push_cases(
             await state.unchanged.flush()
             await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc))
             raise
+        report = PushReport(
+            run.id, outcomes, server_check=checked.state, forgotten=checked.forgotten
+        )
         try:
             await state.unchanged.flush()
-            summary = PushReport(run.id, outcomes).summary()
-            await asyncio.to_thread(ledger.finish_run, run.id, summary=summary)
+            if checked.state != "unsupported" and (report.resources_written or checked.suspicious):
+                await touch_marker(client, ledger, namespace)
+            await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
         except LedgerError as exc:  # each case has its outcome; the next run marks this interrupted
-            return PushReport(run.id, outcomes, ledger_problem=str(exc))
-    return PushReport(run.id, outcomes)
+            report = dataclasses.replace(report, ledger_problem=str(exc))
+        return report
 
 
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
@@ -139,7 +153,7 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
         return await _failed(run, item.case_id, failure)
 
 
-async def _push_case(run: _Run, item: CaseInput) -> CaseOutcome:
+async def _push_case(run: _Run, item: CaseInput, *, again: bool = False) -> CaseOutcome:
     try:
         step = await run.call(_examine, run, item)
     except (InputError, MappingError) as exc:
@@ -154,7 +168,13 @@ async def _push_case(run: _Run, item: CaseInput) -> CaseOutcome:
     except FHIRError as exc:
         if stops_the_run(exc):
             raise  # the case stays as it is in the ledger: the next push sends it again
-        return await _failed(run, plan.case_id, classify(exc), [p.key for p in plan.send])
+        failure = classify(exc)
+        if not again and failure.reason is ReasonCode.DANGLING_REFERENCE and await _lost(run, plan):
+            return await _push_case(run, item, again=True)
+        return await _failed(run, plan.case_id, failure, [p.key for p in plan.send])
+    dangling = any(f.reason is ReasonCode.DANGLING_REFERENCE for _, f in sent.failed)
+    if dangling and not again and await _lost(run, plan):
+        return await _push_case(run, item, again=True)
     # The file as pushed, not the rebased case: the next push tells what the file itself
     # changed by comparing against it.
     snapshot = item.document if isinstance(item.document, dict) else None
@@ -268,6 +288,13 @@ def _check(case: Case, context: PushContext) -> Checked:
     if stored is None:
         return Checked(case)
     return check_incoming(case, stored, stored_version(context.snapshot))
+
+
+async def _lost(run: _Run, plan: CasePlan) -> bool:
+    """A reference the server calls dangling points at something the ledger says is there."""
+    claimed = [ResourceKey(r.resource_type, r.resource_id) for r in plan.unchanged]
+    claimed += [p.key for p in plan.send if p.if_match is not None]
+    return await forget_absent(run.client, run.ledger, plan.case_id, claimed)
 
 
 def _landed_snapshot(

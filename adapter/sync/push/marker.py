@@ -1,0 +1,135 @@
+"""Noticing a server that lost data, before a push trusts the ledger.
+
+Each installation keeps one small marker resource on each server it writes to (a ``Basic``
+with a fixed id, in its namespace) and the marker's version in the ledger. A push reads it first
+(one GET): gone means the server was reset or purged; an older version means it was restored
+from a backup. Either way, and when the ledger has claims but no marker was ever recorded (a
+ledger from before markers), the ledger is unverified: every claimed resource is read back
+(:func:`adapter.sync.push.verify.verify`) and what is missing is forgotten, so the pushes of
+those cases send it again instead of answering "unchanged". After a run that wrote anything,
+the marker is written again (one PUT), so a no-op re-sync still writes nothing.
+
+A server that refuses the marker (a type it does not support, no permission) turns the check
+off for that run, with one warning; it never fails the push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from adapter.canonical import CANONICAL_BASE
+from adapter.errors import FHIRError, ResourceNotFound
+from adapter.fhir.client import FHIRClient
+from adapter.mappings.ids import resource_id
+from adapter.mappings.namespace import namespace_tag
+from adapter.sync.ledger import Ledger
+from adapter.sync.push.verify import verify
+
+__all__ = ["MARKER_TYPE", "ServerCheck", "check_server", "marker_id", "touch_marker"]
+
+log = logging.getLogger("adapter.sync.push")
+
+MARKER_TYPE: Final = "Basic"
+_CODE_SYSTEM: Final = f"{CANONICAL_BASE}/marker"
+
+State = Literal["new", "same", "unverified", "lost", "older", "unsupported"]
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What the check before a push found: the marker's state, and how many claimed resources
+    it found missing (and forgot) when it had to verify."""
+
+    state: State
+    verified: int = 0
+    forgotten: int = 0
+
+    @property
+    def suspicious(self) -> bool:
+        return self.state in ("unverified", "lost", "older")
+
+
+def marker_id(namespace: str | None) -> str:
+    return resource_id("installation", "marker", namespace=namespace)
+
+
+def _setting(server: str) -> str:
+    return f"marker|{server}"
+
+
+async def check_server(client: FHIRClient, ledger: Ledger, namespace: str | None) -> ServerCheck:
+    """Read the marker and, if the server lost or rewound data, verify and forget what is gone."""
+    server = client.base.url
+    recorded = await asyncio.to_thread(ledger.get_setting, _setting(server))
+    try:
+        found = await client.read(MARKER_TYPE, marker_id(namespace))
+        version: str | None = str((found.get("meta") or {}).get("versionId", ""))
+    except ResourceNotFound:  # 410 Gone is a ResourceNotFound too
+        version = None
+    except FHIRError as exc:
+        log.warning("server check skipped: the server refused the marker (%s)", type(exc).__name__)
+        return ServerCheck("unsupported")
+    state = _state(recorded, version)
+    if state == "new" and await _has_claims(ledger, server):
+        state = "unverified"
+    if state in ("new", "same"):
+        return ServerCheck(state)
+    log.warning(
+        "the ledger may not match %s (%s): reading back what it claims before trusting it",
+        server,
+        _WHY[state],
+    )
+    report = await verify(client, ledger, namespace=namespace)
+    missing = [key for check in report.cases for key in check.missing]
+    if missing:
+        await asyncio.to_thread(ledger.forget, server, missing)
+        log.warning(
+            "%d of %d resources the ledger claimed are not on the server; their cases will "
+            "send them again",
+            len(missing),
+            report.resources,
+        )
+    return ServerCheck(state, report.resources, len(missing))
+
+
+async def touch_marker(client: FHIRClient, ledger: Ledger, namespace: str | None) -> None:
+    """Write the marker again and record its new version (after a run that wrote something)."""
+    body: dict[str, Any] = {
+        "resourceType": MARKER_TYPE,
+        "id": marker_id(namespace),
+        "code": {"coding": [{"system": _CODE_SYSTEM, "code": "installation"}]},
+    }
+    if namespace is not None:
+        body["meta"] = {"tag": [namespace_tag(namespace)]}
+    try:
+        written = await client.update(body, prefer="minimal")
+    except FHIRError as exc:
+        log.warning("could not write the server marker (%s)", type(exc).__name__)
+        return
+    if written.version_id is not None:
+        await asyncio.to_thread(ledger.set_setting, _setting(client.base.url), written.version_id)
+
+
+_WHY: Final = {
+    "unverified": "no marker recorded yet for a ledger that has claims",
+    "lost": "the marker is gone: reset, purged or deleted",
+    "older": "the marker is older than recorded: restored from a backup",
+}
+
+
+def _state(recorded: str | None, version: str | None) -> State:
+    if recorded is None:
+        return "new"
+    if version is None:
+        return "lost"
+    if version.isdigit() and recorded.isdigit() and int(version) < int(recorded):
+        return "older"
+    return "same"
+
+
+async def _has_claims(ledger: Ledger, server: str) -> bool:
+    counts = await asyncio.to_thread(ledger.counts, server)
+    return bool(counts.entries_by_type)

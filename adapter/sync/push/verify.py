@@ -1,0 +1,196 @@
+"""Verify: does the server hold what the ledger says it holds? And repair what it lost.
+
+The ledger's entries are claims. A server reset (HAPI on H2 in memory restarted), a purge, a
+restore from an older backup or a delete behind the adapter's back make them false, and a push
+that trusts them skips what is gone for good. :func:`verify` reads back every claimed resource
+(by ``_id`` in chunks) and compares presence, version and content hash; under a namespace it also
+finds this installation's resources the ledger does not know (by ``_tag``).
+
+:func:`adapter.sync.push.repair.repair` forgets what is missing (so the cases' snapshots stop
+vouching for them) and pushes those cases again from the case store: one transaction per case,
+sending only what is not on the server. What changed on the server is left alone: that is
+a pull's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from adapter.fhir.client import FHIRClient
+from adapter.mappings.context import RESOURCE_TYPES
+from adapter.mappings.namespace import tag_token
+from adapter.sync.hashing import content_hash
+from adapter.sync.ledger import Entry, Ledger, ResourceKey
+
+__all__ = ["CaseCheck", "VerifyReport", "absent", "forget_absent", "verify"]
+
+log = logging.getLogger("adapter.sync.verify")
+
+_CHUNK: Final = 100  # ids per search: one page, and a URL well under common limits
+_CASE_TYPES: Final = ("EpisodeOfCare", "CarePlan", "Goal", "Task", *RESOURCE_TYPES)
+
+State = Literal["ok", "missing", "changed"]
+
+
+@dataclass
+class CaseCheck:
+    """One case: its claimed resources that are there as recorded, missing, or changed."""
+
+    case_id: str
+    ok: int = 0
+    missing: list[ResourceKey] = field(default_factory=list)
+    changed: list[ResourceKey] = field(default_factory=list)
+    went_back: int = 0  # of the changed: the server holds an older version than recorded
+
+    @property
+    def state(self) -> str:
+        found = [name for name in ("missing", "changed") if getattr(self, name)]
+        return "+".join(found) if found else "ok"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case_id,
+            "state": self.state,
+            "ok": self.ok,
+            "missing": [f"{t}/{i}" for t, i in self.missing],
+            "changed": [f"{t}/{i}" for t, i in self.changed],
+            "older_on_server": self.went_back,
+        }
+
+
+@dataclass
+class VerifyReport:
+    server: str
+    cases: list[CaseCheck] = field(default_factory=list)
+    unknown: list[ResourceKey] = field(default_factory=list)  # ours on the server, not in ledger
+    searched_unknown: bool = False
+
+    @property
+    def resources(self) -> int:
+        return sum(c.ok + len(c.missing) + len(c.changed) for c in self.cases)
+
+    @property
+    def missing(self) -> int:
+        return sum(len(c.missing) for c in self.cases)
+
+    @property
+    def changed(self) -> int:
+        return sum(len(c.changed) for c in self.cases)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.missing and not self.changed and not self.unknown
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "server": self.server,
+            "cases": len(self.cases),
+            "cases_ok": sum(1 for c in self.cases if c.state == "ok"),
+            "resources": self.resources,
+            "missing": self.missing,
+            "changed": self.changed,
+            "unknown": len(self.unknown),
+            "agrees": self.agrees,
+        }
+
+
+async def verify(
+    client: FHIRClient,
+    ledger: Ledger,
+    *,
+    namespace: str | None,
+    case_ids: Sequence[str] | None = None,
+) -> VerifyReport:
+    """Read back what the ledger claims ``client``'s server holds (all cases, or ``case_ids``)."""
+    server = client.base.url
+    claimed = await asyncio.to_thread(ledger.claimed, server, case_ids)
+    report = VerifyReport(server)
+    on_server = await _read_back(client, [entry.key for entry in claimed])
+    checks: dict[str, CaseCheck] = {}
+    for entry in claimed:
+        check = checks.setdefault(entry.case_id, CaseCheck(entry.case_id))
+        state, older = _compare(entry, on_server.get(entry.key))
+        if state == "ok":
+            check.ok += 1
+        elif state == "missing":
+            check.missing.append(entry.key)
+        else:
+            check.changed.append(entry.key)
+            check.went_back += older
+    for case_id in case_ids or ():
+        checks.setdefault(case_id, CaseCheck(case_id))
+    report.cases = list(checks.values())
+    if namespace is not None and case_ids is None:
+        report.searched_unknown = True
+        known = {entry.key for entry in claimed}
+        report.unknown = [key for key in await _tagged(client, namespace) if key not in known]
+    if went_back := sum(c.went_back for c in report.cases):
+        log.warning(
+            "the server holds %d resources at an older version than this adapter wrote: it was "
+            "restored from a backup or went back in time",
+            went_back,
+        )
+    return report
+
+
+def _compare(entry: Entry, found: dict[str, Any] | None) -> tuple[State, int]:
+    if found is None:
+        return "missing", 0
+    version = str((found.get("meta") or {}).get("versionId", ""))
+    if version != entry.version_id:
+        older = version.isdigit() and str(entry.version_id).isdigit()
+        return "changed", int(older and int(version) < int(str(entry.version_id)))
+    if content_hash(found) != entry.content_hash:
+        return "changed", 0
+    return "ok", 0
+
+
+async def absent(client: FHIRClient, keys: Sequence[ResourceKey]) -> list[ResourceKey]:
+    """Which of ``keys`` the server does not hold (read back by ``_id``)."""
+    found = await _read_back(client, keys)
+    return [key for key in keys if key not in found]
+
+
+async def _read_back(client: FHIRClient, keys: Sequence[ResourceKey]) -> dict[ResourceKey, Any]:
+    by_type: dict[str, list[str]] = {}
+    for kind, ident in dict.fromkeys(keys):
+        by_type.setdefault(kind, []).append(ident)
+    found: dict[ResourceKey, Any] = {}
+    for kind, ids in by_type.items():
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            params = {"_id": ",".join(chunk), "_count": str(len(chunk))}
+            async for resource in client.search(kind, params, no_cache=True):
+                found[ResourceKey(kind, str(resource.get("id")))] = resource
+    return found
+
+
+async def _tagged(client: FHIRClient, namespace: str) -> list[ResourceKey]:
+    """Every resource on the server tagged with ``namespace`` (ids only)."""
+    keys: list[ResourceKey] = []
+    params = {"_tag": tag_token(namespace), "_elements": "id", "_count": "200"}
+    for kind in dict.fromkeys(_CASE_TYPES):
+        async for resource in client.search(kind, params, no_cache=True):
+            keys.append(ResourceKey(kind, str(resource.get("id"))))
+    return keys
+
+
+async def forget_absent(
+    client: FHIRClient, ledger: Ledger, case_id: str, claimed: list[ResourceKey]
+) -> bool:
+    """Read back what case ``case_id`` counted on; forget in the ledger what is gone from the
+    server (so a retry sends it again). True when something was gone."""
+    gone = await absent(client, claimed)
+    if gone:
+        log.warning(
+            "case %s: %d resources the ledger counted on are gone from the server; "
+            "sending them again",
+            case_id,
+            len(gone),
+        )
+        await asyncio.to_thread(ledger.forget, client.base.url, gone)
+    return bool(gone)
