@@ -9,8 +9,10 @@ The HTTP service (``adapter serve``) takes its bearer token from ``ADAPTER_API_T
 ``ADAPTER_NOTIFY_TOKEN`` is a second, narrower token accepted only by ``POST /fhir/notify``.
 
 ``ADAPTER_NAMESPACE`` keeps this installation's resources apart from everyone else's on a shared
-server (default: a random one kept in the ledger). ``ADAPTER_PROFILE`` (auto, local, public)
-picks how hard the adapter may press the server; :func:`politeness` gives the effective numbers.
+server (default: none, except on a public sandbox, where a random one is kept in the ledger).
+``ADAPTER_PROFILE`` (auto, local, public) picks how hard the adapter may press the server;
+:func:`politeness` gives the effective numbers; ``auto`` is ``public`` only for known public
+sandbox hosts (:data:`PUBLIC_SANDBOX_HOSTS`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RUN_MAX_SECONDS",
     "PROFILES",
+    "PUBLIC_SANDBOX_HOSTS",
     "AuthSettings",
     "Politeness",
     "ProfileName",
@@ -44,6 +47,7 @@ __all__ = [
     "is_loopback",
     "load_settings",
     "politeness",
+    "profile_name",
 ]
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -202,18 +206,36 @@ PROFILES: dict[str, Politeness] = {
 }  # fmt: skip
 
 
-def politeness(settings: Settings) -> Politeness:
-    """The effective limits for ``settings.fhir_base_url``.
+#: Public test servers shared by everyone: ``auto`` treats these (and their subdomains) as
+#: ``public``. Any other server (a hospital's EHR, a payer's endpoint, a local HAPI) is one the
+#: installation may load normally; ``ADAPTER_PROFILE=public`` marks another one as shared.
+PUBLIC_SANDBOX_HOSTS: tuple[str, ...] = (
+    "hapi.fhir.org",
+    "server.fire.ly",
+    "r4.smarthealthit.org",
+    "launch.smarthealthit.org",
+    "fhir.healthintersections.com.au",
+    "r4.ontoserver.csiro.au",
+    "sqlonfhir-r4.azurewebsites.net",
+)
 
-    ``auto`` picks ``local`` for loopback hosts and ``public`` for anything else. A value set
-    explicitly (``ADAPTER_FHIR_MAX_CONCURRENCY``, ``ADAPTER_FHIR_RATE_LIMIT``,
+
+def profile_name(settings: Settings) -> Literal["local", "public"]:
+    """The politeness profile in force: the one set, or for ``auto`` ``public`` exactly when
+    the server is a known public sandbox."""
+    if settings.profile != "auto":
+        return settings.profile
+    host = (urlsplit(settings.fhir_base_url).hostname or "").lower().rstrip(".")
+    public = any(host == known or host.endswith("." + known) for known in PUBLIC_SANDBOX_HOSTS)
+    return "public" if public else "local"
+
+
+def politeness(settings: Settings) -> Politeness:
+    """The effective limits for ``settings.fhir_base_url`` under :func:`profile_name`. A value
+    set explicitly (``ADAPTER_FHIR_MAX_CONCURRENCY``, ``ADAPTER_FHIR_RATE_LIMIT``,
     ``ADAPTER_FHIR_TIMEOUTS__*``) wins over the profile's.
     """
-    name = settings.profile
-    if name == "auto":
-        host = urlsplit(settings.fhir_base_url).hostname or ""
-        name = "local" if is_loopback(host) else "public"
-    chosen = PROFILES[name]
+    chosen = PROFILES[profile_name(settings)]
     explicit = settings.model_fields_set
     return Politeness(
         profile=chosen.profile,

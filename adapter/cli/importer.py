@@ -83,7 +83,7 @@ def import_command(
     raise typer.Exit(EXIT_FAILED if summary.failed else 0)
 
 
-def _own_namespace(settings: Settings) -> str:
+def _own_namespace(settings: Settings) -> str | None:
     with ledger_for(settings) as ledger:
         return resolve_namespace(settings, ledger)
 

@@ -67,12 +67,20 @@ def print_report(report: PushReport, server: str) -> None:
     s = report.summary()
     out = Console(soft_wrap=True, highlight=False)
     out.print(
-        f"pushed {s['cases']} cases to {escape(server)} (run {report.run_id}): "
+        f"pushed {s['cases']} cases to {escape(server)} (run {report.run_id}, "
+        f"namespace {escape(report.namespace or '(none)')}): "
         f"{s['cases_written']} written, {s['cases_unchanged']} unchanged, "
         f"{s['cases_failed']} failed; resources: {s['resources_written']} written, "
         f"{s['resources_unchanged']} unchanged; merged {s['merged']}, conflicts {s['conflicts']}; "
         f"dead letters: {len(report.failed)}"
     )
+    if report.server_check in ("lost", "older", "unverified"):
+        out.print(
+            f"server check: {report.server_check}; {report.forgotten} resources the ledger "
+            "claimed were not on the server and were sent again (see `adapter verify`)"
+        )
+    elif report.server_check == "unsupported":
+        out.print("server check: skipped (the server refused the marker resource)")
     for case in report.failed:
         out.print(f"  {escape(case.describe())}")
     if report.ledger_problem is not None:

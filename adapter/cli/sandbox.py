@@ -35,11 +35,13 @@ ServerOption = Annotated[
 
 @sandbox.command("namespace")
 def show_namespace() -> None:
-    """Print the namespace this installation writes under (creating it on first use)."""
+    """Print the namespace this installation writes under (on a public sandbox, creating it
+    on first use; elsewhere only ADAPTER_NAMESPACE or one the ledger already keeps)."""
     try:
         settings = load_settings()
         with Ledger.open(settings.ledger_url) as ledger:
-            typer.echo(resolve_namespace(settings, ledger))
+            namespace = resolve_namespace(settings, ledger)
+        typer.echo(namespace or "(none: plain ids; set ADAPTER_NAMESPACE on a shared server)")
     except AdapterError as exc:
         fail(str(exc), EXIT_CONFIG)
 

@@ -48,7 +48,7 @@ async def test_unchanged_case_is_answered_without_touching_its_entries(
 
     again = await push_cases(inputs(cases), client=client, ledger=ledger)
 
-    assert transport.requests == []
+    assert transport.case_requests == []
     assert [o.status for o in again.cases] == [CaseStatus.UNCHANGED] * 3
     assert [o.unchanged for o in again.cases] == [resource_count(c) for c in cases]
     for case in cases:
@@ -76,7 +76,7 @@ async def test_a_new_mapping_plans_the_case_again(
 
     # Planned resource by resource (the entries are rewritten by this run), but the mapping
     # produced the same resources, so nothing is sent.
-    assert transport.requests == []
+    assert transport.case_requests == []
     assert planned.cases[0].status is CaseStatus.UNCHANGED
     assert entry_runs(ledger, case["id"]) == {planned.run_id}
     fast = await push_cases(inputs([case]), client=client, ledger=ledger)
@@ -98,7 +98,7 @@ async def test_forgotten_resources_are_sent_again(
     report = await push_cases(inputs([case]), client=client, ledger=ledger)
 
     assert report.all_ok
-    assert len(transport.requests) == 1  # one transaction carrying the forgotten Goal
+    assert len(transport.case_requests) == 1  # one transaction carrying the forgotten Goal
     assert goal in ledger.known(client.base.url, [goal])
 
 
@@ -112,7 +112,7 @@ async def test_a_file_read_from_elsewhere_keeps_the_fast_path_and_its_new_source
     moved = [CaseInput(case["id"], case, "exports/2026-11-24/case.json")]
     report = await push_cases(moved, client=client, ledger=ledger)
 
-    assert transport.requests == []
+    assert transport.case_requests == []
     assert report.cases[0].status is CaseStatus.UNCHANGED
     assert entry_runs(ledger, case["id"]) == {first.run_id}
     stored = ledger.get_case(case["id"])

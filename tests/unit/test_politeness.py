@@ -16,8 +16,17 @@ def test_loopback_servers_get_the_local_profile(url):
     assert politeness(load_settings(fhir_base_url=url)) == PROFILES["local"]
 
 
-@pytest.mark.parametrize("url", ["https://hapi.fhir.org/baseR4", "https://10.1.2.3/fhir"])
-def test_other_servers_get_the_public_profile(url):
+@pytest.mark.parametrize(
+    "url", ["https://10.1.2.3/fhir", "https://ehr.hospital.example/fhir/R4", "https://fire.ly/x"]
+)
+def test_servers_other_than_known_public_sandboxes_get_normal_concurrency(url):
+    assert politeness(load_settings(fhir_base_url=url)) == PROFILES["local"]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://hapi.fhir.org/baseR4", "https://server.fire.ly/r4", "https://HAPI.FHIR.ORG./x"]
+)
+def test_known_public_sandboxes_get_the_public_profile(url):
     chosen = politeness(load_settings(fhir_base_url=url))
     assert chosen == PROFILES["public"]
     assert (chosen.max_concurrency, chosen.rate_limit) == (2, 5.0)

@@ -63,6 +63,7 @@ class PushReport:
     # gone from the server (forgotten, so their cases send them again).
     server_check: str = "same"
     forgotten: int = 0
+    namespace: str | None = None  # the namespace the run wrote under (None: plain ids)
 
     def count(self, status: CaseStatus) -> int:
         return sum(1 for case in self.cases if case.status is status)
@@ -98,4 +99,5 @@ class PushReport:
             "dead_letters_by_reason": dict(sorted(reasons.items())),
             "server_check": self.server_check,
             "forgotten": self.forgotten,
+            "namespace": self.namespace,
         }

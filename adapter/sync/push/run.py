@@ -132,7 +132,11 @@ async def push_cases(
             await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc))
             raise
         report = PushReport(
-            run.id, outcomes, server_check=checked.state, forgotten=checked.forgotten
+            run.id,
+            outcomes,
+            server_check=checked.state,
+            forgotten=checked.forgotten,
+            namespace=namespace,
         )
         try:
             await state.unchanged.flush()

@@ -16,12 +16,19 @@ def own_ledger(tmp_path, monkeypatch):
     monkeypatch.delenv("ADAPTER_NAMESPACE", raising=False)
 
 
-def test_namespace_is_created_once_then_shown_again():
+def test_namespace_is_created_once_then_shown_again_on_a_public_sandbox(monkeypatch):
+    monkeypatch.setenv("ADAPTER_PROFILE", "public")
     first = CliRunner().invoke(app, ["sandbox", "namespace"])
     second = CliRunner().invoke(app, ["sandbox", "namespace"])
     assert first.exit_code == second.exit_code == 0
     assert first.stdout.startswith("sbx-")
     assert first.stdout == second.stdout
+
+
+def test_no_namespace_on_a_server_of_our_own():
+    result = CliRunner().invoke(app, ["sandbox", "namespace"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("(none:")
 
 
 def test_namespace_setting_is_shown_as_is(monkeypatch):

@@ -21,7 +21,7 @@ async def test_open_client_applies_settings_and_closes_the_pool(monkeypatch, tmp
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ADAPTER_FHIR_TIMEOUTS__CONNECT", "2")
     monkeypatch.setenv("ADAPTER_FHIR_TIMEOUTS__READ", "45")
-    settings = load_settings(fhir_base_url="https://fhir.test/r4")
+    settings = load_settings(fhir_base_url="https://hapi.fhir.org/baseR4")
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -31,10 +31,10 @@ async def test_open_client_applies_settings_and_closes_the_pool(monkeypatch, tmp
     async with open_client(settings, transport=httpx.MockTransport(handler)) as client:
         assert await client.capabilities() == STATEMENT
         http = client._http
-        # Phases set explicitly win; the others come from the public profile (remote host).
+        # Phases set explicitly win; the others come from the public profile (a public sandbox).
         assert http.timeout == httpx.Timeout(connect=2.0, read=45.0, write=60.0, pool=120.0)
     assert http.is_closed
-    assert str(seen[0].url) == "https://fhir.test/r4/metadata"
+    assert str(seen[0].url) == "https://hapi.fhir.org/baseR4/metadata"
 
 
 class SlowTransport(httpx.AsyncBaseTransport):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from adapter.canonical import check_namespace
 from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger, SyncedResource
@@ -11,13 +13,32 @@ from tests.support.ledger import SERVER
 OTHER = "https://other.example.org/fhir"
 
 
-def test_without_a_setting_a_random_namespace_is_created_once_and_kept(ledger: Ledger):
-    settings = load_settings(namespace=None)
+def test_on_a_public_sandbox_a_random_namespace_is_created_once_and_kept(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
+):
+    settings = load_settings(namespace=None, fhir_base_url="https://hapi.fhir.org/baseR4")
     first = resolve_namespace(settings, ledger)
+    assert first is not None
     assert first.startswith("sbx-")
     assert check_namespace(first) == first
+    assert f"ADAPTER_NAMESPACE={first}" in caplog.text  # the user is told how to keep it
     assert resolve_namespace(settings, ledger) == first
     assert ledger.get_setting(NAMESPACE_KEY) == first
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/fhir", "https://ehr.hospital.example/fhir/R4"]
+)
+def test_any_other_server_gets_no_namespace_unless_asked(ledger: Ledger, url: str):
+    # A lost ledger then writes to the same deterministic ids: no second copy of any case.
+    assert resolve_namespace(load_settings(namespace=None, fhir_base_url=url), ledger) is None
+    assert ledger.get_setting(NAMESPACE_KEY) is None
+
+
+def test_a_namespace_the_ledger_already_keeps_stays_in_use(ledger: Ledger):
+    ledger.ensure_setting(NAMESPACE_KEY, "sbx-0123456789")
+    settings = load_settings(namespace=None, fhir_base_url="http://127.0.0.1:8080/fhir")
+    assert resolve_namespace(settings, ledger) == "sbx-0123456789"
 
 
 def test_the_setting_wins_and_is_not_stored(ledger: Ledger):
