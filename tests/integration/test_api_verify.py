@@ -62,7 +62,13 @@ async def test_verify_refuses_bad_bodies_without_a_500(fhir_base_url, tmp_path):
         api_token=TOKEN,
     )
     async for client in serve(create_app(settings)):
-        for body in ({"case_ids": []}, {"case_ids": ["bad id"]}, {"repair": {"x": 1}}, [1]):
+        bodies: list[object] = [
+            {"case_ids": []},
+            {"case_ids": ["bad id"]},
+            {"repair": {"x": 1}},
+            [1],
+        ]
+        for body in bodies:
             assert (await client.post("/verify", json=body)).status_code == 422
         assert (await client.post("/verify", json={"cases": ["X"]})).status_code == 422
         assert (await client.post("/verify")).json()["cases"] == 0
