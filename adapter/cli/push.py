@@ -79,6 +79,11 @@ def print_report(report: PushReport, server: str) -> None:
             f"server check: {report.server_check}; {report.forgotten} resources the ledger "
             "claimed were not on the server and were sent again (see `adapter verify`)"
         )
+    elif report.server_check == "adopt":
+        out.print(
+            "server check: adopt; the server already held this installation's data and this "
+            "ledger was new: what it held was adopted, only what differed was sent"
+        )
     elif report.server_check == "unsupported":
         out.print("server check: skipped (the server refused the marker resource)")
     for case in report.failed:

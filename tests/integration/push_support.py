@@ -103,9 +103,14 @@ class CountingTransport(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.requests: list[str] = []
+        self.written: list[str] = []  # "Type/id" of every transaction entry sent
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(f"{request.method} {request.url.path}")
+        if request.method == "POST" and request.content.startswith(b"{"):
+            body = json.loads(request.content)
+            if body.get("resourceType") == "Bundle":
+                self.written += [e["request"]["url"] for e in body.get("entry", [])]
         return await self.inner.handle_async_request(request)
 
     @property

@@ -4,18 +4,20 @@ the adapter's back, the marker gone or older, a dangling reference to something 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
 from adapter.canonical import NAMESPACE_TAG_SYSTEM
 from adapter.fhir import FHIRClient
-from adapter.sync.ledger import Ledger
+from adapter.sync.ledger import Entry, Ledger, ResourceKey
 from adapter.sync.push.marker import MARKER_TYPE, marker_id
 from adapter.sync.push.repair import repair
 from adapter.sync.push.run import CaseInput, push_cases
 from adapter.sync.push.verify import verify
 from tests.integration.push_support import (
+    CountingTransport,
     expected_counts,
     fresh_cases,
     server_counts,
@@ -27,6 +29,10 @@ pytestmark = pytest.mark.integration
 
 def inputs(cases: list[dict[str, object]]) -> list[CaseInput]:
     return [CaseInput(str(c["id"]), c, "test") for c in cases]
+
+
+def _entries(ledger: Ledger, client: FHIRClient) -> dict[ResourceKey, Entry]:
+    return {entry.key: entry for entry in ledger.claimed(client.base.url)}
 
 
 def raw_delete(base: str, path: str) -> int:
@@ -167,3 +173,32 @@ async def test_a_raw_conditional_delete_of_the_whole_namespace_is_repaired_by_th
     assert report.forgotten == sum(expected_counts(cases, namespace).values())
     assert await server_counts(client, cases, namespace) == expected_counts(cases, namespace)
     assert (await verify(client, ledger, namespace=namespace)).agrees
+
+
+async def test_a_new_ledger_adopts_what_the_server_holds_instead_of_writing_it_again(
+    client: FHIRClient,
+    ledger: Ledger,
+    namespace: str,
+    tmp_path: Path,
+    transport: CountingTransport,
+) -> None:
+    cases = fresh_cases(3)
+    await push_cases(inputs(cases), client=client, ledger=ledger, namespace=namespace)
+    versions = {key: entry.version_id for key, entry in _entries(ledger, client).items()}
+    # The ledger is lost; the case-management system sends the same cases, one of them edited.
+    cases[0]["tasks"][0]["description"] = "Call the pharmacy again about the refill"
+    transport.written.clear()
+    with Ledger.open(f"sqlite:///{tmp_path / 'new-ledger.db'}") as fresh:
+        report = await push_cases(inputs(cases), client=client, ledger=fresh, namespace=namespace)
+        assert report.server_check == "adopt"
+        assert report.all_ok, report.summary()
+        assert report.resources_written == 1
+        # Only the edited Task was sent at all (not every resource again without If-Match).
+        assert [url.split("/")[0] for url in transport.written] == ["Task"]
+        assert await server_counts(client, cases, namespace) == expected_counts(cases, namespace)
+        after = _entries(fresh, client)
+        changed = [key for key, version in versions.items() if after[key].version_id != version]
+        assert [key.resource_type for key in changed] == ["Task"]
+        assert (await verify(client, fresh, namespace=namespace)).agrees
+        again = await push_cases(inputs(cases), client=client, ledger=fresh, namespace=namespace)
+        assert (again.server_check, again.resources_written) == ("same", 0)

@@ -9,6 +9,9 @@ ledger from before markers), the ledger is unverified: every claimed resource is
 those cases send it again instead of answering "unchanged". After a run that wrote anything,
 the marker is written again (one PUT), so a no-op re-sync still writes nothing.
 
+A new or lost ledger meeting a server that holds this installation's marker adopts, case by
+case, what the server already holds (``adopt``), instead of writing it again without If-Match.
+
 A server that refuses the marker (a type it does not support, no permission) turns the check
 off for that run, with one warning; it never fails the push.
 """
@@ -35,7 +38,7 @@ log = logging.getLogger("adapter.sync.push")
 MARKER_TYPE: Final = "Basic"
 _CODE_SYSTEM: Final = f"{CANONICAL_BASE}/marker"
 
-State = Literal["new", "same", "unverified", "lost", "older", "unsupported"]
+State = Literal["new", "same", "unverified", "lost", "older", "unsupported", "adopt"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,17 @@ async def check_server(client: FHIRClient, ledger: Ledger, namespace: str | None
     state = _state(recorded, version)
     if state == "new" and await _has_claims(ledger, server):
         state = "unverified"
+    elif state == "new" and version is not None:
+        # The server holds this installation's marker but this ledger never recorded it: a new
+        # or lost ledger. Each case's resources are read back before its first write here and
+        # adopted (adapter.sync.push.adopt), so nothing is written twice or blindly.
+        log.warning(
+            "%s already holds this installation's data and this ledger is new: adopting what "
+            "the server holds, case by case, before writing",
+            server,
+        )
+        await asyncio.to_thread(ledger.set_setting, _setting(server), version)
+        return ServerCheck("adopt")
     if state in ("new", "same"):
         return ServerCheck(state)
     log.warning(

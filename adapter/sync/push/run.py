@@ -38,6 +38,7 @@ from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.ledger.thread import LedgerThread
+from adapter.sync.push.adopt import held_resources
 from adapter.sync.push.failures import Failure, classify, stops_the_run
 from adapter.sync.push.marker import check_server, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
@@ -84,6 +85,7 @@ class _Run:
     call: LedgerThread
     namespace: str | None = None
     on_case: Callable[[CaseOutcome], None] | None = None
+    adopting: bool = False  # a new ledger on a server holding our data: read before writing
     server: str = field(init=False)
     mapping: str = field(init=False)
     unchanged: UnchangedBatch = field(init=False)
@@ -121,6 +123,7 @@ async def push_cases(
         state = _Run(client, ledger, run.id, thread, namespace, on_case)
         try:
             checked = await check_server(client, ledger, namespace)
+            state.adopting = checked.state == "adopt"
             outcomes = await work_through(
                 inputs,
                 key=lambda item: item.case_id,
@@ -157,7 +160,9 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
         return await _failed(run, item.case_id, failure)
 
 
-async def _push_case(run: _Run, item: CaseInput, *, again: bool = False) -> CaseOutcome:
+async def _push_case(
+    run: _Run, item: CaseInput, *, again: bool = False, adopted: bool = False
+) -> CaseOutcome:
     try:
         step = await run.call(_examine, run, item)
     except (InputError, MappingError) as exc:
@@ -167,6 +172,9 @@ async def _push_case(run: _Run, item: CaseInput, *, again: bool = False) -> Case
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
         return _done(run, CaseOutcome(step.case_id, CaseStatus.UNCHANGED, unchanged=step.total))
     plan = step.plan
+    if run.adopting and not adopted and (held := await held_resources(run.client, plan)):
+        await run.call(run.ledger.adopt, run.run_id, run.server, held)
+        return await _push_case(run, item, again=again, adopted=True)
     try:
         sent = await CaseSender(run.client).send(plan.send)
     except FHIRError as exc:

@@ -26,7 +26,7 @@ from adapter.mappings.namespace import tag_token
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger import Entry, Ledger, ResourceKey
 
-__all__ = ["CaseCheck", "VerifyReport", "absent", "forget_absent", "verify"]
+__all__ = ["CaseCheck", "VerifyReport", "absent", "forget_absent", "read_back", "verify"]
 
 log = logging.getLogger("adapter.sync.verify")
 
@@ -109,7 +109,7 @@ async def verify(
     server = client.base.url
     claimed = await asyncio.to_thread(ledger.claimed, server, case_ids)
     report = VerifyReport(server)
-    on_server = await _read_back(client, [entry.key for entry in claimed])
+    on_server = await read_back(client, [entry.key for entry in claimed])
     checks: dict[str, CaseCheck] = {}
     for entry in claimed:
         check = checks.setdefault(entry.case_id, CaseCheck(entry.case_id))
@@ -151,11 +151,12 @@ def _compare(entry: Entry, found: dict[str, Any] | None) -> tuple[State, int]:
 
 async def absent(client: FHIRClient, keys: Sequence[ResourceKey]) -> list[ResourceKey]:
     """Which of ``keys`` the server does not hold (read back by ``_id``)."""
-    found = await _read_back(client, keys)
+    found = await read_back(client, keys)
     return [key for key in keys if key not in found]
 
 
-async def _read_back(client: FHIRClient, keys: Sequence[ResourceKey]) -> dict[ResourceKey, Any]:
+async def read_back(client: FHIRClient, keys: Sequence[ResourceKey]) -> dict[ResourceKey, Any]:
+    """What the server holds of ``keys``, read by ``_id`` in chunks of 100 per type."""
     by_type: dict[str, list[str]] = {}
     for kind, ident in dict.fromkeys(keys):
         by_type.setdefault(kind, []).append(ident)
