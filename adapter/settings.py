@@ -30,10 +30,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapter.canonical import check_namespace
 from adapter.errors import ConfigError
+from adapter.logs import LogFormat, LogLevel
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_RUN_MAX_SECONDS",
+    "ENV_FILE_VARIABLE",
     "PROFILES",
     "PUBLIC_SANDBOX_HOSTS",
     "AuthSettings",
@@ -135,12 +137,13 @@ class RetrySettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    """Everything configurable, from the environment (and ``.env`` if present)."""
+    """Everything configurable, from the environment (and from the ``.env``-style file named by
+    ``ADAPTER_ENV_FILE`` or ``--env-file``, never from one that merely happens to be there)."""
 
     model_config = SettingsConfigDict(
         env_prefix="ADAPTER_",
         env_nested_delimiter="__",
-        env_file=".env",
+        env_file=None,
         extra="ignore",
         frozen=True,
     )
@@ -167,6 +170,8 @@ class Settings(BaseSettings):
     api_allow_no_auth: bool = False
     notify_token: SecretStr | None = None
     run_max_seconds: float = Field(default=DEFAULT_RUN_MAX_SECONDS, gt=0)
+    log_level: LogLevel = "WARNING"
+    log_format: LogFormat = "text"
 
     @model_validator(mode="after")
     def _safe_base_url(self) -> Settings:
@@ -294,10 +299,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+ENV_FILE_VARIABLE = "ADAPTER_ENV_FILE"
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings from the environment; keyword overrides win. Errors become ConfigError."""
+    """Read settings from the environment (and the file ``ADAPTER_ENV_FILE`` names, whose
+    values the environment overrides); keyword overrides win. Errors become ConfigError."""
+    env_file = os.environ.get(ENV_FILE_VARIABLE, "").strip() or None
+    if env_file is not None and not Path(env_file).is_file():
+        raise ConfigError(f"{ENV_FILE_VARIABLE}: no such file: {env_file}")
     try:
-        return Settings(**overrides)
+        return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"

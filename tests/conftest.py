@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
+
+from adapter.logs import reset_logging
 
 FHIR_URL_ENV = "ADAPTER_TEST_FHIR_URL"
 # Where the test servers are (the suite's own configuration, never read by Settings).
@@ -14,7 +17,9 @@ TEST_ENV_PREFIX = "ADAPTER_TEST_"
 
 
 @pytest.fixture(autouse=True)
-def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def hermetic(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """Every test starts from no ``ADAPTER_*`` setting and in an empty working directory.
 
     A stray ``ADAPTER_FHIR_AUTH__KIND=bearer`` in the developer's shell, or a ``.env`` in the
@@ -25,6 +30,8 @@ def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
         if name.startswith("ADAPTER_") and not name.startswith(TEST_ENV_PREFIX):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    reset_logging()  # a CLI command configured logging: the next test's caplog sees all again
 
 
 @pytest.fixture(scope="session")

@@ -137,4 +137,15 @@ class ObserveRequests:
             route = route_template(scope)
             answered = str(status) if status is not None else "none"
             self.metrics.requests.labels(route, scope["method"], answered).inc()
-            self.metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            self.metrics.request_seconds.labels(route).observe(took)
+            # The access log: route template, never the path's ids or the query string.
+            log.info(
+                "%s %s %s %.0f ms",
+                scope["method"],
+                route,
+                answered,
+                took * 1000,
+                extra={"event": "request", "method": scope["method"], "route": route,
+                       "status": answered, "ms": round(took * 1000)},
+            )  # fmt: skip

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from adapter.errors import ConfigError
+from adapter.logs import configure_logging
+from adapter.settings import ENV_FILE_VARIABLE, load_settings
 
 DEBUG_ENV = "ADAPTER_DEBUG"
 
@@ -29,6 +34,15 @@ def _root(
             "--debug", help=f"Show the traceback of an unexpected error (or set {DEBUG_ENV}=1)."
         ),
     ] = False,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file",
+            help=f"Read settings from this KEY=value file too (or set {ENV_FILE_VARIABLE}); "
+            "the environment wins over it. No file is read unless named.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Case-management <-> FHIR R4 adapter.
 
@@ -36,6 +50,14 @@ def _root(
     """
     if debug:
         os.environ[DEBUG_ENV] = "1"
+    if env_file is not None:
+        os.environ[ENV_FILE_VARIABLE] = str(env_file)
+    try:
+        settings = load_settings()
+    except ConfigError:  # the command reports it, with its own exit code
+        configure_logging()
+        return
+    configure_logging(settings.log_level, settings.log_format)
 
 
 def debugging() -> bool:

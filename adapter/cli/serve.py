@@ -38,4 +38,8 @@ def serve(
             "cross the network in clear unless a TLS-terminating proxy sits in front",
             err=True,
         )
-    uvicorn.run(service, host=host, port=port, server_header=False)
+    # Uvicorn's own access log prints full paths with query strings: off. The service logs one
+    # line per request itself, by route template (adapter.api, INFO; see ADAPTER_LOG_LEVEL).
+    uvicorn.run(
+        service, host=host, port=port, server_header=False, access_log=False, log_config=None
+    )

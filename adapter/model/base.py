@@ -91,15 +91,18 @@ def require_unique(values: Iterable[str], *, field: str, attr: str = "id") -> No
     unique (empty when the items themselves must be); the error names the offending item,
     e.g. ``tasks[3].id``.
     """
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for index, value in enumerate(values):
         if value in seen:
             where = f"{field}[{index}].{attr}" if attr else f"{field}[{index}]"
-            raise FieldRuleError(where, f"{value!r} is used twice in {field}")
-        seen.add(value)
+            first = f"{field}[{seen[value]}]" + (f".{attr}" if attr else "")
+            # The position, never the value: an identifier repeated may be an MRN.
+            raise FieldRuleError(where, f"repeats {first}")
+        seen[value] = index
 
 
 def require_order(first: date | None, then: date | None, *, field: str, what: str) -> None:
     """Raise a :class:`FieldRuleError` on ``field`` when ``then`` is before ``first``."""
     if first is not None and then is not None and then < first:
-        raise FieldRuleError(field, f"{what} ({then}) is before {first}")
+        # No dates in the message: next to a client's record they are patient data.
+        raise FieldRuleError(field, f"{what} is before the date it must follow")

@@ -137,12 +137,24 @@ def _prepare_sqlite_file(url: URL) -> None:
         # Dead letters hold the server's OperationOutcomes: readable by the owner only.
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
         os.close(fd)
+        _tighten(path)
     except OSError as exc:
         raise LedgerError(
             f"cannot create the ledger file {path}: {exc.strerror}",
             url=masked(url),
             operation="open",
         ) from exc
+
+
+def _tighten(path: Path) -> None:
+    """On every open, not only on creation: a ledger copied in, restored from a backup or made
+    by an older version may be readable by others. The file and SQLite's ``-wal``/``-shm``
+    files become owner-only, and so does the directory when it is the adapter's own."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_uid == os.getuid():
+            file.chmod(0o600)
+    if path.parent.name == "cm-fhir-adapter" and path.parent.stat().st_uid == os.getuid():
+        path.parent.chmod(0o700)
 
 
 def _tune_sqlite(engine: Engine, busy_timeout: float) -> None:

@@ -344,7 +344,11 @@ async def _failed(
 
 def _done(run: _Run, outcome: CaseOutcome) -> CaseOutcome:
     # Case ids are internal identifiers, not patient data; messages carry codes and paths only.
-    log.info("%s", outcome.describe())
+    fields = {"event": "case_pushed", "run_id": run.run_id, "case_id": outcome.case_id}
+    counts = {"status": str(outcome.status), "written": outcome.written}
+    counts |= {"unchanged": outcome.unchanged, "failed": outcome.failed}
+    reason = {"reason": str(outcome.reason)} if outcome.reason is not None else {}
+    log.info("%s", outcome.describe(), extra=fields | counts | reason)
     if run.on_case is not None:
         run.on_case(outcome)
     return outcome

@@ -59,3 +59,12 @@ async def test_two_apps_keep_separate_counters(settings, client):
         samples = _samples((await other.get("/metrics")).text)
     labels = (("method", "GET"), ("route", "/cases/{case_id}"), ("status", "404"))
     assert samples[("adapter_http_requests_total", labels)] == 1
+
+
+async def test_the_access_log_names_the_route_never_ids_or_query_strings(client, caplog):
+    caplog.set_level("INFO", logger="adapter.api")
+    await client.get("/cases/CM-SECRET-1?mrn=MRN-778899")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "adapter.api"]
+    assert line.startswith("GET /cases/{case_id} 404 ")
+    assert "CM-SECRET-1" not in caplog.text
+    assert "MRN-778899" not in caplog.text

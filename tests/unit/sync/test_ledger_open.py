@@ -150,3 +150,14 @@ def test_an_unreachable_postgres_server_is_a_ledger_error_without_the_password()
         Ledger.open("postgresql://cm:s3cret@127.0.0.1:1/ledger")
     assert caught.value.operation == "open"
     assert "s3cret" not in str(caught.value)
+
+
+def test_a_ledger_readable_by_others_is_tightened_when_opened(tmp_path: Path):
+    own = tmp_path / "cm-fhir-adapter"
+    url = f"sqlite:///{own / 'ledger.sqlite'}"
+    Ledger.open(url).close()
+    for path, loose in ((own / "ledger.sqlite", 0o644), (own, 0o755)):
+        path.chmod(loose)  # copied in, restored from a backup, made by an older version
+    with Ledger.open(url):
+        assert stat.S_IMODE(os.stat(own / "ledger.sqlite").st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(own).st_mode) == 0o700

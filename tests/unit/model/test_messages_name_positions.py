@@ -1,0 +1,36 @@
+"""Validation messages name the position and the rule, never the value (it may be an MRN or a
+birth date)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapter.errors import InputError
+from adapter.model.validation import parse_case
+from tests.support.casefiles import example_data
+
+
+def test_a_repeated_identifier_is_named_by_position_only():
+    data = example_data("CM-2001")
+    first = data["client"]["identifiers"][0]
+    data["client"]["identifiers"].append(dict(first))
+    repeated = len(data["client"]["identifiers"]) - 1
+    with pytest.raises(InputError) as caught:
+        parse_case(data)
+    message = str(caught.value)
+    assert f"client.identifiers[{repeated}].value" in message
+    assert "repeats identifiers[0].value" in message
+    assert first["value"] not in message
+
+
+def test_dates_out_of_order_are_named_without_the_dates():
+    data = example_data("CM-2001")
+    data["status"] = "closed"
+    data["closure_reason"] = "goals-achieved"
+    data["opened_on"] = "2024-05-02"
+    data["closed_on"] = "2024-05-01"
+    with pytest.raises(InputError) as caught:
+        parse_case(data)
+    message = str(caught.value)
+    assert "closed_on" in message
+    assert "2024-05-0" not in message
