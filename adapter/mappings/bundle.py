@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from adapter.errors import MappingError
 from adapter.mappings.datatypes import Json
-from adapter.mappings.ids import uuid5_hex
+from adapter.mappings.ids import resource_id, uuid5_hex
 from adapter.mappings.namespace import apply_namespace, select_namespace
 from adapter.mappings.reading import CaseReader
 from adapter.mappings.resources import (
@@ -47,12 +47,16 @@ __all__ = ["bundle_to_case", "case_to_bundle", "case_to_resources", "full_url"]
 
 def case_to_resources(case: Case, *, namespace: str | None = None) -> list[Json]:
     """Every resource of a case, referenced resources first, in ``namespace`` if given."""
-    out = [patient.to_fhir(case.client)]
+    # A client or member linked to the server's own resource (``fhir_id``) is referenced, never
+    # written: the EHR owns that Patient, Practitioner or Organization.
+    client = case.client
+    out = [] if client.fhir_id else [patient.to_fhir(client)]
+    patient_id = client.fhir_id or resource_id("patient", client.id)
     out += [
-        observation.preference_to_fhir(p, client=case.client, patient=out[0])
-        for p in case.client.preferences
+        observation.preference_to_fhir(p, client=client, patient_id=patient_id)
+        for p in client.preferences
     ]
-    out += [care_team.member_to_fhir(m, case=case) for m in case.care_team]
+    out += [care_team.member_to_fhir(m, case=case) for m in case.care_team if not m.fhir_id]
     out += [coverage.to_fhir(c, case=case) for c in case.coverages]
     out += [consent.to_fhir(c, case=case) for c in case.consents]
     out.append(service_request.to_fhir(case.referral, case=case))

@@ -48,6 +48,8 @@ class Refs:
     client_id: str
     members: Mapping[str, MemberKind]
     plan_id: str | None
+    patient_fhir_id: str | None = None  # the EHR's Patient, when the case links to it
+    member_fhir_ids: Mapping[str, str] = field(default_factory=dict)  # linked members
 
     @classmethod
     def of(cls, case: Case) -> Refs:
@@ -57,6 +59,8 @@ class Refs:
             client_id=case.client.id,
             members={m.id: m.kind for m in case.care_team},
             plan_id=case.plan.id if case.plan is not None else None,
+            patient_fhir_id=case.client.fhir_id,
+            member_fhir_ids={m.id: m.fhir_id for m in case.care_team if m.fhir_id is not None},
         )
 
     def id(self, kind: str, *key: str) -> str:
@@ -68,7 +72,7 @@ class Refs:
         return identifier(kind, "/".join((self.case_id, *key)))
 
     def patient(self) -> Json:
-        return reference("Patient", resource_id("patient", self.client_id))
+        return reference("Patient", self.patient_fhir_id or resource_id("patient", self.client_id))
 
     def episode(self) -> Json:
         return reference("EpisodeOfCare", resource_id("case", self.case_id))
@@ -87,7 +91,8 @@ class Refs:
     def member(self, member_id: str | None) -> Json | None:
         if member_id is None:
             return None
-        return reference(self.member_type(member_id), self.id("member", member_id))
+        linked = self.member_fhir_ids.get(member_id)
+        return reference(self.member_type(member_id), linked or self.id("member", member_id))
 
     def record(self, resource_type: str, kind: str, record_id: str | None) -> Json | None:
         """A reference to the ``kind`` record ``record_id`` (a goal, a need, a task ...)."""

@@ -30,6 +30,12 @@ __all__ = [
 ]
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]{1,64}$")]
+#: The id of a resource on the FHIR server written by another system (an EHR's Patient).
+FhirId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]{1,64}$")]
+#: An identifier system: an absolute URI (``urn:oid:...``, ``http://hospital.example/mrn``).
+SystemUri = Annotated[
+    str, StringConstraints(pattern=r"^(urn:[a-z0-9][a-z0-9-]*:|https?://)\S{1,240}$")
+]
 """A record id: 1-64 of ``A-Z a-z 0-9 . -`` (the FHIR id alphabet minus nothing it forbids)."""
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from adapter.model.base import Email, FieldRuleError, Id, Name, Phone, Record
+from adapter.model.base import Email, FhirId, FieldRuleError, Id, Name, Phone, Record
 from adapter.model.codes import CareTeamRole, MemberKind
 
 __all__ = ["CareTeamMember"]
@@ -25,6 +25,9 @@ class CareTeamMember(Record):
     organization: Name | None = None
     phone: Phone | None = None
     email: Email | None = None
+    # The member's Practitioner/Organization/RelatedPerson is on the server already (from the
+    # EHR's directory): reference it by its id and never write one.
+    fhir_id: FhirId | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CareTeamMember:

@@ -9,12 +9,14 @@ from pydantic import Field, StringConstraints, model_validator
 
 from adapter.model.base import (
     Email,
+    FhirId,
     FieldRuleError,
     Id,
     Name,
     Phone,
     Record,
     ShortText,
+    SystemUri,
     require_unique,
 )
 from adapter.model.codes import Gender, IdentifierKind, PreferenceKind
@@ -28,12 +30,15 @@ class ClientIdentifier(Record):
     """An identifier of the client in another system (MRN, payer member id, ...).
 
     ``assigner`` names who issued it (a hospital, a health plan); ``kind`` plus ``assigner``
-    tell systems apart when a client has, say, two MRNs.
+    tell systems apart when a client has, say, two MRNs. ``system`` is the issuer's identifier
+    system (``urn:oid:...``, a URL): with it, the EHR and the payer recognise the identifier,
+    and ``match_existing`` can find the client's Patient by it.
     """
 
     kind: IdentifierKind
     value: Name
     assigner: Name | None = None
+    system: SystemUri | None = None
 
 
 class PersonName(Record):
@@ -86,6 +91,10 @@ class Client(Record):
     contact: ContactInfo | None = None
     preferences: tuple[Preference, ...] = Field(default=(), max_length=50)
     deceased_on: date | None = None
+    # The client's Patient is on the server already (written by the EHR): reference it by its
+    # id, or find it by the first identifier with a system, and never write a Patient.
+    fhir_id: FhirId | None = None
+    match_existing: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Client:
@@ -94,4 +103,11 @@ class Client(Record):
         keys = (f"{i.kind}|{i.assigner or ''}|{i.value}" for i in self.identifiers)
         require_unique(keys, field="identifiers", attr="value")
         require_unique((p.id for p in self.preferences), field="preferences")
+        if self.match_existing and not any(i.system for i in self.identifiers):
+            raise FieldRuleError("match_existing", "needs an identifier with a system to match")
         return self
+
+    @property
+    def matching_identifier(self) -> ClientIdentifier | None:
+        """The identifier ``match_existing`` searches the server's Patients by."""
+        return next((i for i in self.identifiers if i.system), None)

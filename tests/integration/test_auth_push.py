@@ -99,7 +99,10 @@ async def test_401_on_writes_ends_the_run_after_the_first_case(secure_fhir_url, 
         assert ledger.dead_letters(None, open_only=False) == []
         [run_row] = ledger.runs()
     assert refused.value.status == 401
-    assert transport.requests == ["POST /fhir"]  # one transaction, then nothing more
+    # The first request (the read of the installation's marker) is refused, and nothing more
+    # is sent: no transaction, no dead letter.
+    assert len(transport.requests) == 1
+    assert transport.requests[0].startswith("GET /fhir/Basic/")
     assert str(run_row.status) == "failed"
 
 

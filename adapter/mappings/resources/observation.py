@@ -108,7 +108,7 @@ def criterion_from_fhir(resource: Mapping[str, Any]) -> CriterionResult:
     )
 
 
-def preference_to_fhir(preference: Preference, *, client: Client, patient: Json) -> Json:
+def preference_to_fhir(preference: Preference, *, client: Client, patient_id: str) -> Json:
     """A client preference, as in the US Core preference Observation profiles (LOINC code)."""
     code = codeable_concept(table("preference-kind").to_fhir(preference.kind).coding())
     body = _base(
@@ -118,7 +118,7 @@ def preference_to_fhir(preference: Preference, *, client: Client, patient: Json)
         identifier("preference", f"{client.id}/{preference.id}"),
         code,
     )
-    body["subject"] = {"reference": f"Patient/{patient['id']}"}
+    body["subject"] = {"reference": f"Patient/{patient_id}"}
     body["valueString"] = preference.text
     return body
 

@@ -56,7 +56,12 @@ def _client_identifier(item: ClientIdentifier) -> Json:
     kind = table("identifier-kind").to_fhir(item.kind)
     assigner = {"display": item.assigner} if item.assigner else None
     return compact(
-        {"type": codeable_concept(kind.coding()), "value": item.value, "assigner": assigner}
+        {
+            "type": codeable_concept(kind.coding()),
+            "system": item.system,
+            "value": item.value,
+            "assigner": assigner,
+        }
     )
 
 
@@ -122,7 +127,12 @@ def _read_identifiers(patient: Mapping[str, Any], where: str) -> list[ClientIden
         kind = kinds.from_fhir(coding["code"], resource=where, element="Patient.identifier.type")
         assigner = (item.get("assigner") or {}).get("display")
         out.append(
-            ClientIdentifier(kind=IdentifierKind(kind), value=item["value"], assigner=assigner)
+            ClientIdentifier(
+                kind=IdentifierKind(kind),
+                value=item["value"],
+                assigner=assigner,
+                system=item.get("system"),
+            )
         )
     return out
 

@@ -29,6 +29,7 @@ from adapter.fhir.client import FHIRClient
 from adapter.mappings.ids import resource_id
 from adapter.mappings.namespace import namespace_tag
 from adapter.sync.ledger import Ledger
+from adapter.sync.push.failures import stops_the_run
 from adapter.sync.push.verify import verify
 
 __all__ = ["MARKER_TYPE", "ServerCheck", "check_server", "marker_id", "touch_marker"]
@@ -73,6 +74,10 @@ async def check_server(client: FHIRClient, ledger: Ledger, namespace: str | None
     except ResourceNotFound:  # 410 Gone is a ResourceNotFound too
         version = None
     except FHIRError as exc:
+        # Credentials refused outright: nothing else would succeed either. A 403 may only mean
+        # that this client's scopes leave out Basic: the check is skipped, the push goes on.
+        if stops_the_run(exc) and getattr(exc, "status", None) != 403:
+            raise
         log.warning("server check skipped: the server refused the marker (%s)", type(exc).__name__)
         return ServerCheck("unsupported")
     state = _state(recorded, version)

@@ -40,6 +40,7 @@ from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.ledger.thread import LedgerThread
 from adapter.sync.push.adopt import held_resources
 from adapter.sync.push.failures import Failure, classify, stops_the_run
+from adapter.sync.push.links import link_existing
 from adapter.sync.push.marker import check_server, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
@@ -164,8 +165,15 @@ async def _push_case(
     run: _Run, item: CaseInput, *, again: bool = False, adopted: bool = False
 ) -> CaseOutcome:
     try:
+        linked = await link_existing(run.client, run.ledger, item.case_id, item.document)
+        if linked is not item.document:
+            item = CaseInput(item.case_id, linked, item.source, item.problem)
         step = await run.call(_examine, run, item)
     except (InputError, MappingError) as exc:
+        return await _failed(run, item.case_id, classify(exc))
+    except FHIRError as exc:  # the search for the client's Patient
+        if stops_the_run(exc):
+            raise
         return await _failed(run, item.case_id, classify(exc))
     if isinstance(step, _Unchanged):
         if step.fast:
