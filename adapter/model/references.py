@@ -69,4 +69,5 @@ def _refer(field: str, ids: Iterable[str | None], known: set[str], kind: str) ->
     for index, ref in enumerate(ids):
         if ref is not None and ref not in known:
             where = field if field.endswith("_id") else f"{field}[{index}]"
-            raise FieldRuleError(where, f"no {kind} with id {ref!r} in this case")
+            # The position, not the id: messages never carry values from the record.
+            raise FieldRuleError(where, f"names no {kind} of this case")

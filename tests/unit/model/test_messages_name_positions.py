@@ -3,7 +3,11 @@ birth date)."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapter.errors import InputError
 from adapter.model.validation import parse_case
@@ -34,3 +38,32 @@ def test_dates_out_of_order_are_named_without_the_dates():
     message = str(caught.value)
     assert "closed_on" in message
     assert "2024-05-0" not in message
+
+
+_VALUES = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=8, max_size=16)
+
+
+@settings(max_examples=60, deadline=None)
+@given(mrn=_VALUES, family=_VALUES, ref=_VALUES.map(lambda v: "id-" + v))
+def test_no_value_from_the_record_reaches_a_validation_message(mrn: str, family: str, ref: str):
+    data = example_data("CM-2001")
+    data["client"]["name"]["family"] = family
+    data["client"]["identifiers"] = [{"kind": "mrn", "value": mrn}] * 2  # repeated
+    broken = []
+    for mutate in (
+        lambda d: d,
+        lambda d: (
+            d["client"].update(identifiers=[{"kind": "mrn", "value": mrn}])
+            or d["tasks"][0].update(owner_id=ref)
+        ),
+        lambda d: d["client"].update(identifiers=[{"kind": "mrn", "value": mrn + "x" * 300}]),
+        lambda d: d["client"].update(birth_date=mrn),
+    ):
+        case = copy.deepcopy(data)
+        mutate(case)
+        with pytest.raises(InputError) as caught:
+            parse_case(case)
+        broken.append(str(caught.value))
+    for message in broken:
+        for value in (mrn, family, ref):
+            assert value not in message, message
