@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from adapter.cli import (
+    cases,  # noqa: F401  (registers the command)
     demo,  # noqa: F401  (registers the command)
     dlq,  # noqa: F401  (registers the command)
     explain,  # noqa: F401  (registers the command)

@@ -26,12 +26,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from adapter import __version__
+
+        typer.echo(f"cm-fhir-adapter {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     debug: Annotated[
         bool,
         typer.Option(
             "--debug", help=f"Show the traceback of an unexpected error (or set {DEBUG_ENV}=1)."
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the adapter's version and exit.",
+            is_eager=True,
+            callback=_print_version,
         ),
     ] = False,
     env_file: Annotated[
