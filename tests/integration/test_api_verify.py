@@ -72,3 +72,5 @@ async def test_verify_refuses_bad_bodies_without_a_500(fhir_base_url, tmp_path):
             assert (await client.post("/verify", json=body)).status_code == 422
         assert (await client.post("/verify", json={"cases": ["X"]})).status_code == 422
         assert (await client.post("/verify")).json()["cases"] == 0
+        ready = await client.get("/health/ready")  # the real HAPI answers: ready
+        assert (ready.status_code, ready.json()["fhir_server"]) == (200, "ok")

@@ -1,4 +1,5 @@
-"""``GET /health``: is the process up, and does the ledger answer? No authentication."""
+"""Health without authentication: ``/health`` (the ledger answers), ``/health/live`` (the
+process answers) and ``/health/ready`` (the ledger and the FHIR server answer)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from adapter.api.deps import LedgerDep
-from adapter.errors import LedgerError
+from adapter.api.deps import LedgerDep, SettingsDep
+from adapter.errors import FHIRError, LedgerError
+from adapter.fhir import probe_capabilities
 
-__all__ = ["Health", "router"]
+__all__ = ["Health", "Readiness", "router"]
 
 log = logging.getLogger("adapter.api")
 
@@ -22,6 +24,10 @@ router = APIRouter(tags=["health"])
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     ledger: Literal["ok", "unavailable"]
+
+
+class Readiness(Health):
+    fhir_server: Literal["ok", "unavailable"]
 
 
 @router.get("/health", response_model=Health)
@@ -34,3 +40,32 @@ async def health(ledger: LedgerDep, response: Response) -> Health:
         response.status_code = 503
         return Health(status="degraded", ledger="unavailable")
     return Health(status="ok", ledger="ok")
+
+
+@router.get("/health/live")
+async def live() -> dict[str, str]:
+    """200 while the process answers at all (for a liveness probe: restart when it does not)."""
+    return {"status": "ok"}
+
+
+@router.get("/health/ready", response_model=Readiness)
+async def ready(ledger: LedgerDep, settings: SettingsDep, response: Response) -> Readiness:
+    """200 when the ledger answers a read and the FHIR server its CapabilityStatement (one
+    attempt), else 503: a readiness probe keeps traffic away until both are there."""
+    ledger_state: Literal["ok", "unavailable"] = "ok"
+    server_state: Literal["ok", "unavailable"] = "ok"
+    try:
+        await asyncio.to_thread(ledger.runs, 1)
+    except LedgerError:
+        ledger_state = "unavailable"
+    try:
+        await probe_capabilities(settings)
+    except FHIRError as exc:
+        log.warning("ready: FHIR server unavailable (%s)", type(exc).__name__)
+        server_state = "unavailable"
+    fine = ledger_state == server_state == "ok"
+    if not fine:
+        response.status_code = 503
+    return Readiness(
+        status="ok" if fine else "degraded", ledger=ledger_state, fhir_server=server_state
+    )
