@@ -26,9 +26,10 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.canonical import check_namespace
+from adapter.config_file import file_sources, warn_unknown_variables
 from adapter.errors import ConfigError
 from adapter.logs import LogFormat, LogLevel
 
@@ -147,6 +148,19 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags, the environment, a named env file, then the TOML file (adapter.config_file)."""
+        files = file_sources(settings_cls)
+        return init_settings, env_settings, dotenv_settings, *files, file_secret_settings
 
     fhir_base_url: str = "http://127.0.0.1:8080/fhir"
     fhir_auth: AuthSettings = AuthSettings()
@@ -308,6 +322,7 @@ def load_settings(**overrides: Any) -> Settings:
     env_file = os.environ.get(ENV_FILE_VARIABLE, "").strip() or None
     if env_file is not None and not Path(env_file).is_file():
         raise ConfigError(f"{ENV_FILE_VARIABLE}: no such file: {env_file}")
+    warn_unknown_variables(Settings)
     try:
         return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:

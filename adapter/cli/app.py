@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from adapter.config_file import CONFIG_VARIABLE, DEFAULT_CONFIG, SERVER_NAME_VARIABLE
 from adapter.errors import ConfigError
 from adapter.logs import configure_logging
 from adapter.settings import ENV_FILE_VARIABLE, load_settings
@@ -51,6 +52,24 @@ def _root(
             callback=_print_version,
         ),
     ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help=f"The TOML configuration file (or set {CONFIG_VARIABLE}; default: "
+            f"{DEFAULT_CONFIG} in the working directory, if there is one).",
+            show_default=False,
+        ),
+    ] = None,
+    server_name: Annotated[
+        str | None,
+        typer.Option(
+            "--server-name",
+            help=f"Use the [servers.NAME] table of the configuration file (or set "
+            f"{SERVER_NAME_VARIABLE}).",
+            show_default=False,
+        ),
+    ] = None,
     env_file: Annotated[
         Path | None,
         typer.Option(
@@ -67,8 +86,13 @@ def _root(
     """
     if debug:
         os.environ[DEBUG_ENV] = "1"
-    if env_file is not None:
-        os.environ[ENV_FILE_VARIABLE] = str(env_file)
+    for variable, value in (
+        (ENV_FILE_VARIABLE, env_file),
+        (CONFIG_VARIABLE, config),
+        (SERVER_NAME_VARIABLE, server_name),
+    ):
+        if value is not None:
+            os.environ[variable] = str(value)
     try:
         settings = load_settings()
     except ConfigError:  # the command reports it, with its own exit code

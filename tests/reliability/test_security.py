@@ -115,11 +115,16 @@ def _bad(case: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.mark.integration
 def test_logs_and_cli_output_of_a_faulty_push_carry_no_patient_data(
-    fhir_base_url: str, tmp_path: Path, cli: CliRunnerFor, caplog: pytest.LogCaptureFixture
+    fhir_base_url: str,
+    tmp_path: Path,
+    cli: CliRunnerFor,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ):
     cases = [_marked(fresh(case, "PHI"), n) for n, case in enumerate(example_cases()[:6])]
     bad = _bad(cases[0])
     caplog.set_level(logging.DEBUG, logger="adapter")
+    monkeypatch.setenv("ADAPTER_LOG_LEVEL", "DEBUG")  # the CLI sets the level it is told
     with FaultProxy(fhir_base_url, FAULTS.plan(seed=3)) as proxy:
         where = installation(proxy.url, tmp_path, "phi")
         folder = write_cases(tmp_path / "cases", [*cases, *bad])

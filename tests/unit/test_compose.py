@@ -9,11 +9,10 @@ from typing import Any
 
 import yaml
 
+from adapter.config_file import SWITCHES, env_names
 from adapter.settings import Settings
-from tests.unit.test_settings_doc import env_names
 
 ROOT = Path(__file__).resolve().parents[2]
-SWITCHES = {"ADAPTER_ENV_FILE", "ADAPTER_DEBUG"}
 
 
 def _compose() -> dict[str, Any]:

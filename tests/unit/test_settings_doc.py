@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-from pydantic import BaseModel
-
+from adapter.config_file import env_names
 from adapter.settings import Settings
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
-
-
-def env_names(model: type[BaseModel], prefix: str = "ADAPTER_") -> Iterator[str]:
-    for name, field in model.model_fields.items():
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield from env_names(annotation, f"{prefix}{name.upper()}__")
-        else:
-            yield f"{prefix}{name.upper()}"
 
 
 def documented() -> list[str]:
