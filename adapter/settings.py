@@ -53,6 +53,7 @@ DEFAULT_RUN_MAX_SECONDS = 4 * 3600.0
 
 AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
 ProfileName = Literal["auto", "local", "public"]
+PullStrategyName = Literal["auto", "system-history", "type-history", "search"]
 
 
 def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
@@ -159,6 +160,7 @@ class Settings(BaseSettings):
     pull_overlap_seconds: float = Field(
         default=300.0, ge=0, description="seconds a pull re-reads before its watermark"
     )
+    pull_strategy: PullStrategyName = "auto"
     api_token: SecretStr | None = None
     api_allow_no_auth: bool = False
     notify_token: SecretStr | None = None
