@@ -38,16 +38,19 @@ class MergeNote:
 
 @dataclass
 class Sent:
-    """What became of a case's send: landed resources, failed ones (with why), merges."""
+    """What became of a case's send: landed resources, failed ones (with why), merges, and
+    ``split_by``: the refusal of the whole transaction that made it go in parts."""
 
     landed: list[SyncedResource] = field(default_factory=list)
     failed: list[tuple[ResourceKey, Failure]] = field(default_factory=list)
     merges: list[MergeNote] = field(default_factory=list)
+    split_by: Failure | None = None
 
     def add(self, other: Sent) -> None:
         self.landed += other.landed
         self.failed += other.failed
         self.merges += other.merges
+        self.split_by = self.split_by or other.split_by
 
 
 class CaseSender:
@@ -72,6 +75,7 @@ class CaseSender:
                 if not is_version_conflict(exc):
                     if is_entry_rejection(exc) and len(pending) > 1:
                         sent.add(await self._bisect(pending))
+                        sent.split_by = classify(exc)
                         return sent
                     raise
             pending = [m for p in pending if (m := await self._refreshed(p, sent)) is not None]
