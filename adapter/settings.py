@@ -150,6 +150,9 @@ class Settings(BaseSettings):
     fhir_max_concurrency: int = Field(default=8, ge=1)
     fhir_rate_limit: float = Field(default=0.0, ge=0, description="requests/s, 0 = no limit")
     fhir_max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1024)
+    fhir_max_transaction_entries: int | None = Field(
+        default=None, ge=1, description="largest transaction the server takes; None = no cap"
+    )
     profile: ProfileName = "auto"
     namespace: str | None = None
     fhir_verify_tls: bool = True
