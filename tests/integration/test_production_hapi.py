@@ -7,6 +7,7 @@ once per run): server-assigned ids only, at most 50 entries per transaction, no 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -121,3 +122,46 @@ async def test_the_transaction_cap_is_explained_in_the_servers_words(
     assert CAP_TEXT in result.output  # the whole transaction's refusal, as the server said it
     assert "client-assigned IDs are not enabled" in result.output  # and the parts' refusal
     assert "sent in parts after the whole was refused: HTTP 400" in result.output
+
+
+async def test_with_the_cap_set_no_transaction_exceeds_it(prod: FHIRClient, tmp_path: Path):
+    case = with_many_tasks("CM-2001", uuid.uuid4().hex[:10], tasks=23)
+    settings = load_settings(fhir_base_url=prod.base.url, fhir_max_transaction_entries=50)
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    with Ledger.open(ledger_url) as ledger:
+        async with open_client(settings) as capped:
+            await push_cases([CaseInput(case["id"], case, "test")], client=capped, ledger=ledger)
+        [attempt] = ledger.attempts_for_case(case["id"])
+    # the parts still meet the missing client-assigned ids, but the cap refuses none of them
+    shown = str(attempt.operation_outcome)
+    assert "HAPI-0959" in shown
+    assert CAP_TEXT not in shown
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout + result.stderr
+
+
+def test_adapter_pull_says_how_it_read_and_fails_loudly_when_it_cannot(
+    production_fhir_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Synchronous: the command runs its own event loop."""
+
+    async def now() -> datetime:
+        async with open_client(load_settings(fhir_base_url=production_fhir_url)) as client:
+            return await type_history_time(client)
+
+    since = asyncio.run(now()).isoformat()
+    where = ["--server", production_fhir_url, "--ledger", f"sqlite:///{tmp_path / 'l.sqlite'}"]
+
+    code, out = cli("pull", "--since", since, *where)
+    assert code == 0, out
+    assert "(read by type-history)" in out
+    assert "not supported by the server: system-history: HTTP 405" in out
+
+    monkeypatch.setenv("ADAPTER_PULL_STRATEGY", "system-history")
+    code, out = cli("pull", "--since", since, *where)
+    assert code == 3, out
+    assert "offers no way to read changes" in out
+    assert "history entries" not in out  # never a silent "0 history entries"
