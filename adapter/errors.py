@@ -21,6 +21,8 @@ callers never need to catch anything else. Context lives in attributes, not in t
         │   │                        does not match the request (another id, no version, ...)
         │   └── ResponseTooLarge     an answer larger than the configured maximum (not read further)
         ├── TokenEndpointError       the OAuth2 token endpoint is unreachable or refused the client
+        ├── UnsupportedByServer      the server refuses every way the adapter knows to do a thing
+        │                            (e.g. read changes: no history at any level, no search)
         └── FHIRStatusError          an HTTP error status, with the OperationOutcome and server code
             ├── InvalidResource      400 / 422: the server rejected the content (FHIRPath locations)
             ├── AccessDenied         401 / 403
@@ -63,6 +65,7 @@ __all__ = [
     "TokenEndpointError",
     "TransitionError",
     "UnsafeURLError",
+    "UnsupportedByServer",
     "VersionConflict",
 ]
 
@@ -220,6 +223,11 @@ class TokenEndpointError(FHIRError):
         self.client_id = client_id
         self.scope = scope
         super().__init__(message, method="POST", url=url)
+
+
+class UnsupportedByServer(FHIRError):
+    """The server said it does not support any of the ways the adapter has to do something;
+    the message names each way tried and the server's answer to it."""
 
 
 class FHIRStatusError(FHIRError):

@@ -60,6 +60,7 @@ DEFAULT_RUN_MAX_SECONDS = 4 * 3600.0
 
 AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
 ProfileName = Literal["auto", "local", "public"]
+PullStrategyName = Literal["auto", "system-history", "type-history", "search"]
 
 
 def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
@@ -170,6 +171,9 @@ class Settings(BaseSettings):
     fhir_max_concurrency: int = Field(default=8, ge=1)
     fhir_rate_limit: float = Field(default=0.0, ge=0, description="requests/s, 0 = no limit")
     fhir_max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1024)
+    fhir_max_transaction_entries: int | None = Field(
+        default=None, ge=1, description="largest transaction the server takes; None = no cap"
+    )
     profile: ProfileName = "auto"
     namespace: str | None = None
     fhir_verify_tls: bool = True
@@ -180,6 +184,7 @@ class Settings(BaseSettings):
     pull_overlap_seconds: float = Field(
         default=300.0, ge=0, description="seconds a pull re-reads before its watermark"
     )
+    pull_strategy: PullStrategyName = "auto"
     api_token: SecretStr | None = None
     api_allow_no_auth: bool = False
     notify_token: SecretStr | None = None

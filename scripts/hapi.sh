@@ -11,7 +11,10 @@
 #
 # Environment: HAPI_PORT (8080), HAPI_HEAP (2g), HAPI_WAIT_TIMEOUT (300), HAPI_JAVA_OPTS (extra JVM
 # flags), HAPI_AUTH_ISSUER (unset; an OAuth2 issuer URL such as scripts/keycloak.sh url: then every
-# request but /metadata needs a bearer JWT from that issuer, with SMART scopes; see AuthConfig).
+# request but /metadata needs a bearer JWT from that issuer, with SMART scopes; see AuthConfig),
+# HAPI_MODE (sandbox, the default; or production: server-assigned ids only, at most
+# HAPI_MAX_TRANSACTION_ENTRIES (50) entries per transaction, no system-level _history; see
+# ProductionProperties).
 # Instances on different ports keep their own pid and log files; the build output is shared. The server is built from tools/hapi-server (HAPI's published libraries, resolved by Maven
 # into ~/.m2); run-time files live in .run/. Docker users get the same settings from
 # docker-compose.yml; keep both in step.
@@ -120,6 +123,13 @@ cmd_start() {
     mkdir -p "$RUN_DIR"
     local -a auth_args=()
     [[ -n "${HAPI_AUTH_ISSUER:-}" ]] && auth_args=("--sandbox.auth.issuer=$HAPI_AUTH_ISSUER")
+    case "${HAPI_MODE:-sandbox}" in
+        sandbox) ;;
+        production)
+            auth_args+=(--sandbox.production.enabled=true
+                "--sandbox.production.max-transaction-entries=${HAPI_MAX_TRANSACTION_ENTRIES:-50}") ;;
+        *) die "HAPI_MODE must be sandbox or production, not '$HAPI_MODE'" ;;
+    esac
     local -a java_opts=(-Xms512m "-Xmx$HEAP" -XX:+ExitOnOutOfMemoryError -Dfile.encoding=UTF-8)
     # shellcheck disable=SC2206  # HAPI_JAVA_OPTS is a list of flags on purpose
     java_opts+=(${HAPI_JAVA_OPTS:-})
@@ -132,6 +142,7 @@ cmd_start() {
     [[ " $* " == *" --spring.datasource.url=jdbc:postgresql:"* ]] && store="PostgreSQL"
     local secured=""
     [[ -n "${HAPI_AUTH_ISSUER:-}" ]] && secured=", bearer tokens from $HAPI_AUTH_ISSUER required"
+    [[ "${HAPI_MODE:-sandbox}" == production ]] && secured+=", production-like: server ids only, at most ${HAPI_MAX_TRANSACTION_ENTRIES:-50} entries per transaction, no system _history"
     say "started HAPI FHIR $(hapi_version) (JPA server, FHIR R4, $store$secured), pid $pid, heap $HEAP"
     say "base URL $BASE_URL  log $LOG_FILE  (run: scripts/hapi.sh wait)"
 }

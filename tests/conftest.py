@@ -57,15 +57,19 @@ SECURE_FHIR_URL_ENV = "ADAPTER_TEST_SECURE_FHIR_URL"
 AUTH_WAIT_ENV = "ADAPTER_TEST_AUTH_WAIT"
 
 
+PRODUCTION_FHIR_URL_ENV = "ADAPTER_TEST_PRODUCTION_FHIR_URL"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Auth tests last, so that their servers have the rest of the run to start."""
-    items.sort(key=lambda item: item.get_closest_marker("auth") is not None)
+    """Auth and production-like tests last, so that their servers have the rest of the run to
+    start."""
+    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("auth", "production")))
 
 
-def _required_url(name: str, how: str, ready_path: str) -> str:
+def _required_url(name: str, how: str, ready_path: str, *, tests: str = "auth tests") -> str:
     url = os.environ.get(name, "").strip().rstrip("/")
     if not url:
-        pytest.fail(f"auth tests need {name}: run scripts/test, or {how}", pytrace=False)
+        pytest.fail(f"{tests} need {name}: run scripts/test, or {how}", pytrace=False)
     deadline = time.monotonic() + float(os.environ.get(AUTH_WAIT_ENV) or 0)
     while True:
         try:
@@ -98,4 +102,17 @@ def secure_fhir_url() -> str:
         "HAPI_PORT=8081 HAPI_AUTH_ISSUER=$(scripts/keycloak.sh url) scripts/hapi.sh start, then "
         f"export {SECURE_FHIR_URL_ENV}=http://127.0.0.1:8081/fhir",
         "/metadata",
+    )
+
+
+@pytest.fixture(scope="session")
+def production_fhir_url() -> str:
+    """A production-like HAPI (scripts/hapi.sh, HAPI_MODE=production): server-assigned ids
+    only, at most 50 entries per transaction, no system-level history."""
+    return _required_url(
+        PRODUCTION_FHIR_URL_ENV,
+        "HAPI_PORT=8082 HAPI_MODE=production scripts/hapi.sh start, then "
+        f"export {PRODUCTION_FHIR_URL_ENV}=http://127.0.0.1:8082/fhir",
+        "/metadata",
+        tests="production-like tests",
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 
@@ -23,6 +25,7 @@ __all__ = [
     "StateDep",
     "get_settings",
     "get_state",
+    "read_or_404",
     "require_notify_token",
     "require_token",
 ]
@@ -81,3 +84,14 @@ def require_token(request: Request, state: StateDep) -> None:
 def require_notify_token(request: Request, state: StateDep) -> None:
     """/fhir/notify: the API token, or ``ADAPTER_NOTIFY_TOKEN``."""
     _check(state.notify_guard, request)
+
+
+_Found = TypeVar("_Found")
+
+
+async def read_or_404(read: Callable[[int], _Found | None], ident: int, what: str) -> _Found:
+    """``read(ident)`` from the ledger (in a thread); 404 naming ``what`` when it is not there."""
+    found = await asyncio.to_thread(read, ident)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no {what} {ident} in the ledger")
+    return found

@@ -88,6 +88,7 @@ def start_or_queue_pull(state: AppState) -> bool:
             namespace=state.settings.namespace,
             overlap=timedelta(seconds=state.settings.pull_overlap_seconds),
             on_run=on_run,
+            strategy=state.settings.pull_strategy,
         )
         for update in report.updates:
             state.metrics.case_done(str(RunKind.PULL), "updated" if update.changed else "unchanged")

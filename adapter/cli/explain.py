@@ -18,6 +18,7 @@ from adapter.cli.sync_session import (
     ledger_for,
     settings_for,
 )
+from adapter.fhir.outcome import issue_line, trimmed
 from adapter.sync.ledger import Attempt, Ledger
 
 _LISTED = 20  # written resources listed per attempt
@@ -103,15 +104,9 @@ def _print_letters_and_conflicts(
 
 
 def issues(outcome: dict[str, Any] | None) -> list[str]:
-    """The OperationOutcome's issues as lines: severity, code, diagnostics, location."""
-    lines = []
-    for issue in (outcome or {}).get("issue") or []:
-        where = ", ".join(issue.get("expression") or issue.get("location") or [])
-        text = (
-            f"{issue.get('severity', '?')} {issue.get('code', '?')}: {issue.get('diagnostics', '')}"
-        )
-        lines.append(text + (f" at {where}" if where else ""))
-    return lines
+    """The OperationOutcome's issues as lines: severity, code, the server's text (trimmed: older
+    ledgers may hold whole outcomes), location."""
+    return [issue_line(issue) for issue in (trimmed(outcome) or {}).get("issue") or []]
 
 
 def _detail(detail: dict[str, Any] | None) -> str:

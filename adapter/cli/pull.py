@@ -95,7 +95,14 @@ async def _run(
     async with open_client(settings) as client:
         # The namespace push wrote under, or the pull would not recognise our own resources.
         namespace = resolve_namespace(settings, ledger)
-        return await pull_changes(client, ledger, since=since, overlap=overlap, namespace=namespace)
+        return await pull_changes(
+            client,
+            ledger,
+            since=since,
+            overlap=overlap,
+            namespace=namespace,
+            strategy=settings.pull_strategy,
+        )
 
 
 def print_report(report: PullReport) -> None:
@@ -119,6 +126,8 @@ def print_report(report: PullReport) -> None:
         )
     for failure in report.failures:
         out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
+    for refusal in report.refused:
+        out.print(f"  [cyan]note[/cyan] not supported by the server: {escape(refusal)}")
     out.print(summary_line(report))
 
 
@@ -126,7 +135,8 @@ def summary_line(report: PullReport) -> str:
     s = report.summary()
     return (
         f"pulled from {escape(report.server)} (run {report.run_id}) since "
-        f"{s['since'] or 'the start'}: {s['entries_read']} history entries, "
+        f"{s['since'] or 'the start'}: {s['entries_read']} history entries "
+        f"(read by {s['strategy']}), "
         f"{s['changed_resources']} changed resources ({s['already_known']} already known, "
         f"{s['unmatched']} not ours); {s['cases_updated']} cases updated, "
         f"{s['conflicts']} conflicts, {s['warnings']} warnings, {s['failed']} failed; "

@@ -50,6 +50,8 @@ class FHIRClient:
 
     ``deadline`` bounds each request from sending to the answer's last byte (seconds) and
     ``max_response_bytes`` the size of any answer read (see :class:`Transport`).
+    ``max_transaction_entries`` is the server's transaction cap, for callers that split (None:
+    no cap known).
     """
 
     def __init__(
@@ -62,8 +64,10 @@ class FHIRClient:
         rate_limiter: RateLimiter | None = None,
         deadline: float = TimeoutSettings().total,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_transaction_entries: int | None = None,
     ) -> None:
         self.base = BaseURL(base_url)
+        self.max_transaction_entries = max_transaction_entries
         self.policy = policy or RetryPolicy()
         self._transport = Transport(
             http,

@@ -74,6 +74,7 @@ async def open_client(
             rate_limiter=limiter,
             deadline=timeouts.total,
             max_response_bytes=settings.fhir_max_response_bytes,
+            max_transaction_entries=settings.fhir_max_transaction_entries,
         )
 
 

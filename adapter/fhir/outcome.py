@@ -7,12 +7,17 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "DIAGNOSTICS_LIMIT",
     "STORAGE_RESPONSE_SYSTEM",
     "Issue",
+    "issue_line",
     "issues_of",
+    "joined",
     "primary_code",
     "server_codes",
     "storage_code",
+    "trimmed",
+    "words",
 ]
 
 # HAPI names the effect of a write (created, updated, no change, ...) in this CodeSystem.
@@ -21,6 +26,9 @@ STORAGE_RESPONSE_SYSTEM = "https://hapifhir.io/fhir/CodeSystem/hapi-fhir-storage
 # HAPI-0550 only wraps a database or constraint error; the code after it says what happened.
 _WRAPPER_CODES = frozenset({"HAPI-0550"})
 _CODE = re.compile(r"\bHAPI-\d{4}\b")
+#: Characters of one issue's text kept: enough for the server's reason, too few for a resource.
+DIAGNOSTICS_LIMIT = 300
+_ISSUES_KEPT = 10
 
 Issue = dict[str, Any]
 
@@ -76,3 +84,63 @@ def storage_code(outcome: Mapping[str, Any] | None) -> str | None:
             if coding.get("system") == STORAGE_RESPONSE_SYSTEM and coding.get("code"):
                 return str(coding["code"])
     return None
+
+
+def trimmed(outcome: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What of an OperationOutcome is kept (ledger, ``explain``, ``dlq show``, the API).
+
+    Per issue (the first ten): severity, code, the text (``diagnostics``, else
+    ``details.text``) cut to :data:`DIAGNOSTICS_LIMIT` characters, the server's codes and the
+    locations. Everything else goes: a server may echo the submitted resource in ``contained``,
+    in the narrative, in extensions or in a very long diagnostics text.
+    """
+    if not outcome:
+        return None
+    kept: list[dict[str, Any]] = []
+    for raw in (outcome.get("issue") or [])[:_ISSUES_KEPT]:
+        if not isinstance(raw, Mapping):
+            continue
+        issue: dict[str, Any] = {"severity": raw.get("severity"), "code": raw.get("code")}
+        text = _text_of(raw)
+        if text:
+            issue["diagnostics"] = _cut(text)
+        codings = [
+            {key: str(coding[key]) for key in ("system", "code") if coding.get(key)}
+            for coding in ((raw.get("details") or {}).get("coding") or [])
+            if isinstance(coding, Mapping)
+        ]
+        if codings:
+            issue["details"] = {"coding": codings}
+        for key in ("expression", "location"):
+            if raw.get(key):
+                issue[key] = [_cut(str(item)) for item in raw[key]]
+        kept.append(issue)
+    return {"resourceType": "OperationOutcome", "issue": kept}
+
+
+def joined(*outcomes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """One OperationOutcome with the issues of ``outcomes`` in order (None when none has any)."""
+    issues = [issue for outcome in outcomes for issue in (outcome or {}).get("issue") or []]
+    return trimmed({"resourceType": "OperationOutcome", "issue": issues}) if issues else None
+
+
+def issue_line(issue: Mapping[str, Any]) -> str:
+    """One issue as a line: ``severity code: text at location``."""
+    where = ", ".join(issue.get("expression") or issue.get("location") or [])
+    text = f"{issue.get('severity', '?')} {issue.get('code', '?')}: {_text_of(issue) or ''}"
+    return text + (f" at {where}" if where else "")
+
+
+def words(outcome: Mapping[str, Any] | None) -> str:
+    """The server's own words, trimmed: its issues' lines joined by ``; `` ('' if none)."""
+    kept = trimmed(outcome) or {}
+    return _cut("; ".join(issue_line(issue) for issue in kept.get("issue") or []))
+
+
+def _text_of(issue: Mapping[str, Any]) -> str | None:
+    text = issue.get("diagnostics") or (issue.get("details") or {}).get("text")
+    return str(text).strip() if text else None
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= DIAGNOSTICS_LIMIT else text[: DIAGNOSTICS_LIMIT - 1] + "…"

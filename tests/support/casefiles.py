@@ -26,3 +26,17 @@ def example_case(prefix: str, suffix: str, *, client_suffix: str | None = None) 
     data["id"] = f"{data['id']}-{suffix}"
     data["client"]["id"] = f"{data['client']['id']}-{client_suffix or suffix}"
     return parse_case(data)
+
+
+def with_many_tasks(prefix: str, suffix: str, tasks: int) -> dict[str, Any]:
+    """The raw example case re-identified like :func:`example_case`, with copies of its first
+    task added until it has ``tasks`` coordination tasks (a case larger than a server's cap)."""
+    data = example_data(prefix)
+    data["id"] = f"{data['id']}-{suffix}"
+    data["client"]["id"] = f"{data['client']['id']}-{suffix}"
+    template = data["tasks"][0]
+    for number in range(tasks - len(data["tasks"])):
+        extra = json.loads(json.dumps(template))
+        extra["id"] = f"T-{1000 + number}"
+        data["tasks"].append(extra)
+    return data

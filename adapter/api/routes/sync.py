@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from adapter.api.background import RunInProgress
-from adapter.api.deps import LedgerDep, StateDep
+from adapter.api.deps import LedgerDep, StateDep, read_or_404
 from adapter.api.runner import CASE_ID_PATTERN, start_push
 
 __all__ = ["RunStarted", "RunView", "SyncRequest", "router"]
@@ -78,7 +78,4 @@ async def list_runs(
 @router.get("/runs/{run_id}", response_model=RunView)
 async def get_run(run_id: int, ledger: LedgerDep) -> RunView:
     """Status and counts of one run (push, pull or import), from the ledger."""
-    run = await asyncio.to_thread(ledger.run, run_id)
-    if run is None:
-        raise HTTPException(status_code=404, detail=f"no run {run_id} in the ledger")
-    return RunView.model_validate(run)
+    return RunView.model_validate(await read_or_404(ledger.run, run_id, "run"))

@@ -9,15 +9,26 @@ system history, so filtering happens here.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from adapter.errors import PagingExpired
 from adapter.fhir import FHIRClient
 from adapter.sync.pull.changes import Change, Newest, history_time
 
-__all__ = ["CASE_RESOURCE_TYPES", "HistoryBatch", "read_history"]
+__all__ = [
+    "CASE_RESOURCE_TYPES",
+    "PAGE_SIZE",
+    "HistoryBatch",
+    "PageSource",
+    "collect",
+    "read_history",
+]
+
+#: Opens one paged read (a history or a search), from its first page.
+PageSource = Callable[[], AsyncIterator[dict[str, Any]]]
 
 log = logging.getLogger("adapter.sync.pull")
 
@@ -53,13 +64,17 @@ class HistoryBatch:
     """What one history read saw: the newest version of each changed case resource.
 
     ``server_time`` is the server's clock when the read began (the first page's
-    ``meta.lastUpdated``), the next watermark; None when the server did not say.
+    ``meta.lastUpdated``), the next watermark; None when the server did not say. ``strategy``
+    names how the changes were read and ``refused`` what the server refused before (one line
+    each: the strategy and the server's answer), see :mod:`adapter.sync.pull.strategies`.
     """
 
     changes: list[Change]
     server_time: datetime | None
     entries_read: int
     restarts: int = 0
+    strategy: str = "system-history"
+    refused: tuple[str, ...] = ()
 
 
 async def read_history(
@@ -75,10 +90,26 @@ async def read_history(
     An expired paging link (HAPI 410 HAPI-0417, after an hour) restarts the read from the first
     page: the links cannot be refreshed, and the restart's duplicates collapse anyway.
     """
+
+    def system() -> AsyncIterator[dict[str, Any]]:
+        # no-cache: HAPI may otherwise answer an identical query from a cache up to a minute old.
+        return client.history_pages(since=since, count=page_size, no_cache=True)
+
+    return await collect([system], types=types, restarts=restarts)
+
+
+async def collect(
+    sources: Sequence[PageSource], *, types: frozenset[str], restarts: int = RESTARTS
+) -> HistoryBatch:
+    """The newest version of each resource of ``types`` over every page of every source.
+
+    The watermark is the earliest server time among the sources' first pages: a change
+    committed while a later source was read is then read again next time, never missed.
+    """
     attempt = 0
     while True:
         try:
-            batch = await _read_once(client, since=since, types=types, page_size=page_size)
+            batch = await _read_once(sources, types=types)
         except PagingExpired:
             if attempt >= restarts:
                 raise
@@ -88,21 +119,19 @@ async def read_history(
         return HistoryBatch(batch.changes, batch.server_time, batch.entries_read, attempt)
 
 
-async def _read_once(
-    client: FHIRClient, *, since: datetime | None, types: frozenset[str], page_size: int
-) -> HistoryBatch:
+async def _read_once(sources: Sequence[PageSource], *, types: frozenset[str]) -> HistoryBatch:
     newest = Newest(types)
-    server_time: datetime | None = None
-    first = True
-    # no-cache: HAPI may otherwise answer an identical query from a cache up to a minute old.
-    async for page in client.history_pages(since=since, count=page_size, no_cache=True):
-        if first:
-            server_time, first = history_time(page), False
-        for entry in page.get("entry") or []:
-            newest.add(entry)
+    times: list[datetime] = []
+    for source in sources:
+        first = True
+        async for page in source():
+            if first and (stamp := history_time(page)) is not None:
+                times.append(stamp)
+            first = False
+            for entry in page.get("entry") or []:
+                newest.add(entry)
     changes = newest.changes()
-    if server_time is None:
-        server_time = _latest_stamp(changes)
+    server_time = min(times) if times else _latest_stamp(changes)
     return HistoryBatch(changes, server_time, newest.read)
 
 

@@ -31,8 +31,8 @@ from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.pull.changes import Change, fresh, query_since
-from adapter.sync.pull.history import read_history
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes
+from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
@@ -61,6 +61,8 @@ class PullReport:
     since: datetime | None
     watermark: datetime | None = None
     entries_read: int = 0
+    strategy: str | None = None
+    refused: list[str] = field(default_factory=list)
     changed_resources: int = 0
     already_known: int = 0
     unmatched: int = 0
@@ -89,6 +91,8 @@ class PullReport:
         return {
             "since": self.since.isoformat() if self.since else None,
             "watermark": self.watermark.isoformat() if self.watermark else None,
+            "strategy": self.strategy,
+            "refused": self.refused,
             "entries_read": self.entries_read,
             "changed_resources": self.changed_resources,
             "already_known": self.already_known,
@@ -109,12 +113,13 @@ async def pull_changes(
     overlap: timedelta = DEFAULT_OVERLAP,
     namespace: str | None = None,
     on_run: Callable[[int], None] | None = None,
+    strategy: str = AUTO,
 ) -> PullReport:
     """Pull the server's changes into the case store (see the module docstring).
 
     ``since`` overrides the stored watermark (and its overlap) for this run, e.g. to replay a
     window; the watermark never moves backwards. ``on_run`` is told of the ledger run's id as
-    soon as it is opened.
+    soon as it is opened. ``strategy`` is how changes are read (:mod:`.strategies`).
     """
     server = client.base.url
     run = await asyncio.to_thread(ledger.start_run, RunKind.PULL, server)
@@ -124,8 +129,9 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        batch = await read_history(client, since=start)
-        report.entries_read = batch.entries_read
+        batch = await read_changes(client, since=start, namespace=namespace, strategy=strategy)
+        report.entries_read, report.strategy = batch.entries_read, batch.strategy
+        report.refused = list(batch.refused)
         known = await asyncio.to_thread(ledger.known, server, [c.key for c in batch.changes])
         news = fresh(batch.changes, known)
         report.changed_resources, report.already_known = len(news), len(batch.changes) - len(news)

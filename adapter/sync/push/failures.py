@@ -20,6 +20,7 @@ from adapter.errors import (
     TokenEndpointError,
     VersionConflict,
 )
+from adapter.fhir.outcome import trimmed
 from adapter.sync.ledger.schema import ReasonCode
 
 __all__ = [
@@ -92,7 +93,8 @@ def classify(exc: AdapterError) -> Failure:
         _status_message(exc),
         status=exc.status,
         server_code=exc.server_code,
-        outcome=exc.outcome,
+        # the server's words, trimmed: shown by explain, dlq show and the API, never logged
+        outcome=trimmed(exc.outcome),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapter.fhir.outcome import joined
 from adapter.sync.ledger import Ledger
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus
 from adapter.sync.push.planner import CasePlan
@@ -63,6 +64,14 @@ def record_sent(
     first = sent.failed[0][1]
     message = "; ".join(dict.fromkeys(f.message for _, f in sent.failed))[:_MAX_MESSAGE]
     fields = {**first.ledger_fields(), "message": message}
+    if sent.split_by is not None and sent.split_by.outcome != first.outcome:
+        # The server's reason for refusing the whole transaction is worth as much as the
+        # parts' failures (a transaction-size cap, say): explain shows both.
+        refusal = sent.split_by
+        fields["message"] = (
+            f"{message}; sent in parts after the whole was refused: {refusal.message}"
+        )
+        fields["operation_outcome"] = joined(refusal.outcome, first.outcome)
     failed_keys = [key for key, _ in sent.failed]
     ledger.record_partial(
         run_id,

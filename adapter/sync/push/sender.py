@@ -16,8 +16,15 @@ from adapter.fhir.results import EntryResult
 from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from adapter.sync.ledger.schema import ReasonCode
 from adapter.sync.merge import Merge, three_way
-from adapter.sync.push.failures import Failure, classify, is_entry_rejection, is_version_conflict
+from adapter.sync.push.failures import (
+    Failure,
+    classify,
+    is_entry_rejection,
+    is_version_conflict,
+    stops_the_run,
+)
 from adapter.sync.push.planner import Planned, units
+from adapter.sync.push.split import parts
 from adapter.sync.resources import key_of, reference_values
 
 __all__ = ["CaseSender", "MergeNote", "Sent"]
@@ -38,16 +45,19 @@ class MergeNote:
 
 @dataclass
 class Sent:
-    """What became of a case's send: landed resources, failed ones (with why), merges."""
+    """What became of a case's send: landed resources, failed ones (with why), merges, and
+    ``split_by``: the refusal of the whole transaction that made it go in parts."""
 
     landed: list[SyncedResource] = field(default_factory=list)
     failed: list[tuple[ResourceKey, Failure]] = field(default_factory=list)
     merges: list[MergeNote] = field(default_factory=list)
+    split_by: Failure | None = None
 
     def add(self, other: Sent) -> None:
         self.landed += other.landed
         self.failed += other.failed
         self.merges += other.merges
+        self.split_by = self.split_by or other.split_by
 
 
 class CaseSender:
@@ -57,27 +67,47 @@ class CaseSender:
         self.client = client
 
     async def send(self, planned: Sequence[Planned]) -> Sent:
+        """One transaction, or with a transaction cap (``client.max_transaction_entries``)
+        several in dependency order, each atomic; a part that fails fails its own resources
+        and blocks the parts that reference them, the others still go."""
         sent = Sent()
         pending: list[Planned] = []
         for item in planned:
             rebased = await self._rebased(item, sent) if item.rebase else item
             pending += [rebased] if rebased is not None else []
+        split = parts(pending, self.client.max_transaction_entries)
+        if len(split) == 1:
+            await self._send_part(split[0], sent)
+            return sent
+        for part in split:
+            for kept in _unblocked([part], {key for key, _ in sent.failed}, sent):
+                try:
+                    await self._send_part(kept, sent)
+                except AdapterError as exc:
+                    if stops_the_run(exc):
+                        raise
+                    sent.failed += [(p.key, _about(p, classify(exc))) for p in kept]
+        # a cycle's hub lands twice (stub, then whole): the ledger keeps the last landing
+        sent.landed = list({(r.resource_type, r.resource_id): r for r in sent.landed}.values())
+        return sent
+
+    async def _send_part(self, pending: list[Planned], sent: Sent) -> None:
         for _ in range(MAX_CONFLICT_ROUNDS):
             if not pending:
-                return sent
+                return
             try:
                 sent.landed += await self._transaction(pending)
-                return sent
+                return
             except AdapterError as exc:
                 if not is_version_conflict(exc):
                     if is_entry_rejection(exc) and len(pending) > 1:
                         sent.add(await self._bisect(pending))
-                        return sent
+                        sent.split_by = classify(exc)
+                        return
                     raise
             pending = [m for p in pending if (m := await self._refreshed(p, sent)) is not None]
         failure = Failure(ReasonCode.CONFLICT, "VersionConflict", "kept changing while merging")
         sent.failed += [(p.key, failure) for p in pending]
-        return sent
 
     async def _transaction(self, planned: Sequence[Planned]) -> list[SyncedResource]:
         bundle = {"resourceType": "Bundle", "type": "transaction"}

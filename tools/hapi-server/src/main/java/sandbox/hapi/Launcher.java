@@ -21,7 +21,7 @@ import org.springframework.context.annotation.Import;
 		// Elasticsearch client onto the classpath that must not try to connect anywhere.
 		exclude = {QuartzAutoConfiguration.class, ThymeleafAutoConfiguration.class},
 		excludeName = "org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration")
-@EnableConfigurationProperties({SandboxProperties.class, AuthProperties.class})
+@EnableConfigurationProperties({SandboxProperties.class, AuthProperties.class, ProductionProperties.class})
 @Import({
 	StorageConfig.class,
 	Batch2Tuning.class,

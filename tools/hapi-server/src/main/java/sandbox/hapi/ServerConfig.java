@@ -39,7 +39,8 @@ public class ServerConfig {
 			ValueSetOperationProvider valueSetProvider,
 			SubscriptionTriggeringProvider subscriptionTriggeringProvider,
 			DiffProvider diffProvider,
-			ObjectProvider<BearerAuthInterceptor> bearerAuth) {
+			ObjectProvider<BearerAuthInterceptor> bearerAuth,
+			ProductionProperties production) {
 		RestfulServer server = new RestfulServer(systemDao.getContext());
 		if (!props.narrative_enabled()) {
 			systemDao.getContext().setNarrativeGenerator(new NullNarrativeGenerator());
@@ -60,6 +61,9 @@ public class ServerConfig {
 		server.setETagSupport(props.etag_support_enabled() ? ETagSupportEnum.ENABLED : ETagSupportEnum.DISABLED);
 		// only when sandbox.auth.issuer is set (AuthConfig)
 		bearerAuth.ifAvailable(server::registerInterceptor);
+		if (production.enabled()) {
+			server.registerInterceptor(new ProductionRulesInterceptor(production));
+		}
 		if (props.userRequestRetryVersionConflictsInterceptorEnabled()) {
 			server.registerInterceptor(new UserRequestRetryVersionConflictsInterceptor());
 		}

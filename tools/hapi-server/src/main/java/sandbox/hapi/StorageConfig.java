@@ -2,6 +2,7 @@ package sandbox.hapi;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings.ClientIdStrategyEnum;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
 import ca.uhn.fhir.jpa.binstore.DatabaseBinaryContentStorageSvcImpl;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
@@ -33,12 +34,14 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
 public class StorageConfig {
 
 	@Bean
-	public JpaStorageSettings storageSettings(SandboxProperties props) {
+	public JpaStorageSettings storageSettings(SandboxProperties props, ProductionProperties production) {
 		if (!"R4".equalsIgnoreCase(props.fhir_version())) {
 			throw new IllegalStateException("this sandbox server only serves FHIR R4, not " + props.fhir_version());
 		}
 		JpaStorageSettings settings = new JpaStorageSettings();
-		settings.setResourceClientIdStrategy(props.client_id_strategy());
+		// production-like mode: ids are the server's (PUT to a new id refused, HAPI-0959)
+		settings.setResourceClientIdStrategy(
+				production.refusesClientIds() ? ClientIdStrategyEnum.NOT_ALLOWED : props.client_id_strategy());
 		settings.setResourceServerIdStrategy(props.server_id_strategy());
 		settings.setEnforceReferentialIntegrityOnWrite(props.enforce_referential_integrity_on_write());
 		settings.setEnforceReferentialIntegrityOnDelete(props.enforce_referential_integrity_on_delete());
