@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -39,8 +39,8 @@ def pull(
         typer.Option(
             "--since",
             formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d"],
-            help="Read changes from this instant (server time, e.g. 2026-01-05T12:00:00+00:00) "
-            "instead of the stored watermark.",
+            help="Read changes from this instant (e.g. 2026-01-05T12:00:00+00:00) or date "
+            "(2026-01-05: from its start, UTC) instead of the stored watermark.",
             show_default=False,
         ),
     ] = None,
@@ -65,13 +65,16 @@ def pull(
     """
     settings = settings_for(server, ledger)
     if since is not None and since.tzinfo is None:
-        fail("--since needs a time zone (e.g. +00:00), or give a date", EXIT_FAILED)
+        since = since.replace(tzinfo=UTC)  # a plain date (the only zoneless form accepted): UTC
     with ledger_for(settings) as store:
+        # The namespace push wrote under, or the pull would not recognise our own resources.
+        namespace = resolve_namespace(settings, store)
         try:
             report = asyncio.run(
                 _run(
                     settings,
                     store,
+                    namespace,
                     since,
                     timedelta(
                         seconds=settings.pull_overlap_seconds if overlap is None else overlap
@@ -85,16 +88,18 @@ def pull(
     if as_json:
         typer.echo(json.dumps(report.summary(), indent=2))
     else:
-        print_report(report)
+        print_report(report, namespace)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)
 
 
 async def _run(
-    settings: Settings, ledger: Ledger, since: datetime | None, overlap: timedelta
+    settings: Settings,
+    ledger: Ledger,
+    namespace: str | None,
+    since: datetime | None,
+    overlap: timedelta,
 ) -> PullReport:
     async with open_client(settings) as client:
-        # The namespace push wrote under, or the pull would not recognise our own resources.
-        namespace = resolve_namespace(settings, ledger)
         return await pull_changes(
             client,
             ledger,
@@ -105,7 +110,7 @@ async def _run(
         )
 
 
-def print_report(report: PullReport) -> None:
+def print_report(report: PullReport, namespace: str | None = None) -> None:
     """Per case what changed and what was not applied, then one line for the run."""
     out = Console(soft_wrap=True, highlight=False)
     for update in report.updates:
@@ -128,13 +133,14 @@ def print_report(report: PullReport) -> None:
         out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
     for refusal in report.refused:
         out.print(f"  [cyan]note[/cyan] not supported by the server: {escape(refusal)}")
-    out.print(summary_line(report))
+    out.print(summary_line(report, namespace))
 
 
-def summary_line(report: PullReport) -> str:
+def summary_line(report: PullReport, namespace: str | None = None) -> str:
     s = report.summary()
     return (
-        f"pulled from {escape(report.server)} (run {report.run_id}) since "
+        f"pulled from {escape(report.server)} (run {report.run_id}, namespace "
+        f"{escape(namespace or '(none)')}) since "
         f"{s['since'] or 'the start'}: {s['entries_read']} history entries "
         f"(read by {s['strategy']}), "
         f"{s['changed_resources']} changed resources ({s['already_known']} already known, "

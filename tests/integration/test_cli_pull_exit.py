@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,15 @@ def test_pull_exits_0_on_warnings_only_and_1_on_a_conflict(fhir_base_url, tmp_pa
     assert code == 1
     assert f"conflict Goal/{goal['id']} (description)" in out
     assert ", 1 conflicts, 1 warnings, 0 failed;" in last_line(out)
+
+
+def test_since_takes_a_plain_date_and_the_summary_names_the_namespace(fhir_base_url, tmp_path):
+    session = Session(fhir_base_url, tmp_path)
+    # Tomorrow (the server's date + 1): nothing to read, on a shared server too.
+    tomorrow = (date.fromisoformat(session.since[:10]) + timedelta(days=1)).isoformat()
+    code, out, err = session.cli("pull", "--since", tomorrow)
+    assert code == 0, out + err
+    assert "(run 1, namespace (none)) since " in last_line(out)
+    code, out, err = session.cli("pull", "--since", f"{tomorrow}T10:00:00")
+    assert code == 2  # a time without a zone is a usage error: which zone was meant?
+    assert "Invalid value for" in " ".join((out + err).split())
