@@ -15,12 +15,16 @@ from typing import Final
 
 __all__ = [
     "CANONICAL_BASE",
+    "DEFAULT_IDENTIFIER_BASE",
+    "IDENTIFIER_BASE",
     "NAMESPACE_TAG_SYSTEM",
     "check_namespace",
     "code_system",
     "extension",
+    "identifier_base",
     "identifier_system",
     "profile",
+    "set_identifier_base",
     "value_set",
 ]
 
@@ -64,6 +68,35 @@ def check_namespace(namespace: str) -> str:
     return namespace
 
 
+DEFAULT_IDENTIFIER_BASE: Final = f"{CANONICAL_BASE}/identifier"
+IDENTIFIER_BASE: Final = re.compile(
+    r"^(https?://[^\s/?#]+(/[^\s?#]*)?|urn:[a-z0-9][a-z0-9-]*:\S+)$"
+)
+_identifier_base = DEFAULT_IDENTIFIER_BASE
+
+
+def identifier_base() -> str:
+    """The base of the adapter's business identifier systems in this process."""
+    return _identifier_base
+
+
+def set_identifier_base(base: str | None) -> None:
+    """Use ``base`` (``ADAPTER_IDENTIFIER_BASE``, e.g. the hospital's own
+    ``https://ehr.example.org/identifiers/case-management``) instead of the adapter's
+    ``https://fhir.cm-adapter.dev/identifier`` for every business identifier system written
+    from now on; None restores the default. Set once at start (by
+    :func:`adapter.settings.load_settings`): readers recognise the adapter's identifiers by
+    their ``type`` whatever the base, so data written under another base is still read."""
+    global _identifier_base
+    if base is None:
+        _identifier_base = DEFAULT_IDENTIFIER_BASE
+        return
+    base = base.rstrip("/")
+    if not IDENTIFIER_BASE.match(base):
+        raise ValueError(f"an identifier base is an absolute http(s) URL or a urn; got {base!r}")
+    _identifier_base = base
+
+
 def identifier_system(kind: str, *, namespace: str | None = None) -> str:
     """Business identifier system for one kind of record the adapter writes (e.g. ``case``).
 
@@ -72,5 +105,5 @@ def identifier_system(kind: str, *, namespace: str | None = None) -> str:
     be confused.
     """
     if namespace is None:
-        return f"{CANONICAL_BASE}/identifier/{kind}"
-    return f"{CANONICAL_BASE}/identifier/{check_namespace(namespace)}/{kind}"
+        return f"{_identifier_base}/{kind}"
+    return f"{_identifier_base}/{check_namespace(namespace)}/{kind}"

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from adapter.canonical import check_namespace
+from adapter.canonical import IDENTIFIER_BASE, check_namespace, set_identifier_base
 from adapter.config_file import file_sources, warn_unknown_variables
 from adapter.errors import ConfigError
 from adapter.logs import LogFormat, LogLevel
@@ -176,6 +176,7 @@ class Settings(BaseSettings):
     )
     profile: ProfileName = "auto"
     namespace: str | None = None
+    identifier_base: str | None = None
     fhir_verify_tls: bool = True
     allow_insecure_http: bool = False
     # Per user, not per working directory: a job started elsewhere finds the same ledger.
@@ -206,6 +207,10 @@ class Settings(BaseSettings):
                 check_namespace(self.namespace)
             except ValueError as exc:
                 raise ValueError(f"ADAPTER_NAMESPACE: {exc}") from None
+        if self.identifier_base is not None and not IDENTIFIER_BASE.match(
+            self.identifier_base.rstrip("/")
+        ):
+            raise ValueError("ADAPTER_IDENTIFIER_BASE: an absolute http(s) URL or a urn")
         return self
 
 
@@ -329,10 +334,13 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"{ENV_FILE_VARIABLE}: no such file: {env_file}")
     warn_unknown_variables(Settings)
     try:
-        return Settings(_env_file=env_file, **overrides)
+        settings = Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
             for err in exc.errors(include_url=False, include_input=False)
         )
         raise ConfigError(f"invalid settings: {problems}") from None
+    # The one process-wide piece of mapping configuration: which base identifier systems use.
+    set_identifier_base(settings.identifier_base)
+    return settings

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from adapter.canonical import set_identifier_base
 from adapter.logs import reset_logging
 
 FHIR_URL_ENV = "ADAPTER_TEST_FHIR_URL"
@@ -32,6 +33,7 @@ def hermetic(
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     yield
     reset_logging()  # a CLI command configured logging: the next test's caplog sees all again
+    set_identifier_base(None)  # a test's ADAPTER_IDENTIFIER_BASE ends with it
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import adapter
+from adapter.canonical import identifier_base
 
 __all__ = ["mapping_fingerprint"]
 
@@ -35,6 +36,7 @@ def _code_digest() -> str:
 
 
 def mapping_fingerprint(namespace: str | None) -> str:
-    """A short hex name for (adapter version, model + mapping sources, namespace)."""
-    seed = f"{_code_digest()}|{namespace or ''}".encode()
+    """A short hex name for (adapter version, model + mapping sources, identifier base,
+    namespace)."""
+    seed = f"{_code_digest()}|{identifier_base()}|{namespace or ''}".encode()
     return hashlib.sha256(seed).hexdigest()[:32]

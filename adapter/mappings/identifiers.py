@@ -1,6 +1,6 @@
 """The adapter's own business identifiers: the one place that reads them.
 
-Every record the adapter writes carries ``<base>/identifier/[<namespace>/]<kind>|<case id>/<key>``
+Every record the adapter writes carries ``<identifier base>/[<namespace>/]<kind>|<case id>/<key>``
 (see :func:`adapter.canonical.identifier_system`). Whether a resource is ours, of which kind and
 of which case is answered here, for the mappings and both directions of the sync alike.
 """
@@ -8,24 +8,28 @@ of which case is answered here, for the mappings and both directions of the sync
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, NamedTuple
+from typing import Any, NamedTuple
 
-from adapter.canonical import identifier_system
+from adapter.canonical import DEFAULT_IDENTIFIER_BASE, identifier_base
 
 __all__ = ["OwnIdentifier", "own_identifier", "split_identifier_system"]
 
-_PREFIX: Final = identifier_system("")
-
 
 def split_identifier_system(system: str) -> tuple[str | None, str] | None:
-    """(namespace or None, kind) of an adapter identifier system; None for any other system."""
-    if not system.startswith(_PREFIX):
-        return None
-    parts = system.removeprefix(_PREFIX).split("/")
-    if len(parts) == 1:
-        return None, parts[0]
-    if len(parts) == 2:
-        return parts[0], parts[1]
+    """(namespace or None, kind) of an adapter identifier system; None for any other system.
+
+    Systems under this process's identifier base (``ADAPTER_IDENTIFIER_BASE``) and under the
+    adapter's default base are both the adapter's: data written before a base was configured is
+    still read as ours."""
+    for base in dict.fromkeys((identifier_base(), DEFAULT_IDENTIFIER_BASE)):
+        prefix = f"{base}/"
+        if not system.startswith(prefix):
+            continue
+        parts = system.removeprefix(prefix).split("/")
+        if len(parts) == 1:
+            return None, parts[0]
+        if len(parts) == 2:
+            return parts[0], parts[1]
     return None
 
 

@@ -34,7 +34,6 @@ __all__ = [
     "tag_token",
 ]
 
-_PREFIX: Final = identifier_system("")
 _REFERENCE: Final = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^/]+)(?P<rest>/_history/.*)?$")
 
 

@@ -21,9 +21,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from adapter.canonical import DEFAULT_IDENTIFIER_BASE
 from adapter.cli import app
 from adapter.fhir import json_body
 from adapter.mappings.namespace import namespaces_of
+from adapter.mappings.record_kind import RECORD_KIND
 from tests.integration.push_support import EXAMPLES, expected_resources, fresh_cases
 from tests.integration.validation_support import FHIR_JSON, ValidationTally, upload_package
 
@@ -61,9 +63,12 @@ def _read_back(client: httpx.Client, expected: list[dict[str, Any]]) -> list[dic
     return found
 
 
+@pytest.mark.parametrize("base", [None, "https://ehr.example.org/identifiers/case-management"])
 def test_a_namespaced_push_of_every_example_validates_against_the_profiles(
-    server: httpx.Client, namespace: str
+    server: httpx.Client, namespace: str, base: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if base is not None:  # a production identifier base: the profiles slice on type, not system
+        monkeypatch.setenv("ADAPTER_IDENTIFIER_BASE", base)
     result = CliRunner().invoke(app, ["push", str(EXAMPLES)])
     assert result.exit_code == 0, result.output
     assert f"{len(CASES)} written, 0 unchanged, 0 failed" in result.output
@@ -72,6 +77,14 @@ def test_a_namespaced_push_of_every_example_validates_against_the_profiles(
     written = _read_back(server, expected)
     # The configuration under test really is the namespaced one, on every resource.
     assert all(namespaces_of(resource) == {namespace} for resource in written)
+    systems = {
+        i["system"]
+        for r in written
+        for i in r.get("identifier", [])
+        if (i.get("type") or {}).get("coding", [{}])[0].get("system") == RECORD_KIND
+    }
+    assert systems
+    assert all(s.startswith(f"{base or DEFAULT_IDENTIFIER_BASE}/{namespace}/") for s in systems)
     assert sum("cm-" in p for r in written for p in r.get("meta", {}).get("profile", [])) > 100
 
     tally = ValidationTally()
