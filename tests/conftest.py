@@ -31,6 +31,8 @@ def hermetic(
         if name.startswith("ADAPTER_") and not name.startswith(TEST_ENV_PREFIX):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    # The default ledger lives under XDG_DATA_HOME: never the developer's own ledger.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     yield
     reset_logging()  # a CLI command configured logging: the next test's caplog sees all again
     set_identifier_base(None)  # a test's ADAPTER_IDENTIFIER_BASE ends with it
