@@ -119,6 +119,13 @@ def print_report(report: PullReport) -> None:
         )
     for failure in report.failures:
         out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
+    if report.rewound:
+        out.print(
+            f"[bold red]warning[/bold red]: the server went back in time: {len(report.rewound)} "
+            "resources are at or below the version the ledger holds but say something else "
+            "(restored from a backup? renumbered?); their changes were applied. Run `adapter "
+            "verify` to find what else it lost."
+        )
     out.print(summary_line(report))
 
 

@@ -73,6 +73,9 @@ def print_report(report: PushReport, server: str) -> None:
         f"{s['resources_unchanged']} unchanged; merged {s['merged']}, conflicts {s['conflicts']}; "
         f"dead letters: {len(report.failed)}"
     )
+    for case in report.cases:
+        for change in case.taken:
+            out.print(f"  case {escape(case.case_id)}: {escape(change)} (from the server)")
     for case in report.failed:
         out.print(f"  {escape(case.describe())}")
     if report.ledger_problem is not None:

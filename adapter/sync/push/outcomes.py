@@ -32,6 +32,8 @@ class CaseOutcome:
     conflicts: int = 0
     reason: ReasonCode | None = None
     message: str | None = None
+    taken: tuple[str, ...] = ()
+    """What a merge took from the server into the stored case ("task T-2 status: a -> b")."""
 
     @property
     def ok(self) -> bool:
@@ -95,6 +97,7 @@ class PushReport:
             "resources_unchanged": self.resources_unchanged,
             "merged": sum(case.merged for case in self.cases),
             "conflicts": sum(case.conflicts for case in self.cases),
+            "taken_from_server": sum(len(case.taken) for case in self.cases),
             "dead_letters_by_reason": dict(sorted(reasons.items())),
             "server_check": self.server_check,
             "forgotten": self.forgotten,

@@ -43,7 +43,7 @@ from adapter.sync.push.marker import check_server, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.queue import work_through
-from adapter.sync.push.recording import record_sent
+from adapter.sync.push.recording import record_sent, taken_from_server
 from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
@@ -181,9 +181,13 @@ async def _push_case(run: _Run, item: CaseInput, *, again: bool = False) -> Case
     if snapshot is not None and sent.failed:
         snapshot = await run.call(_landed_snapshot, run, plan.case_id, snapshot, sent)
     mapping = run.mapping if step.as_filed else None
+    taken = None
+    if sent.merges:  # the server's elements a merge wrote belong in the stored case too
+        taken = await run.call(taken_from_server, step.case, sent, namespace=run.namespace)
     outcome = await run.call(
-        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping
-    )
+        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping,
+        taken, item.source,
+    )  # fmt: skip
     return _done(run, outcome)
 
 
@@ -202,6 +206,7 @@ class _Unchanged:
 class _Prepared:
     plan: CasePlan
     as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
+    case: Case  # the case kept in the store
 
 
 def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
@@ -280,7 +285,7 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
         except AdapterError:  # a snapshot from an older model: no base, ownership decides
             previous = None
     plan = plan_case(case.id, resources, known, previous)
-    return _Prepared(plan, as_filed=not checked.rebased)
+    return _Prepared(plan, as_filed=not checked.rebased, case=checked.case)
 
 
 def _check(case: Case, context: PushContext) -> Checked:
