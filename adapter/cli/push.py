@@ -70,7 +70,8 @@ def print_report(report: PushReport, server: str) -> None:
         f"pushed {s['cases']} cases to {escape(server)} (run {report.run_id}): "
         f"{s['cases_written']} written, {s['cases_unchanged']} unchanged, "
         f"{s['cases_failed']} failed; resources: {s['resources_written']} written, "
-        f"{s['resources_unchanged']} unchanged; merged {s['merged']}, conflicts {s['conflicts']}; "
+        f"{s['resources_unchanged']} unchanged; merged {s['merged']}, conflicts {s['conflicts']}, "
+        f"restored {s['conflicts_restored']}; "
         f"dead letters: {len(report.failed)}"
     )
     for case in report.cases:

@@ -22,6 +22,7 @@ from adapter.sync.ledger.schema import (
 from adapter.sync.ledger.statements import (
     CASE_ROW,
     DEAD_LETTER_OPEN,
+    DISPUTES_OPEN,
     ENTRIES,
     SNAPSHOT_ROW,
     case_upsert,
@@ -31,8 +32,10 @@ from adapter.sync.ledger.writes import entry_params
 
 __all__ = [
     "API_SOURCE",
+    "CM_OWNED_DISPUTE",
     "PULL_SOURCE",
     "Cases",
+    "OpenDispute",
     "PushContext",
     "StoredCase",
     "known_entries",
@@ -45,6 +48,10 @@ API_SOURCE = "api"
 
 
 PULL_SOURCE = "pull"
+
+#: The kind of a pull's conflict about case-management elements changed on the server (kept in
+#: the conflict's detail); the next push writes them back and resolves it.
+CM_OWNED_DISPUTE = "case-management-owned"
 
 
 _CHUNK = 500  # keys per IN (...) query, well under every driver's parameter limit
@@ -66,6 +73,16 @@ class StoredCase:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenDispute:
+    """An open conflict a pull recorded: case-management ``fields`` of ``resource`` changed on
+    the server. The next push writes the case manager's values back and resolves it."""
+
+    conflict_id: int
+    resource: ResourceKey
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PushContext:
     """What the ledger holds about one case before it is pushed to one server."""
 
@@ -74,6 +91,7 @@ class PushContext:
     mapping: str | None
     resources: int | None
     dead_letter_open: bool
+    disputes: tuple[OpenDispute, ...] = ()
 
     def unchanged(self, document: object, mapping: str) -> bool:
         """``document`` would send nothing: it is the accepted case, pushed in full with this
@@ -84,6 +102,7 @@ class PushContext:
             and self.mapping == mapping
             and self.resources is not None
             and not self.dead_letter_open
+            and not self.disputes
             and isinstance(document, dict)
             and stored.document == document
             and self.snapshot == document
@@ -190,12 +209,20 @@ class Cases(LedgerBase):
             row = conn.execute(CASE_ROW, params).one_or_none()
             pushed = conn.execute(SNAPSHOT_ROW, params).one_or_none()
             letter_open = conn.execute(DEAD_LETTER_OPEN, params).first() is not None
+            disputes = tuple(
+                OpenDispute(
+                    row.id, ResourceKey(row.resource_type, row.resource_id), tuple(row.fields)
+                )
+                for row in conn.execute(DISPUTES_OPEN, params)
+                if (row.detail or {}).get("kind") == CM_OWNED_DISPUTE
+            )
         return PushContext(
             stored=None if row is None else StoredCase(*row),
             snapshot=None if pushed is None else pushed.document,
             mapping=None if pushed is None else pushed.mapping,
             resources=None if pushed is None else pushed.resources,
             dead_letter_open=letter_open,
+            disputes=disputes,
         )
 
     def accept_case(

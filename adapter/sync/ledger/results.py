@@ -10,7 +10,7 @@ Messages must be free of patient data: an error class, a server code and a sente
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -61,6 +61,7 @@ class Results(LedgerBase):
         snapshot: Mapping[str, Any] | None = None,
         mapping: str | None = None,
         case: tuple[Mapping[str, Any], str] | None = None,
+        resolved: Collection[int] = (),
     ) -> None:
         """One case landed: its entries, an attempt row, the run's counts, its dead letter resolved.
 
@@ -69,7 +70,8 @@ class Results(LedgerBase):
         in full (the base of later three-way merges), stored in the same transaction, with the
         ``mapping`` fingerprint it was mapped with (None: the next push plans it again).
         ``case`` (document, source): the stored case as it now is, when the push took the
-        server's elements into it (a merge), stored in the same transaction.
+        server's elements into it (a merge), stored in the same transaction. ``resolved``:
+        open conflicts whose case-management elements this push wrote back, closed with it.
         """
         written = sum(1 for result in results if result.changed)
         with self._write("record_success") as conn:
@@ -80,6 +82,7 @@ class Results(LedgerBase):
                 resources=[describe(result) for result in results],
             )
             writer.close_dead_letter()
+            writer.resolve_conflicts(resolved)
             if snapshot is not None:
                 store_snapshot(
                     conn,

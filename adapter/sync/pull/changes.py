@@ -21,6 +21,7 @@ from typing import Any
 
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger.records import Entry, ResourceKey
+from adapter.sync.merge import instant
 
 __all__ = [
     "Change",
@@ -61,13 +62,7 @@ def query_since(watermark: datetime | None, overlap: timedelta) -> datetime | No
 def history_time(page: Mapping[str, Any]) -> datetime | None:
     """The server's time of a history page (``Bundle.meta.lastUpdated``), if it says."""
     text = (page.get("meta") or {}).get("lastUpdated")
-    if not isinstance(text, str):
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
+    return instant(text) if isinstance(text, str) else None
 
 
 def parse_entry(entry: Mapping[str, Any]) -> Change | None:

@@ -29,6 +29,7 @@ from adapter.errors import AdapterError
 from adapter.mappings.bundle import bundle_to_case, case_to_resources
 from adapter.model.case import Case
 from adapter.sync.hashing import content_hash
+from adapter.sync.ledger.cases import CM_OWNED_DISPUTE
 from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from adapter.sync.merge import three_way
 from adapter.sync.ownership import performer_owned
@@ -55,7 +56,7 @@ _IGNORED: Final = frozenset({"meta", "text"})
 
 
 class DisputeKind:
-    CASE_MANAGEMENT_OWNED = "case-management-owned"
+    CASE_MANAGEMENT_OWNED = CM_OWNED_DISPUTE
     ILLEGAL = "illegal-change"
     DELETED = "deleted-on-server"
     NEW = "new-on-server"

@@ -34,6 +34,9 @@ class CaseOutcome:
     message: str | None = None
     taken: tuple[str, ...] = ()
     """What a merge took from the server into the stored case ("task T-2 status: a -> b")."""
+    restored: int = 0
+    """Conflicts a pull listed (case-management elements changed on the server) that this push
+    resolved by writing the case manager's values back."""
 
     @property
     def ok(self) -> bool:
@@ -45,6 +48,8 @@ class CaseOutcome:
         text += f"{self.unchanged} unchanged"
         if self.merged:
             text += f", {self.merged} merged"
+        if self.restored:
+            text += f", {self.restored} conflicts restored"
         if self.failed:
             text += f", {self.failed} failed"
         if self.reason is not None:
@@ -98,6 +103,7 @@ class PushReport:
             "merged": sum(case.merged for case in self.cases),
             "conflicts": sum(case.conflicts for case in self.cases),
             "taken_from_server": sum(len(case.taken) for case in self.cases),
+            "conflicts_restored": sum(case.restored for case in self.cases),
             "dead_letters_by_reason": dict(sorted(reasons.items())),
             "server_check": self.server_check,
             "forgotten": self.forgotten,

@@ -93,11 +93,12 @@ def record_sent(
         "conflicts": sum(1 for n in sent.merges if not n.merge.clean)
         + (len(taken.refused) if taken is not None else 0),
         "taken": tuple(str(c) for c in taken.changes) if taken is not None else (),
+        "restored": len(plan.restoring) if not sent.failed else 0,
     }
     if not sent.failed:
         ledger.record_success(
             run_id, server, plan.case_id, results, snapshot=snapshot, mapping=mapping,
-            case=stored,
+            case=stored, resolved=plan.restoring,
         )  # fmt: skip
         status = CaseStatus.WRITTEN if written else CaseStatus.UNCHANGED
         return CaseOutcome(plan.case_id, status, **counts)

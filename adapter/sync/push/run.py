@@ -284,7 +284,12 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
             previous = {key_of(r): r for r in before}
         except AdapterError:  # a snapshot from an older model: no base, ownership decides
             previous = None
-    plan = plan_case(case.id, resources, known, previous)
+    restore: dict[ResourceKey, frozenset[str]] = {}
+    for dispute in context.disputes:
+        restore[dispute.resource] = restore.get(dispute.resource, frozenset()) | set(dispute.fields)
+    plan = plan_case(case.id, resources, known, previous, restore)
+    if context.disputes:
+        plan = dataclasses.replace(plan, restoring=tuple(d.conflict_id for d in context.disputes))
     return _Prepared(plan, as_filed=not checked.rebased, case=checked.case)
 
 
