@@ -77,6 +77,12 @@ def print_report(report: PushReport, server: str) -> None:
     for case in report.cases:
         for change in case.taken:
             out.print(f"  case {escape(case.case_id)}: {escape(change)} (from the server)")
+        if case.kept:
+            kept = ", ".join(case.kept)
+            out.print(
+                f"  case {escape(case.case_id)}: kept {escape(kept)} as stored "
+                "(the input is behind what the server reported)"
+            )
     for case in report.failed:
         out.print(f"  {escape(case.describe())}")
     if report.ledger_problem is not None:

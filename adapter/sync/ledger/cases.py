@@ -66,6 +66,8 @@ class StoredCase:
     document: dict[str, Any] | None
     source: str
     updated_at: datetime
+    sent: dict[str, Any] | None = None
+    """The case as the case-management system last sent it (before any rebase), if known."""
 
     @property
     def from_file(self) -> bool:
@@ -132,11 +134,16 @@ def store_case(
     *,
     source: str,
     now: datetime,
+    sent: Mapping[str, Any] | None = None,
 ) -> None:
+    """Upsert the case row; ``sent`` (what the case-management system sent) when it sent it."""
     values: dict[str, Any] = {"case_id": case_id, "source": source, "updated_at": now}
     if document is not None:
         values["document"] = dict(document)
-    conn.execute(case_upsert(conn.dialect.name, document is not None), values)
+    if sent is not None:
+        values["sent"] = dict(sent)
+    stmt = case_upsert(conn.dialect.name, document is not None, sent is not None)
+    conn.execute(stmt, values)
 
 
 def store_snapshot(
@@ -171,17 +178,23 @@ class Cases(LedgerBase):
     """The case store and the push context read from it."""
 
     def put_case(
-        self, case_id: str, document: Mapping[str, Any] | None, *, source: str
+        self,
+        case_id: str,
+        document: Mapping[str, Any] | None,
+        *,
+        source: str,
+        sent: Mapping[str, Any] | None = None,
     ) -> StoredCase:
-        """Keep ``document`` as the latest accepted version of the case (validate it first).
+        """Keep ``document`` as the latest accepted version of the case (validate it first),
+        and ``sent`` as what the case-management system sent, when it sent it.
 
         ``document=None`` only records where an invalid version came from, keeping the last
         accepted document.
         """
         with self._write("put_case") as conn:
-            store_case(conn, case_id, document, source=source, now=self._now())
+            store_case(conn, case_id, document, source=source, now=self._now(), sent=sent)
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
-        return StoredCase(row.case_id, row.document, row.source, row.updated_at)
+        return StoredCase(*row)
 
     def get_case(self, case_id: str) -> StoredCase | None:
         with self._read("get_case") as conn:
@@ -233,9 +246,11 @@ class Cases(LedgerBase):
         *,
         source: str,
         resources: Iterable[tuple[str, str]],
+        sent: Mapping[str, Any] | None = None,
     ) -> dict[ResourceKey, Entry]:
-        """Keep ``document`` as the accepted case and return what the ledger knows of its
-        ``resources`` on ``server``, in one transaction."""
+        """Keep ``document`` as the accepted case (and ``sent`` as what the case-management
+        system sent) and return what the ledger knows of its ``resources`` on ``server``, in
+        one transaction."""
         with self._write("accept_case") as conn:
-            store_case(conn, case_id, document, source=source, now=self._now())
+            store_case(conn, case_id, document, source=source, now=self._now(), sent=sent)
             return known_entries(conn, server, resources)

@@ -135,8 +135,9 @@ def entries_upsert(dialect: str) -> Insert:
 
 
 @cache
-def case_upsert(dialect: str, with_document: bool) -> Insert:
-    """The case store row; without a document only where it came from changes."""
+def case_upsert(dialect: str, with_document: bool, with_sent: bool = False) -> Insert:
+    """The case store row; without a document only where it came from changes, without
+    ``sent`` what the case-management system last sent stays."""
     stmt = insert_for(dialect, cases)
     changes: dict[str, Any] = {
         "source": stmt.excluded.source,
@@ -144,6 +145,8 @@ def case_upsert(dialect: str, with_document: bool) -> Insert:
     }
     if with_document:
         changes["document"] = stmt.excluded.document
+    if with_sent:
+        changes["sent"] = stmt.excluded.sent
     upserted: Insert = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=changes)
     return upserted
 

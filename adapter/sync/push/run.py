@@ -68,12 +68,15 @@ class CaseInput:
     """One case to push: its JSON (untrusted), where it came from, and its id if known.
 
     ``problem`` says why the input could not even be read (then ``document`` is None).
+    ``from_store``: the document is the case store's own (the service pushing what it holds),
+    not something the case-management system sent.
     """
 
     case_id: str
     document: Any
     source: str
     problem: str | None = None
+    from_store: bool = False
 
 
 @dataclass
@@ -161,7 +164,10 @@ async def _push_case(run: _Run, item: CaseInput, *, again: bool = False) -> Case
     if isinstance(step, _Unchanged):
         if step.fast:
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
-        return _done(run, CaseOutcome(step.case_id, CaseStatus.UNCHANGED, unchanged=step.total))
+        outcome = CaseOutcome(
+            step.case_id, CaseStatus.UNCHANGED, unchanged=step.total, kept=step.kept
+        )
+        return _done(run, outcome)
     plan = step.plan
     try:
         sent = await CaseSender(run.client).send(plan.send)
@@ -188,7 +194,7 @@ async def _push_case(run: _Run, item: CaseInput, *, again: bool = False) -> Case
         record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping,
         taken, item.source,
     )  # fmt: skip
-    return _done(run, outcome)
+    return _done(run, dataclasses.replace(outcome, kept=step.kept))
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,7 @@ class _Unchanged:
     total: int
     fast: bool = False
     moved_to: str | None = None
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,6 +214,7 @@ class _Prepared:
     plan: CasePlan
     as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
     case: Case  # the case kept in the store
+    kept: tuple[str, ...] = ()  # stale fields of the input, kept as the store has them
 
 
 def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
@@ -242,7 +250,7 @@ def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
         snapshot=item.document if as_filed else None,
         mapping=run.mapping if as_filed else None,
     )
-    return _Unchanged(case.id, plan.total)
+    return _Unchanged(case.id, plan.total, kept=prepared.kept)
 
 
 def _parse(item: CaseInput) -> Case:
@@ -267,15 +275,21 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
     checked = _check(case, context)
     document = item.document
     if checked.rebased:
-        log.info("case %s: kept the stored %s (the file is behind)", case.id, checked.rebased)
+        log.info("case %s: kept the stored %s (the input is behind)", case.id, checked.rebased)
         document = checked.case.model_dump(mode="json", exclude_none=True)
+    sent = None if item.from_store or not isinstance(item.document, dict) else item.document
     try:
         resources = case_to_resources(checked.case, namespace=run.namespace)
     except MappingError:
         run.ledger.put_case(case.id, document, source=item.source)
         raise
     known = run.ledger.accept_case(
-        run.server, case.id, document, source=item.source, resources=map(key_of, resources)
+        run.server,
+        case.id,
+        document,
+        source=item.source,
+        resources=map(key_of, resources),
+        sent=sent,
     )
     previous = None
     if context.snapshot is not None:
@@ -290,14 +304,17 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
     plan = plan_case(case.id, resources, known, previous, restore)
     if context.disputes:
         plan = dataclasses.replace(plan, restoring=tuple(d.conflict_id for d in context.disputes))
-    return _Prepared(plan, as_filed=not checked.rebased, case=checked.case)
+    return _Prepared(plan, as_filed=not checked.rebased, case=checked.case, kept=checked.rebased)
 
 
 def _check(case: Case, context: PushContext) -> Checked:
-    stored = stored_version(context.stored.document if context.stored is not None else None)
-    if stored is None:
+    """Against the stored case; what the case-management system last sent (else the case as
+    last pushed) tells its stale fields from its own changes."""
+    found = context.stored
+    stored = stored_version(found.document if found is not None else None)
+    if stored is None or found is None:
         return Checked(case)
-    return check_incoming(case, stored, stored_version(context.snapshot))
+    return check_incoming(case, stored, stored_version(found.sent or context.snapshot))
 
 
 async def _lost(run: _Run, plan: CasePlan) -> bool:
