@@ -129,11 +129,17 @@ def print_report(report: PullReport) -> None:
     out.print(summary_line(report))
 
 
+def _what_was_read(report: PullReport) -> str:
+    if report.first_read == "namespace":
+        return "resources under this installation's namespace tag (first pull)"
+    return "history entries"
+
+
 def summary_line(report: PullReport) -> str:
     s = report.summary()
     return (
         f"pulled from {escape(report.server)} (run {report.run_id}) since "
-        f"{s['since'] or 'the start'}: {s['entries_read']} history entries, "
+        f"{s['since'] or 'the start'}: {s['entries_read']} {_what_was_read(report)}, "
         f"{s['changed_resources']} changed resources ({s['already_known']} already known, "
         f"{s['unmatched']} not ours); {s['cases_updated']} cases updated, "
         f"{s['conflicts']} conflicts, {s['warnings']} warnings, {s['failed']} failed; "

@@ -8,6 +8,7 @@ behind by taking the merged version for the adapter's own write.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,26 @@ def test_a_server_restored_from_a_backup_loses_no_provider_change(
 
     assert "went back in time" not in out
     assert desk.record("T-3", desk.stored())["status"] == "completed"
+
+
+def test_the_first_pull_reads_only_this_installations_resources(fhir_base_url: str, tmp_path: Path):
+    desk = Desk(fhir_base_url, tmp_path)
+    assert desk.push()[0] == 0
+    ours = len(desk.read_all())
+    desk.provider_sets("T-2", status="completed")
+
+    code, out = desk.cli("pull", "--json")  # no watermark yet, no --since
+
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["first_read"] == "namespace"
+    # Every resource read is one of ours: the shared server's other data stays unread.
+    assert summary["entries_read"] == ours
+    assert summary["cases_updated"] == 1
+    assert desk.record("T-2", desk.stored())["status"] == "completed"
+
+    code, out = desk.cli("pull")  # from the watermark on: the history again
+
+    assert code == 0, out
+    assert "history entries" in out
+    assert "; 0 cases updated," in out

@@ -1,6 +1,7 @@
 """Pull: what changed on the FHIR server since the watermark, applied to the stored cases.
 
-One run: read ``_history`` from ``watermark - overlap`` (:mod:`adapter.sync.pull.history`), keep the
+One run: read ``_history`` from ``watermark - overlap`` (:mod:`adapter.sync.pull.history`; the
+first pull reads this installation's resources by their namespace tag instead), keep the
 newest version of each resource, drop the versions the ledger already holds (our own writes
 echoing back, or changes an earlier pull applied), assign the rest to cases, merge them into
 each stored case by field ownership (:mod:`adapter.sync.pull.inbound`), store the case and the
@@ -31,7 +32,7 @@ from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.pull.changes import Change, fresh, query_since, suspects
-from adapter.sync.pull.history import read_history
+from adapter.sync.pull.history import read_history, read_namespace
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.resources import references
 
@@ -67,6 +68,8 @@ class PullReport:
     not_stored: list[str] = field(default_factory=list)
     updates: list[CaseUpdate] = field(default_factory=list)
     failures: list[CaseFailure] = field(default_factory=list)
+    first_read: str | None = None
+    """``namespace`` when a first pull read this installation's resources by their tag."""
     rewound: list[ResourceKey] = field(default_factory=list)
     """Resources at or below the ledger's version with other content that changed a case: the
     server went back in time (one warning for all of them)."""
@@ -103,6 +106,7 @@ class PullReport:
             "not_stored": len(self.not_stored),
             "failed": len(self.failures),
             "server_went_back": len(self.rewound),
+            "first_read": self.first_read,
         }
 
 
@@ -129,7 +133,11 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        batch = await read_history(client, since=start)
+        if start is None and namespace is not None:  # the first pull: only what is ours
+            report.first_read = "namespace"
+            batch = await read_namespace(client, namespace=namespace)
+        else:
+            batch = await read_history(client, since=start)
         report.entries_read = batch.entries_read
         known = await asyncio.to_thread(ledger.known, server, [c.key for c in batch.changes])
         news = fresh(batch.changes, known)
