@@ -249,6 +249,7 @@ def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
         plan.unchanged,
         snapshot=item.document if as_filed else None,
         mapping=run.mapping if as_filed else None,
+        resolved=plan.restoring,  # the server already holds the case manager's values
     )
     return _Unchanged(case.id, plan.total, kept=prepared.kept)
 
