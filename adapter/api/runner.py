@@ -105,7 +105,7 @@ def _inputs(ledger: Ledger, case_ids: Sequence[str] | None) -> list[CaseInput]:
     if case_ids is not None and missing:
         raise HTTPException(status_code=404, detail=f"not in the case store: {', '.join(missing)}")
     return [
-        CaseInput(case_id=stored.case_id, document=stored.document, source=stored.source)
+        CaseInput(stored.case_id, stored.document, stored.source, from_store=True)
         for stored in found.values()
         if stored is not None and stored.document is not None
     ]

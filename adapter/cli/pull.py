@@ -133,7 +133,20 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
         out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
     for refusal in report.refused:
         out.print(f"  [cyan]note[/cyan] not supported by the server: {escape(refusal)}")
+    if report.rewound:
+        out.print(
+            f"[bold red]warning[/bold red]: the server went back in time: {len(report.rewound)} "
+            "resources are at or below the version the ledger holds but say something else "
+            "(restored from a backup? renumbered?); their changes were applied. Run `adapter "
+            "verify` to find what else it lost."
+        )
     out.print(summary_line(report, namespace))
+
+
+def _what_was_read(report: PullReport) -> str:
+    if report.first_read == "namespace":
+        return "resources under this installation's namespace tag (first pull)"
+    return f"history entries (read by {report.strategy})"
 
 
 def summary_line(report: PullReport, namespace: str | None = None) -> str:
@@ -141,8 +154,7 @@ def summary_line(report: PullReport, namespace: str | None = None) -> str:
     return (
         f"pulled from {escape(report.server)} (run {report.run_id}, namespace "
         f"{escape(namespace or '(none)')}) since "
-        f"{s['since'] or 'the start'}: {s['entries_read']} history entries "
-        f"(read by {s['strategy']}), "
+        f"{s['since'] or 'the start'}: {s['entries_read']} {_what_was_read(report)}, "
         f"{s['changed_resources']} changed resources ({s['already_known']} already known, "
         f"{s['unmatched']} not ours); {s['cases_updated']} cases updated, "
         f"{s['conflicts']} conflicts, {s['warnings']} warnings, {s['failed']} failed; "

@@ -71,7 +71,8 @@ def print_report(report: PushReport, server: str) -> None:
         f"namespace {escape(report.namespace or '(none)')}): "
         f"{s['cases_written']} written, {s['cases_unchanged']} unchanged, "
         f"{s['cases_failed']} failed; resources: {s['resources_written']} written, "
-        f"{s['resources_unchanged']} unchanged; merged {s['merged']}, conflicts {s['conflicts']}; "
+        f"{s['resources_unchanged']} unchanged; merged {s['merged']}, conflicts {s['conflicts']}, "
+        f"restored {s['conflicts_restored']}; "
         f"dead letters: {len(report.failed)}"
     )
     if report.server_check in ("lost", "older", "unverified"):
@@ -86,6 +87,15 @@ def print_report(report: PushReport, server: str) -> None:
         )
     elif report.server_check == "unsupported":
         out.print("server check: skipped (the server refused the marker resource)")
+    for case in report.cases:
+        for change in case.taken:
+            out.print(f"  case {escape(case.case_id)}: {escape(change)} (from the server)")
+        if case.kept:
+            kept = ", ".join(case.kept)
+            out.print(
+                f"  case {escape(case.case_id)}: kept {escape(kept)} as stored "
+                "(the input is behind what the server reported)"
+            )
     for case in report.failed:
         out.print(f"  {escape(case.describe())}")
     if report.ledger_problem is not None:

@@ -7,19 +7,25 @@ server's version at our last sync. Per element path:
 - changed on one side only: that side's value;
 - changed on both sides to the same value: that value;
 - changed on both sides differently: a performer-owned path keeps the server's value, a
-  case-management path is a conflict that is never silently overwritten.
+  case-management path is a conflict that is never silently overwritten;
+- a path to ``restore`` (case-management elements a pull found changed on the server and listed
+  as a conflict) takes our value whatever the server holds: the case manager owns it.
+
+Values compare by what they mean, not how they are spelt: numbers by value (``21000.00`` is
+``21000``), instants by the moment they name (``10:15:00-05:00`` is ``15:15:00Z``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from adapter.sync.hashing import SERVER_META_KEYS
 from adapter.sync.ownership import performer_owned
 
-__all__ = ["Merge", "three_way"]
+__all__ = ["Merge", "instant", "three_way"]
 
 Resource = Mapping[str, Any]
 _ABSENT: Any = None  # a missing element and an explicit null mean the same in FHIR JSON
@@ -39,6 +45,8 @@ class Merge:
     """Performer-owned paths both sides changed: the server's value was kept."""
     conflicts: tuple[str, ...] = field(default=())
     """Case-management paths both sides changed differently: not mergeable."""
+    restored: tuple[str, ...] = ()
+    """Paths to restore where the server held something else: our value was written back."""
 
     @property
     def clean(self) -> bool:
@@ -50,6 +58,7 @@ class Merge:
             "kept_from_server": list(self.kept_from_server),
             "server_won": list(self.server_won),
             "conflicts": list(self.conflicts),
+            "restored": list(self.restored),
         }
 
 
@@ -59,6 +68,7 @@ def three_way(
     theirs: Resource,
     ours_base: Resource | None,
     theirs_base: Resource | None,
+    restore: Collection[str] = (),
 ) -> Merge:
     """Merge ``ours`` into ``theirs`` (see the module docstring). A missing base falls back to
     the other side's; with no base at all only ownership decides."""
@@ -67,9 +77,13 @@ def three_way(
     sides = [_clean(r) for r in (ours, theirs, ours_base or theirs_base, theirs_base or ours_base)]
     mine, server, my_base, server_base = sides
     body: dict[str, Any] = {key: ours[key] for key in _FIXED if key in ours}
-    verdicts: dict[str, list[str]] = {v: [] for v in ("same", "applied", "kept", "won", "conflict")}
+    names = ("same", "applied", "kept", "won", "conflict", "restored")
+    verdicts: dict[str, list[str]] = {v: [] for v in names}
     for path in _paths(owned, *[s for s in sides if s is not None]):
-        value, verdict = _decide(path, owned, mine, server, my_base, server_base)
+        if path in restore and not _same(_get(mine, path), _get(server, path)):
+            value, verdict = _get(mine, path), "restored"
+        else:
+            value, verdict = _decide(path, owned, mine, server, my_base, server_base)
         _put(body, path, value)
         verdicts[verdict].append(path)
     return Merge(
@@ -78,6 +92,7 @@ def three_way(
         kept_from_server=tuple(verdicts["kept"]),
         server_won=tuple(verdicts["won"]),
         conflicts=tuple(verdicts["conflict"]),
+        restored=tuple(verdicts["restored"]),
     )
 
 
@@ -90,12 +105,12 @@ def _decide(
     server_base: Resource | None,
 ) -> tuple[Any, str]:
     ours, theirs = _get(mine, path), _get(server, path)
-    if ours == theirs:
+    if _same(ours, theirs):
         return ours, "same"
     if my_base is None:  # nothing to compare with: ownership alone decides
         return (theirs, "won") if path in owned else (ours, "applied")
-    local_changed = ours != _get(my_base, path)
-    server_changed = theirs != _get(server_base, path)
+    local_changed = not _same(ours, _get(my_base, path))
+    server_changed = not _same(theirs, _get(server_base, path))
     if not local_changed:
         return theirs, "kept" if server_changed else "same"
     if not server_changed:
@@ -103,6 +118,31 @@ def _decide(
     if path in owned:
         return theirs, "won"
     return theirs, "conflict"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal by meaning: Decimals already compare by value; instants by the moment."""
+    if a == b:
+        return True
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, str) and isinstance(b, str):
+        first, second = instant(a), instant(b)
+        return first is not None and first == second
+    return False
+
+
+def instant(text: str) -> datetime | None:
+    """A FHIR dateTime/instant with a time and a zone, as an aware datetime; else None."""
+    if "T" not in text or len(text) < 20:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else None
 
 
 def _clean(resource: Resource | None) -> dict[str, Any] | None:

@@ -113,10 +113,17 @@ async def test_server_task_status_kept_and_local_description_applied(
     assert conflict.detail is not None
     assert "status" in conflict.detail["kept_from_server"]
     assert "description" in conflict.detail["applied"]
-    # The next push must neither revert the server's status nor send anything.
+    # The merge took the completion into the stored case (issue 14): the next push keeps it
+    # (the file is behind), never reverts the server's status, and sends only what derives
+    # from it (the referral task's ServiceRequest); the one after sends nothing.
+    assert report.cases[0].taken == ("task T-1 status: accepted -> completed",)
     again = await push_cases(inputs([local]), client=client, ledger=ledger)
-    assert again.cases[0].status is CaseStatus.UNCHANGED
+    sent = [r for r in ledger.attempts_for_case(case["id"])[-1].resources or [] if r["changed"]]
+    assert {r["type"] for r in sent} <= {"ServiceRequest"}
     assert (await client.read(*task_key))["status"] == "completed"
+    third = await push_cases(inputs([local]), client=client, ledger=ledger)
+    assert third.cases[0].status is CaseStatus.UNCHANGED
+    assert again.cases[0].ok
 
 
 async def test_both_sides_changing_a_plan_field_is_kept_as_a_conflict(

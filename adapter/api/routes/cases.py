@@ -36,11 +36,15 @@ CaseId = Annotated[str, Path(pattern=CASE_ID_PATTERN, description="the case id")
 class CaseStored(BaseModel):
     id: str
     status: Literal["created", "updated", "unchanged"]
+    kept: list[str] | None = None
+    """Fields the case was behind on (a provider completed a task since the last export): the
+    stored values were kept, e.g. ``tasks[1].status``. Absent when there were none."""
 
 
 @router.post(
     "",
     response_model=CaseStored,
+    response_model_exclude_none=True,
     status_code=201,
     responses={200: {"model": CaseStored, "description": "an existing case was replaced"}},
 )
@@ -63,17 +67,24 @@ async def put_case(
         if case.id in state.pushing:
             detail = f"case {case.id} is being pushed; send it again when the run has finished"
             raise HTTPException(status_code=409, detail=detail)
-        previous = await asyncio.to_thread(_previous, ledger, case.id)
+        previous, sent = await asyncio.to_thread(_previous, ledger, case.id)
+        kept: list[str] | None = None
         if previous is not None:
-            check_incoming(case, previous)
+            # What the system sent last time tells a stale field from a change of its own.
+            checked = check_incoming(case, previous, sent)
+            kept = list(checked.rebased) or None
+            stored = checked.case.model_dump(mode="json", exclude_none=True)
             if previous.model_dump(mode="json", exclude_none=True) == stored:
+                await asyncio.to_thread(
+                    ledger.put_case, case.id, stored, source=API_SOURCE, sent=document
+                )
                 response.status_code = 200
-                return CaseStored(id=case.id, status="unchanged")
-        await asyncio.to_thread(ledger.put_case, case.id, stored, source=API_SOURCE)
+                return CaseStored(id=case.id, status="unchanged", kept=kept)
+        await asyncio.to_thread(ledger.put_case, case.id, stored, source=API_SOURCE, sent=document)
     if previous is None:
         return CaseStored(id=case.id, status="created")
     response.status_code = 200
-    return CaseStored(id=case.id, status="updated")
+    return CaseStored(id=case.id, status="updated", kept=kept)
 
 
 @router.get("/{case_id}", response_model=None)
@@ -91,9 +102,12 @@ async def get_case_bundle(case_id: CaseId, ledger: LedgerDep, settings: Settings
     return Response(json_body.dumps(bundle), media_type=FHIR_JSON)
 
 
-def _previous(ledger: Ledger, case_id: str) -> Case | None:
+def _previous(ledger: Ledger, case_id: str) -> tuple[Case | None, Case | None]:
+    """The stored case, and the case as the case-management system last sent it."""
     found = ledger.get_case(case_id)
-    return stored_version(found.document if found is not None else None)
+    if found is None:
+        return None, None
+    return stored_version(found.document), stored_version(found.sent)
 
 
 def _document(ledger: Ledger, case_id: str) -> dict[str, Any]:

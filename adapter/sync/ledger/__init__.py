@@ -7,7 +7,7 @@ Doors:
   Alembic; ``owner.py``: who owns a run; ``thread.py``: the one thread a run's ledger calls use.
 """
 
-from adapter.sync.ledger.cases import PushContext, StoredCase
+from adapter.sync.ledger.cases import OpenDispute, PushContext, StoredCase
 from adapter.sync.ledger.records import (
     Attempt,
     Conflict,
@@ -32,6 +32,7 @@ __all__ = [
     "Ledger",
     "LedgerCounts",
     "NewConflict",
+    "OpenDispute",
     "PushContext",
     "ReasonCode",
     "ResourceKey",

@@ -22,6 +22,7 @@ from adapter.sync.ledger.schema import (
 from adapter.sync.ledger.statements import (
     CASE_ROW,
     DEAD_LETTER_OPEN,
+    DISPUTES_OPEN,
     ENTRIES,
     SNAPSHOT_ROW,
     case_upsert,
@@ -31,8 +32,10 @@ from adapter.sync.ledger.writes import entry_params
 
 __all__ = [
     "API_SOURCE",
+    "CM_OWNED_DISPUTE",
     "PULL_SOURCE",
     "Cases",
+    "OpenDispute",
     "PushContext",
     "StoredCase",
     "known_entries",
@@ -45,6 +48,10 @@ API_SOURCE = "api"
 
 
 PULL_SOURCE = "pull"
+
+#: The kind of a pull's conflict about case-management elements changed on the server (kept in
+#: the conflict's detail); the next push writes them back and resolves it.
+CM_OWNED_DISPUTE = "case-management-owned"
 
 
 _CHUNK = 500  # keys per IN (...) query, well under every driver's parameter limit
@@ -59,10 +66,22 @@ class StoredCase:
     document: dict[str, Any] | None
     source: str
     updated_at: datetime
+    sent: dict[str, Any] | None = None
+    """The case as the case-management system last sent it (before any rebase), if known."""
 
     @property
     def from_file(self) -> bool:
         return self.source not in (API_SOURCE, PULL_SOURCE)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDispute:
+    """An open conflict a pull recorded: case-management ``fields`` of ``resource`` changed on
+    the server. The next push writes the case manager's values back and resolves it."""
+
+    conflict_id: int
+    resource: ResourceKey
+    fields: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +93,7 @@ class PushContext:
     mapping: str | None
     resources: int | None
     dead_letter_open: bool
+    disputes: tuple[OpenDispute, ...] = ()
 
     def unchanged(self, document: object, mapping: str) -> bool:
         """``document`` would send nothing: it is the accepted case, pushed in full with this
@@ -84,6 +104,7 @@ class PushContext:
             and self.mapping == mapping
             and self.resources is not None
             and not self.dead_letter_open
+            and not self.disputes
             and isinstance(document, dict)
             and stored.document == document
             and self.snapshot == document
@@ -113,11 +134,16 @@ def store_case(
     *,
     source: str,
     now: datetime,
+    sent: Mapping[str, Any] | None = None,
 ) -> None:
+    """Upsert the case row; ``sent`` (what the case-management system sent) when it sent it."""
     values: dict[str, Any] = {"case_id": case_id, "source": source, "updated_at": now}
     if document is not None:
         values["document"] = dict(document)
-    conn.execute(case_upsert(conn.dialect.name, document is not None), values)
+    if sent is not None:
+        values["sent"] = dict(sent)
+    stmt = case_upsert(conn.dialect.name, document is not None, sent is not None)
+    conn.execute(stmt, values)
 
 
 def store_snapshot(
@@ -152,17 +178,23 @@ class Cases(LedgerBase):
     """The case store and the push context read from it."""
 
     def put_case(
-        self, case_id: str, document: Mapping[str, Any] | None, *, source: str
+        self,
+        case_id: str,
+        document: Mapping[str, Any] | None,
+        *,
+        source: str,
+        sent: Mapping[str, Any] | None = None,
     ) -> StoredCase:
-        """Keep ``document`` as the latest accepted version of the case (validate it first).
+        """Keep ``document`` as the latest accepted version of the case (validate it first),
+        and ``sent`` as what the case-management system sent, when it sent it.
 
         ``document=None`` only records where an invalid version came from, keeping the last
         accepted document.
         """
         with self._write("put_case") as conn:
-            store_case(conn, case_id, document, source=source, now=self._now())
+            store_case(conn, case_id, document, source=source, now=self._now(), sent=sent)
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).one()
-        return StoredCase(row.case_id, row.document, row.source, row.updated_at)
+        return StoredCase(*row)
 
     def get_case(self, case_id: str) -> StoredCase | None:
         with self._read("get_case") as conn:
@@ -190,12 +222,20 @@ class Cases(LedgerBase):
             row = conn.execute(CASE_ROW, params).one_or_none()
             pushed = conn.execute(SNAPSHOT_ROW, params).one_or_none()
             letter_open = conn.execute(DEAD_LETTER_OPEN, params).first() is not None
+            disputes = tuple(
+                OpenDispute(
+                    row.id, ResourceKey(row.resource_type, row.resource_id), tuple(row.fields)
+                )
+                for row in conn.execute(DISPUTES_OPEN, params)
+                if (row.detail or {}).get("kind") == CM_OWNED_DISPUTE
+            )
         return PushContext(
             stored=None if row is None else StoredCase(*row),
             snapshot=None if pushed is None else pushed.document,
             mapping=None if pushed is None else pushed.mapping,
             resources=None if pushed is None else pushed.resources,
             dead_letter_open=letter_open,
+            disputes=disputes,
         )
 
     def accept_case(
@@ -206,9 +246,11 @@ class Cases(LedgerBase):
         *,
         source: str,
         resources: Iterable[tuple[str, str]],
+        sent: Mapping[str, Any] | None = None,
     ) -> dict[ResourceKey, Entry]:
-        """Keep ``document`` as the accepted case and return what the ledger knows of its
-        ``resources`` on ``server``, in one transaction."""
+        """Keep ``document`` as the accepted case (and ``sent`` as what the case-management
+        system sent) and return what the ledger knows of its ``resources`` on ``server``, in
+        one transaction."""
         with self._write("accept_case") as conn:
-            store_case(conn, case_id, document, source=source, now=self._now())
+            store_case(conn, case_id, document, source=source, now=self._now(), sent=sent)
             return known_entries(conn, server, resources)

@@ -10,7 +10,7 @@ Messages must be free of patient data: an error class, a server code and a sente
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -60,6 +60,8 @@ class Results(LedgerBase):
         *,
         snapshot: Mapping[str, Any] | None = None,
         mapping: str | None = None,
+        case: tuple[Mapping[str, Any], str] | None = None,
+        resolved: Collection[int] = (),
     ) -> None:
         """One case landed: its entries, an attempt row, the run's counts, its dead letter resolved.
 
@@ -67,16 +69,20 @@ class Results(LedgerBase):
         ``changed=False``), in one transaction. ``snapshot`` is the case document just pushed
         in full (the base of later three-way merges), stored in the same transaction, with the
         ``mapping`` fingerprint it was mapped with (None: the next push plans it again).
+        ``case`` (document, source): the stored case as it now is, when the push took the
+        server's elements into it (a merge), stored in the same transaction. ``resolved``:
+        open conflicts whose case-management elements this push wrote back, closed with it.
         """
         written = sum(1 for result in results if result.changed)
         with self._write("record_success") as conn:
-            case = CaseWriter(conn, run_id, server, case_id, self._now())
-            case.store_entries(results)
-            case.add_attempt(
+            writer = CaseWriter(conn, run_id, server, case_id, self._now())
+            writer.store_entries(results)
+            writer.add_attempt(
                 AttemptOutcome.WRITTEN if written else AttemptOutcome.UNCHANGED,
                 resources=[describe(result) for result in results],
             )
-            case.close_dead_letter()
+            writer.close_dead_letter()
+            writer.resolve_conflicts(resolved)
             if snapshot is not None:
                 store_snapshot(
                     conn,
@@ -84,11 +90,13 @@ class Results(LedgerBase):
                     case_id,
                     snapshot,
                     run_id=run_id,
-                    now=case.now,
+                    now=writer.now,
                     mapping=mapping,
                     resources=len(results) if mapping is not None else None,
                 )
-            case.count(
+            if case is not None:
+                store_case(conn, case_id, case[0], source=case[1], now=writer.now)
+            writer.count(
                 cases_ok=1,
                 resources_written=written,
                 resources_unchanged=len(results) - written,
@@ -181,23 +189,27 @@ class Results(LedgerBase):
         failed: Sequence[tuple[str, str]],
         failure: Mapping[str, Any],
         snapshot: Mapping[str, Any] | None = None,
+        case: tuple[Mapping[str, Any], str] | None = None,
     ) -> None:
         """Part of a case landed (``landed``), the rest (``failed``) did not: both remembered,
         the case dead-lettered. ``failure`` holds error_class, message, operation_outcome,
         http_status and server_code, free of patient data. ``snapshot``, when given, is the case
-        as the server now holds it (:mod:`adapter.sync.push.snapshot`), the new merge base."""
+        as the server now holds it (:mod:`adapter.sync.push.snapshot`), the new merge base.
+        ``case``: as for ``record_success``."""
         written = sum(1 for result in landed if result.changed)
         with self._write("record_partial") as conn:
-            case = CaseWriter(conn, run_id, server, case_id, self._now())
+            writer = CaseWriter(conn, run_id, server, case_id, self._now())
             if snapshot is not None:
-                store_snapshot(conn, server, case_id, snapshot, run_id=run_id, now=case.now)
-            case.store_entries(landed)
-            case.add_attempt(
+                store_snapshot(conn, server, case_id, snapshot, run_id=run_id, now=writer.now)
+            if case is not None:
+                store_case(conn, case_id, case[0], source=case[1], now=writer.now)
+            writer.store_entries(landed)
+            writer.add_attempt(
                 AttemptOutcome.FAILED, resources=[describe(r) for r in landed], **failure
             )
-            case.open_dead_letter(reason, failure)
-            case.mark_failing(failed, str(failure.get("error_class") or reason))
-            case.count(
+            writer.open_dead_letter(reason, failure)
+            writer.mark_failing(failed, str(failure.get("error_class") or reason))
+            writer.count(
                 cases_failed=1,
                 resources_written=written,
                 resources_unchanged=len(landed) - written,

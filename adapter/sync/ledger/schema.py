@@ -288,6 +288,9 @@ cases = Table(
     # Where the case was last read from: a file path, "api" or "pull".
     Column("source", String(1024), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The case as the case-management system last sent it (file or API), before any rebase: the
+    # base that tells a stale re-export from a change of its own (adapter.sync.intake).
+    Column("sent", JSON),
 )
 
 # The case as last pushed in full to one server: the base of the three-way merge.

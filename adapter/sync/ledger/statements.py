@@ -19,6 +19,7 @@ from adapter.sync.ledger.schema import (
     attempts,
     case_snapshots,
     cases,
+    conflicts,
     dead_letters,
     entries,
     runs,
@@ -30,6 +31,7 @@ __all__ = [
     "CLOSE_DEAD_LETTER",
     "COUNT_RUN",
     "DEAD_LETTER_OPEN",
+    "DISPUTES_OPEN",
     "ENTRIES",
     "ENTRY_VERSIONS_OF_RUN",
     "MOVE_CASE",
@@ -70,6 +72,16 @@ DEAD_LETTER_OPEN: Select[Any] = select(dead_letters.c.id).where(
     dead_letters.c.case_id == bindparam("p_case"),
     dead_letters.c.resolved_at.is_(None),
 )
+
+# A pull's conflicts carry detail {"kind": ...}; a push's merges carry their paths instead.
+DISPUTES_OPEN: Select[Any] = select(
+    conflicts.c.id, conflicts.c.resource_type, conflicts.c.resource_id, conflicts.c.fields,
+    conflicts.c.detail,
+).where(
+    conflicts.c.server_url == bindparam("p_server"),
+    conflicts.c.case_id == bindparam("p_case"),
+    conflicts.c.resolved_at.is_(None),
+)  # fmt: skip
 
 ADD_ATTEMPT: Insert = insert(attempts)
 CLOSE_DEAD_LETTER: Update = (
@@ -123,8 +135,9 @@ def entries_upsert(dialect: str) -> Insert:
 
 
 @cache
-def case_upsert(dialect: str, with_document: bool) -> Insert:
-    """The case store row; without a document only where it came from changes."""
+def case_upsert(dialect: str, with_document: bool, with_sent: bool = False) -> Insert:
+    """The case store row; without a document only where it came from changes, without
+    ``sent`` what the case-management system last sent stays."""
     stmt = insert_for(dialect, cases)
     changes: dict[str, Any] = {
         "source": stmt.excluded.source,
@@ -132,6 +145,8 @@ def case_upsert(dialect: str, with_document: bool) -> Insert:
     }
     if with_document:
         changes["document"] = stmt.excluded.document
+    if with_sent:
+        changes["sent"] = stmt.excluded.sent
     upserted: Insert = stmt.on_conflict_do_update(index_elements=[cases.c.case_id], set_=changes)
     return upserted
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, update
 
 from adapter.sync.ledger.engine import upsert
 from adapter.sync.ledger.records import DeadLetter, ResourceKey, SyncedResource, from_row
@@ -95,6 +95,15 @@ class CaseWriter:
                 resolved_at=self.now if resolved else None,
             )
         )
+
+    def resolve_conflicts(self, ids: Collection[int]) -> None:
+        """Close the open conflicts ``ids`` (their elements were written back)."""
+        if ids:
+            self.conn.execute(
+                update(conflicts)
+                .where(conflicts.c.id.in_(sorted(ids)), conflicts.c.resolved_at.is_(None))
+                .values(resolved_at=self.now)
+            )
 
     def store_entries(self, results: Sequence[SyncedResource]) -> None:
         """Store what the server now holds; a success clears the failure count."""

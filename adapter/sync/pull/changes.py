@@ -7,7 +7,9 @@ repeating anything are tested without a server:
   transaction carry a ``lastUpdated`` older than the moment they became visible;
 - the overlap and HAPI's offset paging (newest first, so concurrent writes shift entries to
   later pages) both repeat entries: only the newest version of each resource counts;
-- a version the ledger already holds is our own write echoing back, or a change already pulled.
+- a version the ledger already holds is our own write echoing back, or a change already pulled,
+  unless its content differs from what the ledger knows: then the server went back in time
+  (restored from a backup, renumbered) and it is a *suspect*, judged by what it changes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from adapter.sync.hashing import content_hash
 from adapter.sync.ledger.records import Entry, ResourceKey
+from adapter.sync.merge import instant
 
 __all__ = [
     "Change",
@@ -27,6 +31,7 @@ __all__ = [
     "latest_changes",
     "parse_entry",
     "query_since",
+    "suspects",
 ]
 
 
@@ -57,13 +62,7 @@ def query_since(watermark: datetime | None, overlap: timedelta) -> datetime | No
 def history_time(page: Mapping[str, Any]) -> datetime | None:
     """The server's time of a history page (``Bundle.meta.lastUpdated``), if it says."""
     text = (page.get("meta") or {}).get("lastUpdated")
-    if not isinstance(text, str):
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
+    return instant(text) if isinstance(text, str) else None
 
 
 def parse_entry(entry: Mapping[str, Any]) -> Change | None:
@@ -137,6 +136,26 @@ def fresh(changes: Iterable[Change], known: Mapping[ResourceKey, Entry]) -> list
     an earlier pull already applied.
     """
     return [change for change in changes if _is_news(change, known.get(change.key))]
+
+
+def suspects(changes: Iterable[Change], known: Mapping[ResourceKey, Entry]) -> list[Change]:
+    """The changes at or below the ledger's version whose content differs from the ledger's.
+
+    Our own writes and the changes a pull applied come back with the version the ledger holds
+    and the same content. The same or an older version with other content means the server
+    lost what the ledger recorded (a restore, a renumbering) and someone wrote on top of it: a
+    real change hiding behind a version number. Pull applies these too; one that changes
+    nothing in the case (a pulled resource the server spells differently) is still known.
+    Deletes are left out: a delete below our version cannot be told from an old one.
+    """
+    out = []
+    for change in changes:
+        entry = known.get(change.key)
+        if entry is None or _is_news(change, entry) or change.resource is None:
+            continue
+        if content_hash(change.resource) != entry.content_hash:
+            out.append(change)
+    return out
 
 
 def _is_news(change: Change, entry: Entry | None) -> bool:

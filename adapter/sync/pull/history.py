@@ -9,12 +9,13 @@ system history, so filtering happens here.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
-from adapter.errors import PagingExpired
+from adapter.canonical import NAMESPACE_TAG_SYSTEM
+from adapter.errors import FHIRStatusError, PagingExpired
 from adapter.fhir import FHIRClient
 from adapter.sync.pull.changes import Change, Newest, history_time
 
@@ -25,6 +26,7 @@ __all__ = [
     "PageSource",
     "collect",
     "read_history",
+    "read_namespace",
 ]
 
 #: Opens one paged read (a history or a search), from its first page.
@@ -117,6 +119,64 @@ async def collect(
             log.warning("history paging expired; restarting the read", extra={"attempt": attempt})
             continue
         return HistoryBatch(batch.changes, batch.server_time, batch.entries_read, attempt)
+
+
+async def read_namespace(
+    client: FHIRClient,
+    *,
+    namespace: str,
+    types: frozenset[str] = CASE_RESOURCE_TYPES,
+    page_size: int = PAGE_SIZE,
+    restarts: int = RESTARTS,
+) -> HistoryBatch:
+    """The current version of every resource tagged with ``namespace`` (a first pull reads only
+    this installation's resources, not the whole server's history); ``server_time`` is the
+    server's clock before the first search."""
+    return await _restarting(
+        lambda: _read_tagged(client, namespace=namespace, types=types, page_size=page_size),
+        restarts,
+    )
+
+
+async def _restarting(read: Callable[[], Awaitable[HistoryBatch]], restarts: int) -> HistoryBatch:
+    attempt = 0
+    while True:
+        try:
+            batch = await read()
+        except PagingExpired:
+            if attempt >= restarts:
+                raise
+            attempt += 1
+            log.warning("paging expired; restarting the read", extra={"attempt": attempt})
+            continue
+        return replace(batch, restarts=attempt)
+
+
+async def _read_tagged(
+    client: FHIRClient, *, namespace: str, types: frozenset[str], page_size: int
+) -> HistoryBatch:
+    server_time = await _server_now(client)
+    newest = Newest(types)
+    params = {"_tag": f"{NAMESPACE_TAG_SYSTEM}|{namespace}", "_count": str(page_size)}
+    if server_time is not None:  # what changes while we read comes with the next pull
+        params["_lastUpdated"] = f"le{server_time.isoformat()}"
+    for kind in sorted(types):
+        async for page in client.search_pages(kind, params, no_cache=True):
+            for entry in page.get("entry") or []:
+                if (entry.get("search") or {}).get("mode", "match") == "match":
+                    newest.add(entry)
+    return HistoryBatch(newest.changes(), server_time, newest.read, strategy="search")
+
+
+async def _server_now(client: FHIRClient) -> datetime | None:
+    """The server's clock: the time of a one-entry history page (no local clock, ever). A
+    server without system history gives none; the reads' own times serve then."""
+    try:
+        async for page in client.history_pages(count=1, no_cache=True):
+            return history_time(page)
+    except FHIRStatusError:
+        return None
+    return None
 
 
 async def _read_once(sources: Sequence[PageSource], *, types: frozenset[str]) -> HistoryBatch:

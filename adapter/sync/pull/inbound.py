@@ -29,13 +29,22 @@ from adapter.errors import AdapterError
 from adapter.mappings.bundle import bundle_to_case, case_to_resources
 from adapter.model.case import Case
 from adapter.sync.hashing import content_hash
+from adapter.sync.ledger.cases import CM_OWNED_DISPUTE
 from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from adapter.sync.merge import three_way
 from adapter.sync.ownership import performer_owned
 from adapter.sync.pull.case_diff import FieldChange, cancel_record, case_changes, first_problem
 from adapter.sync.pull.changes import Change
+from adapter.sync.taking import with_paths
 
-__all__ = ["DELETED_HASH", "CaseUpdate", "Dispute", "DisputeKind", "apply_changes"]
+__all__ = [
+    "DELETED_HASH",
+    "CaseUpdate",
+    "Dispute",
+    "DisputeKind",
+    "apply_changes",
+    "apply_suspects",
+]
 
 Resource = Mapping[str, Any]
 
@@ -47,7 +56,7 @@ _IGNORED: Final = frozenset({"meta", "text"})
 
 
 class DisputeKind:
-    CASE_MANAGEMENT_OWNED = "case-management-owned"
+    CASE_MANAGEMENT_OWNED = CM_OWNED_DISPUTE
     ILLEGAL = "illegal-change"
     DELETED = "deleted-on-server"
     NEW = "new-on-server"
@@ -135,6 +144,30 @@ def apply_changes(
     return update
 
 
+def apply_suspects(
+    update: CaseUpdate,
+    suspects: Sequence[Change],
+    *,
+    base: Case | None = None,
+    namespace: str | None = None,
+) -> list[ResourceKey]:
+    """Add to ``update`` the suspects (:func:`adapter.sync.pull.changes.suspects`: versions the
+    ledger holds, with other content) that change the case or are disputed; return their keys.
+    One at a time, so that each is judged by what it alone changes."""
+    real: list[ResourceKey] = []
+    for change in suspects:
+        more = apply_changes(update.after, [change], base=base, namespace=namespace)
+        if not more.changed and not more.disputes:
+            continue
+        real.append(change.key)
+        update.after = more.after
+        update.disputes += more.disputes
+        update.synced += more.synced
+    if real:
+        update.changes = case_changes(update.before, update.after)
+    return real
+
+
 class _State:
     """The case as changes are applied, and the resources it maps to (merged bodies kept)."""
 
@@ -165,7 +198,7 @@ class _State:
             update.disputes.append(
                 _dispute(change, DisputeKind.CASE_MANAGEMENT_OWNED, disputed, reason)
             )
-        merged = _with_paths(ours, theirs, take)
+        merged = with_paths(ours, theirs, take)
         if merged == ours:
             return None
         return self._accept(change, {**self.resources, change.key: merged}, tuple(take))
@@ -197,27 +230,6 @@ class _State:
         self.case, self.resources = candidate, resources
         self.applied.add(change.key)
         return None
-
-
-def _with_paths(ours: Resource, theirs: Resource, paths: Sequence[str]) -> dict[str, Any]:
-    """``ours`` with the elements at ``paths`` (``a`` or ``a.b``) as ``theirs`` has them."""
-    body = dict(ours)
-    for path in paths:
-        head, _, child = path.partition(".")
-        if not child:
-            _set(body, head, theirs.get(head))
-            continue
-        inner = dict(body.get(head) or {})
-        _set(inner, child, (theirs.get(head) or {}).get(child))
-        _set(body, head, inner or None)
-    return body
-
-
-def _set(target: dict[str, Any], key: str, value: Any) -> None:
-    if value is None:
-        target.pop(key, None)
-    else:
-        target[key] = value
 
 
 def _synced(

@@ -1,6 +1,7 @@
 """Pull: what changed on the FHIR server since the watermark, applied to the stored cases.
 
-One run: read ``_history`` from ``watermark - overlap`` (:mod:`adapter.sync.pull.history`), keep the
+One run: read ``_history`` from ``watermark - overlap`` (:mod:`adapter.sync.pull.history`; the
+first pull reads this installation's resources by their namespace tag instead), keep the
 newest version of each resource, drop the versions the ledger already holds (our own writes
 echoing back, or changes an earlier pull applied), assign the rest to cases, merge them into
 each stored case by field ownership (:mod:`adapter.sync.pull.inbound`), store the case and the
@@ -30,8 +31,9 @@ from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
-from adapter.sync.pull.changes import Change, fresh, query_since
-from adapter.sync.pull.inbound import CaseUpdate, apply_changes
+from adapter.sync.pull.changes import Change, fresh, query_since, suspects
+from adapter.sync.pull.history import read_namespace
+from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
 
@@ -69,6 +71,11 @@ class PullReport:
     not_stored: list[str] = field(default_factory=list)
     updates: list[CaseUpdate] = field(default_factory=list)
     failures: list[CaseFailure] = field(default_factory=list)
+    first_read: str | None = None
+    """``namespace`` when a first pull read this installation's resources by their tag."""
+    rewound: list[ResourceKey] = field(default_factory=list)
+    """Resources at or below the ledger's version with other content that changed a case: the
+    server went back in time (one warning for all of them)."""
 
     @property
     def conflicts(self) -> int:
@@ -79,7 +86,8 @@ class PullReport:
     def warnings(self) -> int:
         """Reported only: resources new on the server, finished records deleted there, and
         cases with changes that are not in the case store."""
-        return sum(len(update.warnings) for update in self.updates) + len(self.not_stored)
+        rewound = 1 if self.rewound else 0
+        return sum(len(u.warnings) for u in self.updates) + len(self.not_stored) + rewound
 
     @property
     def ok(self) -> bool:
@@ -102,6 +110,8 @@ class PullReport:
             "warnings": self.warnings,
             "not_stored": len(self.not_stored),
             "failed": len(self.failures),
+            "server_went_back": len(self.rewound),
+            "first_read": self.first_read,
         }
 
 
@@ -129,17 +139,29 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        batch = await read_changes(client, since=start, namespace=namespace, strategy=strategy)
+        if start is None and namespace is not None:  # the first pull: only what is ours
+            report.first_read = "namespace"
+            batch = await read_namespace(client, namespace=namespace)
+        else:
+            batch = await read_changes(client, since=start, namespace=namespace, strategy=strategy)
         report.entries_read, report.strategy = batch.entries_read, batch.strategy
         report.refused = list(batch.refused)
         known = await asyncio.to_thread(ledger.known, server, [c.key for c in batch.changes])
         news = fresh(batch.changes, known)
+        doubtful = suspects(batch.changes, known)
         report.changed_resources, report.already_known = len(news), len(batch.changes) - len(news)
-        by_case = await _assign(ledger, server, news, known, report)
+        by_case = await _assign(ledger, server, [*news, *doubtful], known, report)
+        context = _Context(ledger, run.id, server, known, frozenset(c.key for c in doubtful))
         for case_id, changes in sorted(by_case.items()):
-            await asyncio.to_thread(
-                _pull_case, ledger, run.id, server, case_id, changes, known, namespace, report
-            )
+            await asyncio.to_thread(_pull_case, context, case_id, changes, namespace, report)
+        if report.rewound:
+            report.changed_resources += len(report.rewound)
+            report.already_known -= len(report.rewound)
+            log.warning(
+                "%d resources on %s are at or below the version the ledger holds but say "
+                "something else: the server went back in time; run `adapter verify`",
+                len(report.rewound), server,
+            )  # fmt: skip
         if batch.server_time is not None and (
             stored_mark is None or batch.server_time > stored_mark
         ):
@@ -185,16 +207,23 @@ async def _assign(
     return by_case
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    ledger: Ledger
+    run_id: int
+    server: str
+    known: Mapping[ResourceKey, Entry]
+    doubtful: frozenset[ResourceKey]
+
+
 def _pull_case(
-    ledger: Ledger,
-    run_id: int,
-    server: str,
+    context: _Context,
     case_id: str,
     changes: list[Change],
-    known: Mapping[ResourceKey, Entry],
     namespace: str | None,
     report: PullReport,
 ) -> None:
+    ledger, run_id, server, known = context.ledger, context.run_id, context.server, context.known
     stored = ledger.get_case(case_id)
     if stored is None or stored.document is None:
         report.not_stored.append(case_id)
@@ -203,7 +232,11 @@ def _pull_case(
         case = Case.model_validate(stored.document)
         snapshot = ledger.pushed_snapshot(server, case_id)
         base = Case.model_validate(snapshot) if snapshot is not None else None
-        update = apply_changes(case, changes, base=base, namespace=namespace)
+        news = [c for c in changes if c.key not in context.doubtful]
+        update = apply_changes(case, news, base=base, namespace=namespace)
+        doubtful = [c for c in changes if c.key in context.doubtful]
+        real = apply_suspects(update, doubtful, base=base, namespace=namespace)
+        report.rewound += real
     except (AdapterError, ValidationError) as exc:
         reason = f"cannot apply the server's changes: {type(exc).__name__}"
         report.failures.append(CaseFailure(case_id, reason))
@@ -211,6 +244,8 @@ def _pull_case(
             run_id, server, case_id, reason=ReasonCode.INVALID_INPUT,
             error_class=type(exc).__name__, message=reason,
         )  # fmt: skip
+        return
+    if not news and not real:  # only pulled versions the server spells otherwise: known
         return
     conflicts = [
         NewConflict(

@@ -32,6 +32,14 @@ class CaseOutcome:
     conflicts: int = 0
     reason: ReasonCode | None = None
     message: str | None = None
+    taken: tuple[str, ...] = ()
+    """What a merge took from the server into the stored case ("task T-2 status: a -> b")."""
+    kept: tuple[str, ...] = ()
+    """Fields of the input behind what the store holds (a provider completed the task since the
+    case-management system's last export), kept as stored: ``tasks[1].status``."""
+    restored: int = 0
+    """Conflicts a pull listed (case-management elements changed on the server) that this push
+    resolved by writing the case manager's values back."""
 
     @property
     def ok(self) -> bool:
@@ -43,6 +51,8 @@ class CaseOutcome:
         text += f"{self.unchanged} unchanged"
         if self.merged:
             text += f", {self.merged} merged"
+        if self.restored:
+            text += f", {self.restored} conflicts restored"
         if self.failed:
             text += f", {self.failed} failed"
         if self.reason is not None:
@@ -96,6 +106,9 @@ class PushReport:
             "resources_unchanged": self.resources_unchanged,
             "merged": sum(case.merged for case in self.cases),
             "conflicts": sum(case.conflicts for case in self.cases),
+            "taken_from_server": sum(len(case.taken) for case in self.cases),
+            "conflicts_restored": sum(case.restored for case in self.cases),
+            "stale_fields_kept": sum(len(case.kept) for case in self.cases),
             "dead_letters_by_reason": dict(sorted(reasons.items())),
             "server_check": self.server_check,
             "forgotten": self.forgotten,

@@ -2,7 +2,9 @@
 
 A resource is unchanged, and costs no request, when its content hash equals the ledger's, or
 equals the hash of the same resource mapped from the case as last pushed (the server then holds
-a merged version: our side has not changed since). Everything else is sent.
+a merged version: our side has not changed since). Everything else is sent, and so is a
+resource with case-management elements to restore (a pull listed them as changed on the server)
+unless the server already holds exactly ours.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Planned:
     rebase: bool = False
     internal_key: str | None = None
     digest: str | None = None  # content_hash(body), computed once by the planner
+    restore: frozenset[str] = frozenset()  # element paths where our value is written back
 
     @property
     def content_hash(self) -> str:
@@ -57,6 +60,7 @@ class CasePlan:
     case_id: str
     send: list[Planned]
     unchanged: list[SyncedResource]
+    restoring: tuple[int, ...] = ()  # open conflicts this push resolves by writing ours back
 
     @property
     def total(self) -> int:
@@ -68,17 +72,21 @@ def plan_case(
     resources: Sequence[Resource],
     known: Mapping[ResourceKey, Entry],
     previous: Mapping[ResourceKey, Resource] | None = None,
+    restore: Mapping[ResourceKey, frozenset[str]] | None = None,
 ) -> CasePlan:
-    """Compare each resource with the ledger (``known``) and the last pushed mapping."""
+    """Compare each resource with the ledger (``known``) and the last pushed mapping;
+    ``restore`` names per resource the element paths to write back."""
     send: list[Planned] = []
     unchanged: list[SyncedResource] = []
-    previous = previous or {}
+    previous, restore = previous or {}, restore or {}
     for resource in resources:
         key, digest = key_of(resource), content_hash(resource)
         entry, base = known.get(key), previous.get(key)
         base_hash = content_hash(base) if base is not None else None
         stored = entry.content_hash if entry is not None else None
-        if entry is not None and stored is not None and digest in (stored, base_hash):
+        paths = restore.get(key, frozenset())
+        same = (stored,) if paths else (stored, base_hash)
+        if entry is not None and stored is not None and digest in same:
             unchanged.append(
                 SyncedResource(*key, entry.version_id, stored, False, internal_key_of(resource))
             )
@@ -90,9 +98,11 @@ def plan_case(
                 resource,
                 if_match=version,
                 base=base,
-                rebase=bool(version and stored and base_hash and stored != base_hash),
+                # Restoring: ours goes over the version pulled, nothing of it to keep.
+                rebase=bool(version and stored and base_hash and stored != base_hash) and not paths,
                 internal_key=internal_key_of(resource),
                 digest=digest,
+                restore=paths,
             )
         )
     return CasePlan(case_id, send, unchanged)

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapter.fhir.outcome import joined
-from adapter.sync.ledger import Ledger
+from adapter.model.case import Case
+from adapter.sync.ledger import Ledger, ResourceKey
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.sender import Sent
+from adapter.sync.taking import Taken, take_performer_elements
 
-__all__ = ["record_sent"]
+__all__ = ["StoredUpdate", "record_sent", "taken_from_server"]
+
+#: The case document the store keeps after a push, and where it came from.
+StoredUpdate = tuple[Mapping[str, Any], str]
+
+
+def taken_from_server(case: Case, sent: Sent, *, namespace: str | None) -> Taken | None:
+    """The accepted ``case`` with the performer-owned elements a merge took from the server
+    and wrote (a provider's completion merged with the case manager's rewording); None when
+    no merge that landed took any."""
+    landed = {(r[0], r[1]) for r in sent.landed}
+    server: dict[ResourceKey, tuple[Mapping[str, Any], Sequence[str]]] = {}
+    for note in sent.merges:  # the last merge of a resource is the one written
+        if note.merge.clean and note.key in landed:
+            server[note.key] = (
+                note.merge.body,
+                (*note.merge.kept_from_server, *note.merge.server_won),
+            )
+    if not server:
+        return None
+    taken = take_performer_elements(case, server, namespace=namespace)
+    return taken if taken.changes or taken.refused else None
+
 
 _MAX_MESSAGE = 2000
 
@@ -24,6 +48,8 @@ def record_sent(
     sent: Sent,
     snapshot: Mapping[str, Any] | None,
     mapping: str | None = None,
+    taken: Taken | None = None,
+    source: str | None = None,
 ) -> CaseOutcome:
     """Record landed resources, merges, conflicts and failures of one case; say how it went.
 
@@ -32,6 +58,9 @@ def record_sent(
     :func:`adapter.sync.push.snapshot.landed_snapshot` (None keeps the previous snapshot). It must
     never claim more than the server holds. ``mapping`` (the mapping fingerprint) when
     ``snapshot`` is the input document exactly as mapped: see ``Ledger.record_success``.
+    ``taken`` (:func:`taken_from_server`): the server's elements the merges wrote, stored into
+    the case (read from ``source``) in the same transaction; what could not be taken is kept
+    as an open conflict.
     """
     landed = {note.key for note in sent.merges} & {(r[0], r[1]) for r in sent.landed}
     for note in sent.merges:
@@ -47,18 +76,31 @@ def record_sent(
             detail=note.merge.detail(),
             resolved=note.merge.clean,
         )
+    stored: StoredUpdate | None = None
+    if taken is not None:
+        for refused in taken.refused:
+            ledger.record_merge(
+                run_id, server, plan.case_id, refused.resource, local_version=None,
+                server_version=None, detail={"conflicts": list(refused.paths)}, resolved=False,
+            )  # fmt: skip
+        if taken.changes and source is not None:
+            stored = (taken.after.model_dump(mode="json", exclude_none=True), source)
     results = [*plan.unchanged, *sent.landed]
     written = sum(1 for r in results if r.changed)
     counts: dict[str, Any] = {
         "written": written,
         "unchanged": len(results) - written,
         "merged": sum(1 for n in sent.merges if n.merge.clean and n.key in landed),
-        "conflicts": sum(1 for n in sent.merges if not n.merge.clean),
+        "conflicts": sum(1 for n in sent.merges if not n.merge.clean)
+        + (len(taken.refused) if taken is not None else 0),
+        "taken": tuple(str(c) for c in taken.changes) if taken is not None else (),
+        "restored": len(plan.restoring) if not sent.failed else 0,
     }
     if not sent.failed:
         ledger.record_success(
-            run_id, server, plan.case_id, results, snapshot=snapshot, mapping=mapping
-        )
+            run_id, server, plan.case_id, results, snapshot=snapshot, mapping=mapping,
+            case=stored, resolved=plan.restoring,
+        )  # fmt: skip
         status = CaseStatus.WRITTEN if written else CaseStatus.UNCHANGED
         return CaseOutcome(plan.case_id, status, **counts)
     first = sent.failed[0][1]
@@ -82,6 +124,7 @@ def record_sent(
         failed=failed_keys,
         failure=fields,
         snapshot=snapshot,
+        case=stored,
     )
     return CaseOutcome(
         plan.case_id,

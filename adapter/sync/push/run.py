@@ -45,7 +45,7 @@ from adapter.sync.push.marker import check_server, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.queue import work_through
-from adapter.sync.push.recording import record_sent
+from adapter.sync.push.recording import record_sent, taken_from_server
 from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
@@ -70,12 +70,15 @@ class CaseInput:
     """One case to push: its JSON (untrusted), where it came from, and its id if known.
 
     ``problem`` says why the input could not even be read (then ``document`` is None).
+    ``from_store``: the document is the case store's own (the service pushing what it holds),
+    not something the case-management system sent.
     """
 
     case_id: str
     document: Any
     source: str
     problem: str | None = None
+    from_store: bool = False
 
 
 @dataclass
@@ -178,7 +181,10 @@ async def _push_case(
     if isinstance(step, _Unchanged):
         if step.fast:
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
-        return _done(run, CaseOutcome(step.case_id, CaseStatus.UNCHANGED, unchanged=step.total))
+        outcome = CaseOutcome(
+            step.case_id, CaseStatus.UNCHANGED, unchanged=step.total, kept=step.kept
+        )
+        return _done(run, outcome)
     plan = step.plan
     if run.adopting and not adopted and (held := await held_resources(run.client, plan)):
         await run.call(run.ledger.adopt, run.run_id, run.server, held)
@@ -201,10 +207,14 @@ async def _push_case(
     if snapshot is not None and sent.failed:
         snapshot = await run.call(_landed_snapshot, run, plan.case_id, snapshot, sent)
     mapping = run.mapping if step.as_filed else None
+    taken = None
+    if sent.merges:  # the server's elements a merge wrote belong in the stored case too
+        taken = await run.call(taken_from_server, step.case, sent, namespace=run.namespace)
     outcome = await run.call(
-        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping
-    )
-    return _done(run, outcome)
+        record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping,
+        taken, item.source,
+    )  # fmt: skip
+    return _done(run, dataclasses.replace(outcome, kept=step.kept))
 
 
 @dataclass(frozen=True)
@@ -216,12 +226,15 @@ class _Unchanged:
     total: int
     fast: bool = False
     moved_to: str | None = None
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class _Prepared:
     plan: CasePlan
     as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
+    case: Case  # the case kept in the store
+    kept: tuple[str, ...] = ()  # stale fields of the input, kept as the store has them
 
 
 def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
@@ -256,8 +269,9 @@ def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
         plan.unchanged,
         snapshot=item.document if as_filed else None,
         mapping=run.mapping if as_filed else None,
+        resolved=plan.restoring,  # the server already holds the case manager's values
     )
-    return _Unchanged(case.id, plan.total)
+    return _Unchanged(case.id, plan.total, kept=prepared.kept)
 
 
 def _parse(item: CaseInput) -> Case:
@@ -282,15 +296,21 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
     checked = _check(case, context)
     document = item.document
     if checked.rebased:
-        log.info("case %s: kept the stored %s (the file is behind)", case.id, checked.rebased)
+        log.info("case %s: kept the stored %s (the input is behind)", case.id, checked.rebased)
         document = checked.case.model_dump(mode="json", exclude_none=True)
+    sent = None if item.from_store or not isinstance(item.document, dict) else item.document
     try:
         resources = case_to_resources(checked.case, namespace=run.namespace)
     except MappingError:
         run.ledger.put_case(case.id, document, source=item.source)
         raise
     known = run.ledger.accept_case(
-        run.server, case.id, document, source=item.source, resources=map(key_of, resources)
+        run.server,
+        case.id,
+        document,
+        source=item.source,
+        resources=map(key_of, resources),
+        sent=sent,
     )
     previous = None
     if context.snapshot is not None:
@@ -299,15 +319,23 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
             previous = {key_of(r): r for r in before}
         except AdapterError:  # a snapshot from an older model: no base, ownership decides
             previous = None
-    plan = plan_case(case.id, resources, known, previous)
-    return _Prepared(plan, as_filed=not checked.rebased)
+    restore: dict[ResourceKey, frozenset[str]] = {}
+    for dispute in context.disputes:
+        restore[dispute.resource] = restore.get(dispute.resource, frozenset()) | set(dispute.fields)
+    plan = plan_case(case.id, resources, known, previous, restore)
+    if context.disputes:
+        plan = dataclasses.replace(plan, restoring=tuple(d.conflict_id for d in context.disputes))
+    return _Prepared(plan, as_filed=not checked.rebased, case=checked.case, kept=checked.rebased)
 
 
 def _check(case: Case, context: PushContext) -> Checked:
-    stored = stored_version(context.stored.document if context.stored is not None else None)
-    if stored is None:
+    """Against the stored case; what the case-management system last sent (else the case as
+    last pushed) tells its stale fields from its own changes."""
+    found = context.stored
+    stored = stored_version(found.document if found is not None else None)
+    if stored is None or found is None:
         return Checked(case)
-    return check_incoming(case, stored, stored_version(context.snapshot))
+    return check_incoming(case, stored, stored_version(found.sent or context.snapshot))
 
 
 async def _lost(run: _Run, plan: CasePlan) -> bool:

@@ -136,7 +136,11 @@ class CaseSender:
             return planned
         base = current if version == planned.if_match else await self._vread(planned)
         merge = three_way(
-            ours=planned.body, theirs=current, ours_base=planned.base, theirs_base=base
+            ours=planned.body,
+            theirs=current,
+            ours_base=planned.base,
+            theirs_base=base,
+            restore=planned.restore,
         )
         if version != planned.if_match or merge.conflicts:
             sent.merges.append(MergeNote(planned.key, planned.if_match, version, merge))

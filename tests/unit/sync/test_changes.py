@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapter.sync.hashing import content_hash
 from adapter.sync.ledger.records import Entry, ResourceKey
 from adapter.sync.pull.changes import (
     Change,
@@ -13,6 +14,7 @@ from adapter.sync.pull.changes import (
     latest_changes,
     parse_entry,
     query_since,
+    suspects,
 )
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -34,10 +36,10 @@ def deletion(kind: str, ident: str, vid: str) -> dict[str, Any]:
     }
 
 
-def entry(kind: str, ident: str, vid: str | None) -> Entry:
+def entry(kind: str, ident: str, vid: str | None, digest: str = "h") -> Entry:
     return Entry(
         server_url="http://x/fhir", resource_type=kind, resource_id=ident, case_id="CM-1",
-        internal_key=None, version_id=vid, content_hash="h", last_synced_at=T0, attempts=0,
+        internal_key=None, version_id=vid, content_hash=digest, last_synced_at=T0, attempts=0,
         last_error_class=None, last_error_at=None, last_run_id=1,
     )  # fmt: skip
 
@@ -121,3 +123,17 @@ def test_opaque_version_ids_differing_from_the_ledgers_are_news():
     changes = latest_changes([version("Task", "t1", "b7f")])
     assert fresh(changes, {ResourceKey("Task", "t1"): entry("Task", "t1", "a01")}) == changes
     assert fresh(changes, {ResourceKey("Task", "t1"): entry("Task", "t1", "b7f")}) == []
+
+
+def test_a_known_version_with_other_content_is_a_suspect_and_the_same_content_is_not():
+    ours = {"resourceType": "Task", "id": "t1", "status": "in-progress", "note": [{"n": 21000.00}]}
+    digest = content_hash(ours)
+    echo = latest_changes([version("Task", "t1", "3", status="in-progress", note=[{"n": 21000}])])
+    rewound = latest_changes([version("Task", "t1", "2", status="completed")])
+    newer = latest_changes([version("Task", "t1", "4", status="completed")])
+    known = {ResourceKey("Task", "t1"): entry("Task", "t1", "3", digest)}
+    assert suspects(echo, known) == []  # our own write; 21000 and 21000.00 are one number
+    assert suspects(rewound, known) == rewound  # below our version, other content
+    assert suspects(newer, known) == []  # news, not a suspect
+    assert suspects(latest_changes([deletion("Task", "t1", "2")]), known) == []
+    assert suspects(rewound, {}) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from adapter.sync.merge import three_way
 from adapter.sync.ownership import owner_of, performer_owned
 
@@ -96,3 +98,31 @@ def test_ownership_table_is_importable_data():
     assert performer_owned("CarePlan") == frozenset()
     assert owner_of("Task", "description") == "case-management"
     assert owner_of("Task", "output") == "performer"
+
+
+def test_values_compare_by_meaning_not_spelling():
+    ours = changed(
+        executionPeriod={"start": "2024-01-01T10:15:00-05:00"},
+        input=[{"valueDecimal": Decimal("21000.00")}],
+    )
+    theirs = changed(
+        executionPeriod={"start": "2024-01-01T15:15:00Z"},
+        input=[{"valueDecimal": Decimal("21000")}],
+    )
+    merge = three_way(ours=ours, theirs=theirs, ours_base=ours, theirs_base=ours)
+    assert merge.clean
+    assert merge.kept_from_server == ()  # the server changed nothing: same instant, same number
+    moved = changed(executionPeriod={"start": "2024-01-01T15:15:01Z"})
+    assert three_way(ours=ours, theirs=moved, ours_base=ours, theirs_base=ours).kept_from_server
+
+
+def test_a_path_to_restore_takes_our_value_over_the_servers():
+    theirs = changed(description="reworded elsewhere", status="completed")
+    merge = three_way(
+        ours=BASE, theirs=theirs, ours_base=BASE, theirs_base=theirs, restore={"description"}
+    )
+    assert merge.body["description"] == "Call the clinic"
+    assert merge.body["status"] == "completed"  # not restored: only the listed paths
+    assert merge.restored == ("description",)
+    same = three_way(ours=BASE, theirs=BASE, ours_base=BASE, theirs_base=BASE, restore={"status"})
+    assert same.restored == ()

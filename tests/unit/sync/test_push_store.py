@@ -149,3 +149,39 @@ def test_unchanged_needs_every_condition(ledger: Ledger, change: dict[str, Any],
     context = PushContext(**{**fields, **change})
     assert context.unchanged(DOC, MAPPING) is expected
     assert not context.unchanged([DOC], MAPPING)
+
+
+def test_an_open_case_management_conflict_is_a_dispute_to_restore_and_closes_with_the_push(
+    ledger: Ledger, run_id: int
+):
+    _pushed(ledger, run_id)
+    goal = ("Goal", "cm-goal-1")
+    pulled = ledger.record_conflict(
+        SERVER, "CM-1", goal, local_version="1", server_version="2", fields=["description"],
+        detail={"kind": "case-management-owned", "message": "..."},
+    )  # fmt: skip
+    ledger.record_conflict(  # a push's unmerged conflict: not for the push to restore
+        SERVER, "CM-1", goal, local_version="1", server_version="2", fields=["target"],
+        detail={"conflicts": ["target"]},
+    )  # fmt: skip
+
+    context = ledger.push_context(SERVER, "CM-1")
+
+    assert [(d.conflict_id, d.resource, d.fields) for d in context.disputes] == [
+        (pulled.id, ResourceKey(*goal), ("description",))
+    ]
+    assert not context.unchanged(DOC, MAPPING)  # the element must be written back
+    ledger.record_success(run_id, SERVER, "CM-1", _landed(), resolved=[pulled.id])
+    assert [c.fields for c in ledger.conflicts(case_id="CM-1")] == [["target"]]
+    assert ledger.push_context(SERVER, "CM-1").disputes == ()
+
+
+def test_what_the_cm_system_sent_is_kept_apart_from_the_accepted_case(ledger: Ledger):
+    sent = {**DOC, "status": "open", "note": "as exported"}
+    ledger.put_case("CM-1", DOC, source="api", sent=sent)
+    ledger.put_case("CM-1", {**DOC, "status": "closed"}, source="pull")  # a pull: sent stays
+
+    found = ledger.get_case("CM-1")
+
+    assert found is not None
+    assert (found.document, found.sent) == ({**DOC, "status": "closed"}, sent)
