@@ -44,7 +44,12 @@ class CaseCheck:
     ok: int = 0
     missing: list[ResourceKey] = field(default_factory=list)
     changed: list[ResourceKey] = field(default_factory=list)
-    went_back: int = 0  # of the changed: the server holds an older version than recorded
+    older: list[ResourceKey] = field(default_factory=list)  # of the changed: an older version
+
+    @property
+    def went_back(self) -> int:
+        """Of the changed: how many the server holds at an older version than recorded."""
+        return len(self.older)
 
     @property
     def state(self) -> str:
@@ -120,7 +125,8 @@ async def verify(
             check.missing.append(entry.key)
         else:
             check.changed.append(entry.key)
-            check.went_back += older
+            if older:
+                check.older.append(entry.key)
     for case_id in case_ids or ():
         checks.setdefault(case_id, CaseCheck(case_id))
     report.cases = list(checks.values())
@@ -137,16 +143,17 @@ async def verify(
     return report
 
 
-def _compare(entry: Entry, found: dict[str, Any] | None) -> tuple[State, int]:
+def _compare(entry: Entry, found: dict[str, Any] | None) -> tuple[State, bool]:
+    """The state of one claimed resource, and whether the server's version is older."""
     if found is None:
-        return "missing", 0
+        return "missing", False
     version = str((found.get("meta") or {}).get("versionId", ""))
     if version != entry.version_id:
-        older = version.isdigit() and str(entry.version_id).isdigit()
-        return "changed", int(older and int(version) < int(str(entry.version_id)))
+        numbers = version.isdigit() and str(entry.version_id).isdigit()
+        return "changed", numbers and int(version) < int(str(entry.version_id))
     if content_hash(found) != entry.content_hash:
-        return "changed", 0
-    return "ok", 0
+        return "changed", False
+    return "ok", False
 
 
 async def absent(client: FHIRClient, keys: Sequence[ResourceKey]) -> list[ResourceKey]:
