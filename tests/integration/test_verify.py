@@ -167,3 +167,23 @@ async def test_a_raw_conditional_delete_of_the_whole_namespace_is_repaired_by_th
     assert report.forgotten == sum(expected_counts(cases, namespace).values())
     assert await server_counts(client, cases, namespace) == expected_counts(cases, namespace)
     assert (await verify(client, ledger, namespace=namespace)).agrees
+
+
+async def test_a_resource_of_the_installation_the_ledger_does_not_know_is_listed_as_unknown(
+    client: FHIRClient, ledger: Ledger, namespace: str
+) -> None:
+    cases = fresh_cases(2)
+    await push_cases(inputs(cases), client=client, ledger=ledger, namespace=namespace)
+    assert (await verify(client, ledger, namespace=namespace)).unknown == []
+    # Written under the namespace by someone else (another ledger, a restore, a script).
+    stray = {
+        "resourceType": "Communication",
+        "id": f"stray-{namespace}",
+        "status": "completed",
+        "meta": {"tag": [{"system": NAMESPACE_TAG_SYSTEM, "code": namespace}]},
+    }
+    await client.update(stray)
+    report = await verify(client, ledger, namespace=namespace)
+    assert report.unknown == [("Communication", stray["id"])]
+    assert report.missing == report.changed == 0
+    assert not report.agrees
