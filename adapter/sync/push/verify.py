@@ -202,7 +202,8 @@ async def _unknown(
             if page.get("total") == ours.get(kind, 0):
                 return
         listed = {"_tag": tag_token(namespace), "_elements": "id", "_count": "500"}
-        keys = [ResourceKey(kind, str(r.get("id"))) async for r in client.search(kind, listed)]
+        tagged = client.search(kind, listed, no_cache=True)
+        keys = [ResourceKey(kind, str(r.get("id"))) async for r in tagged]
         found[kind] = [key for key in keys if key not in on_server]
 
     kinds = list(dict.fromkeys(_CASE_TYPES))
