@@ -83,7 +83,7 @@ async def _run(
     async with open_client(settings) as client:
         namespace = resolve_namespace(settings, ledger)
         report = await verify(client, ledger, namespace=namespace, case_ids=cases)
-        if not fix or not report.missing:
+        if not fix or not (report.missing or any(c.older for c in report.cases)):
             return report, None
         repaired = await repair(client, ledger, report, namespace=namespace)
         again = [check.case_id for check in report.cases if check.state != "ok"]

@@ -202,3 +202,23 @@ async def test_a_new_ledger_adopts_what_the_server_holds_instead_of_writing_it_a
         assert (await verify(client, fresh, namespace=namespace)).agrees
         again = await push_cases(inputs(cases), client=client, ledger=fresh, namespace=namespace)
         assert (again.server_check, again.resources_written) == ("same", 0)
+
+
+async def test_a_resource_of_the_installation_the_ledger_does_not_know_is_listed_as_unknown(
+    client: FHIRClient, ledger: Ledger, namespace: str
+) -> None:
+    cases = fresh_cases(2)
+    await push_cases(inputs(cases), client=client, ledger=ledger, namespace=namespace)
+    assert (await verify(client, ledger, namespace=namespace)).unknown == []
+    # Written under the namespace by someone else (another ledger, a restore, a script).
+    stray = {
+        "resourceType": "Communication",
+        "id": f"stray-{namespace}",
+        "status": "completed",
+        "meta": {"tag": [{"system": NAMESPACE_TAG_SYSTEM, "code": namespace}]},
+    }
+    await client.update(stray)
+    report = await verify(client, ledger, namespace=namespace)
+    assert report.unknown == [("Communication", stray["id"])]
+    assert report.missing == report.changed == 0
+    assert not report.agrees

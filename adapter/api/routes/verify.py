@@ -53,9 +53,9 @@ async def verify_server(
         "unknown_resources": [f"{kind}/{ident}" for kind, ident in report.unknown],
         "repair_run": None,
     }
-    broken = [check for check in report.cases if check.missing]
+    broken = [check for check in report.cases if check.missing or check.older]
     if asked.repair and broken:
-        keys = [key for check in broken for key in check.missing]
+        keys = [key for check in broken for key in (*check.missing, *check.older)]
         await asyncio.to_thread(state.ledger.forget, report.server, keys)
         try:
             run_id = await start_push(state, [check.case_id for check in broken])

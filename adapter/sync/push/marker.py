@@ -5,8 +5,9 @@ with a fixed id, in its namespace) and the marker's version in the ledger. A pus
 (one GET): gone means the server was reset or purged; an older version means it was restored
 from a backup. Either way, and when the ledger has claims but no marker was ever recorded (a
 ledger from before markers), the ledger is unverified: every claimed resource is read back
-(:func:`adapter.sync.push.verify.verify`) and what is missing is forgotten, so the pushes of
-those cases send it again instead of answering "unchanged". After a run that wrote anything,
+(:func:`adapter.sync.push.verify.verify`) and what is missing, or back at an older version than
+recorded, is forgotten, so the pushes of those cases send it again instead of answering
+"unchanged". After a run that wrote anything,
 the marker is written again (one PUT), so a no-op re-sync still writes nothing.
 
 A new or lost ledger meeting a server that holds this installation's marker adopts, case by
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -38,6 +40,7 @@ log = logging.getLogger("adapter.sync.push")
 
 MARKER_TYPE: Final = "Basic"
 _CODE_SYSTEM: Final = f"{CANONICAL_BASE}/marker"
+_WRITE_SYSTEM: Final = f"{CANONICAL_BASE}/marker-write"
 
 State = Literal["new", "same", "unverified", "lost", "older", "unsupported", "adopt"]
 
@@ -102,23 +105,29 @@ async def check_server(client: FHIRClient, ledger: Ledger, namespace: str | None
         _WHY[state],
     )
     report = await verify(client, ledger, namespace=namespace)
-    missing = [key for check in report.cases for key in check.missing]
-    if missing:
-        await asyncio.to_thread(ledger.forget, server, missing)
+    # Gone, or back at a version older than this adapter wrote (a restore undid the later
+    # writes): either way the ledger's claim is false and the case must send it again.
+    lost = [key for check in report.cases for key in (*check.missing, *check.older)]
+    if lost:
+        await asyncio.to_thread(ledger.forget, server, lost)
         log.warning(
-            "%d of %d resources the ledger claimed are not on the server; their cases will "
-            "send them again",
-            len(missing),
+            "%d of %d resources the ledger claimed are not on the server as written; their "
+            "cases will send them again",
+            len(lost),
             report.resources,
         )
-    return ServerCheck(state, report.resources, len(missing))
+    return ServerCheck(state, report.resources, len(lost))
 
 
 async def touch_marker(client: FHIRClient, ledger: Ledger, namespace: str | None) -> None:
-    """Write the marker again and record its new version (after a run that wrote something)."""
+    """Write the marker again and record its new version (after a run that wrote something).
+
+    Each write carries a new token: HAPI stores an identical PUT as no change, and a marker
+    whose version never moved could not tell a restored server from the current one."""
     body: dict[str, Any] = {
         "resourceType": MARKER_TYPE,
         "id": marker_id(namespace),
+        "identifier": [{"system": _WRITE_SYSTEM, "value": uuid.uuid4().hex}],
         "code": {"coding": [{"system": _CODE_SYSTEM, "code": "installation"}]},
     }
     if namespace is not None:

@@ -20,11 +20,14 @@ async def repair(
     client: FHIRClient, ledger: Ledger, report: VerifyReport, *, namespace: str | None
 ) -> PushReport | None:
     """Send again what ``report`` found missing, and only that: forget those entries, then push
-    each affected case from the case store (one transaction per case). None: nothing missing."""
-    broken = [check for check in report.cases if check.missing]
+    each affected case from the case store (one transaction per case). None: nothing missing.
+
+    A resource the server holds at an older version than recorded (a restore undid the later
+    writes) counts as missing: what this adapter last wrote is gone from the server."""
+    broken = [check for check in report.cases if check.missing or check.older]
     if not broken:
         return None
-    keys = [key for check in broken for key in check.missing]
+    keys = [key for check in broken for key in (*check.missing, *check.older)]
     await asyncio.to_thread(ledger.forget, report.server, keys)
     inputs: list[CaseInput] = []
     for check in broken:

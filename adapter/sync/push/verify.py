@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from adapter.fhir.client import FHIRClient
 from adapter.mappings.context import RESOURCE_TYPES
-from adapter.mappings.namespace import tag_token
+from adapter.mappings.namespace import namespace_tag, tag_token
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger import Entry, Ledger, ResourceKey
 
@@ -31,6 +31,7 @@ __all__ = ["CaseCheck", "VerifyReport", "absent", "forget_absent", "read_back", 
 log = logging.getLogger("adapter.sync.verify")
 
 _CHUNK: Final = 100  # ids per search: one page, and a URL well under common limits
+_PARALLEL: Final = 4  # searches in flight (the client's own limit is above this)
 _CASE_TYPES: Final = ("EpisodeOfCare", "CarePlan", "Goal", "Task", *RESOURCE_TYPES)
 
 State = Literal["ok", "missing", "changed"]
@@ -44,7 +45,12 @@ class CaseCheck:
     ok: int = 0
     missing: list[ResourceKey] = field(default_factory=list)
     changed: list[ResourceKey] = field(default_factory=list)
-    went_back: int = 0  # of the changed: the server holds an older version than recorded
+    older: list[ResourceKey] = field(default_factory=list)  # of the changed: an older version
+
+    @property
+    def went_back(self) -> int:
+        """Of the changed: how many the server holds at an older version than recorded."""
+        return len(self.older)
 
     @property
     def state(self) -> str:
@@ -120,14 +126,14 @@ async def verify(
             check.missing.append(entry.key)
         else:
             check.changed.append(entry.key)
-            check.went_back += older
+            if older:
+                check.older.append(entry.key)
     for case_id in case_ids or ():
         checks.setdefault(case_id, CaseCheck(case_id))
     report.cases = list(checks.values())
     if namespace is not None and case_ids is None:
         report.searched_unknown = True
-        known = {entry.key for entry in claimed}
-        report.unknown = [key for key in await _tagged(client, namespace) if key not in known]
+        report.unknown = await _unknown(client, namespace, on_server)
     if went_back := sum(c.went_back for c in report.cases):
         log.warning(
             "the server holds %d resources at an older version than this adapter wrote: it was "
@@ -137,16 +143,17 @@ async def verify(
     return report
 
 
-def _compare(entry: Entry, found: dict[str, Any] | None) -> tuple[State, int]:
+def _compare(entry: Entry, found: dict[str, Any] | None) -> tuple[State, bool]:
+    """The state of one claimed resource, and whether the server's version is older."""
     if found is None:
-        return "missing", 0
+        return "missing", False
     version = str((found.get("meta") or {}).get("versionId", ""))
     if version != entry.version_id:
-        older = version.isdigit() and str(entry.version_id).isdigit()
-        return "changed", int(older and int(version) < int(str(entry.version_id)))
+        numbers = version.isdigit() and str(entry.version_id).isdigit()
+        return "changed", numbers and int(version) < int(str(entry.version_id))
     if content_hash(found) != entry.content_hash:
-        return "changed", 0
-    return "ok", 0
+        return "changed", False
+    return "ok", False
 
 
 async def absent(client: FHIRClient, keys: Sequence[ResourceKey]) -> list[ResourceKey]:
@@ -161,23 +168,65 @@ async def read_back(client: FHIRClient, keys: Sequence[ResourceKey]) -> dict[Res
     for kind, ident in dict.fromkeys(keys):
         by_type.setdefault(kind, []).append(ident)
     found: dict[ResourceKey, Any] = {}
-    for kind, ids in by_type.items():
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            params = {"_id": ",".join(chunk), "_count": str(len(chunk))}
-            async for resource in client.search(kind, params, no_cache=True):
-                found[ResourceKey(kind, str(resource.get("id")))] = resource
+
+    async def chunk(kind: str, ids: list[str]) -> None:
+        params = {"_id": ",".join(ids), "_count": str(len(ids))}
+        async for resource in client.search(kind, params, no_cache=True):
+            found[ResourceKey(kind, str(resource.get("id")))] = resource
+
+    await _bounded(
+        chunk(kind, ids[start : start + _CHUNK])
+        for kind, ids in by_type.items()
+        for start in range(0, len(ids), _CHUNK)
+    )
     return found
 
 
-async def _tagged(client: FHIRClient, namespace: str) -> list[ResourceKey]:
-    """Every resource on the server tagged with ``namespace`` (ids only)."""
-    keys: list[ResourceKey] = []
-    params = {"_tag": tag_token(namespace), "_elements": "id", "_count": "200"}
-    for kind in dict.fromkeys(_CASE_TYPES):
-        async for resource in client.search(kind, params, no_cache=True):
-            keys.append(ResourceKey(kind, str(resource.get("id"))))
-    return keys
+async def _unknown(
+    client: FHIRClient, namespace: str, on_server: dict[ResourceKey, Any]
+) -> list[ResourceKey]:
+    """This installation's resources on the server that the ledger does not claim.
+
+    Per type, the server first counts the resources carrying the namespace's tag (cheap: no
+    resource is loaded). When that equals the claimed resources read back that carry the tag,
+    there is nothing else; only for a type where it differs are the tagged ids listed."""
+    tag = namespace_tag(namespace)
+    ours: dict[str, int] = {}
+    for (kind, _), resource in on_server.items():
+        if tag in ((resource.get("meta") or {}).get("tag") or []):
+            ours[kind] = ours.get(kind, 0) + 1
+    found: dict[str, list[ResourceKey]] = {}
+
+    async def one_type(kind: str) -> None:
+        counted = {"_tag": tag_token(namespace), "_summary": "count"}
+        async for page in client.search_pages(kind, counted, no_cache=True):
+            if page.get("total") == ours.get(kind, 0):
+                return
+        listed = {"_tag": tag_token(namespace), "_elements": "id", "_count": "500"}
+        tagged = client.search(kind, listed, no_cache=True)
+        keys = [ResourceKey(kind, str(r.get("id"))) async for r in tagged]
+        found[kind] = [key for key in keys if key not in on_server]
+
+    kinds = list(dict.fromkeys(_CASE_TYPES))
+    await _bounded(one_type(kind) for kind in kinds)
+    return [key for kind in kinds for key in found.get(kind, [])]
+
+
+async def _bounded(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` with at most ``_PARALLEL`` at a time; the first failure cancels the rest
+    and is raised as itself (not as an exception group)."""
+    gate = asyncio.Semaphore(_PARALLEL)
+
+    async def gated(job: Coroutine[Any, Any, None]) -> None:
+        async with gate:
+            await job
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for job in jobs:
+                group.create_task(gated(job))
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 async def forget_absent(
