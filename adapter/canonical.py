@@ -20,6 +20,7 @@ __all__ = [
     "code_system",
     "extension",
     "identifier_system",
+    "measure",
     "profile",
     "value_set",
 ]
@@ -47,6 +48,11 @@ def profile(profile_id: str) -> str:
 def code_system(cs_id: str) -> str:
     """URL of one of the adapter's local CodeSystems, e.g. ``case-closure-reason``."""
     return f"{CANONICAL_BASE}/CodeSystem/{cs_id}"
+
+
+def measure(measure_id: str) -> str:
+    """URL of one of the adapter's Measures, e.g. ``cm-program-evaluation``."""
+    return f"{CANONICAL_BASE}/Measure/{measure_id}"
 
 
 def value_set(vs_id: str) -> str:
