@@ -4,7 +4,6 @@ or an HTML page with charts (and a PNG of the main ones)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +26,6 @@ from adapter.model.codes import ProgramType
 from adapter.reports import (
     CaseSet,
     ProgramReport,
-    build_report,
     cases_from_files,
     cases_from_store,
     measure_report,
@@ -99,13 +97,7 @@ def report(
             EXIT_CONFIG,
         )
     found = _read(cases_dir, from_ledger=from_ledger, ledger=ledger)
-    result = build_report(
-        found.cases,
-        period=span,
-        program=wanted,
-        generated_at=datetime.now(UTC).replace(microsecond=0),
-        skipped=found.skipped,
-    )
+    result = found.report(period=span, program=wanted)
     _write(result, fmt, out, png=not no_png)
     err = Console(stderr=True, soft_wrap=True, highlight=False)
     for skipped in found.skipped:

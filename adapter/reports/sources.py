@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from adapter.errors import InputError
 from adapter.model.case import Case
+from adapter.model.codes import ProgramType
 from adapter.model.validation import parse_case
-from adapter.reports.report import Skipped
+from adapter.reports.period import ReportPeriod
+from adapter.reports.report import ProgramReport, Skipped, build_report
 from adapter.sync.ledger import Ledger
 from adapter.sync.push.inputs import iter_inputs
 
@@ -27,6 +30,16 @@ class CaseSet:
 
     cases: list[Case] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+    def report(self, *, period: ReportPeriod, program: ProgramType | None) -> ProgramReport:
+        """The report of these cases, made now (the skipped records listed in it)."""
+        return build_report(
+            self.cases,
+            period=period,
+            program=program,
+            generated_at=datetime.now(UTC).replace(microsecond=0),
+            skipped=self.skipped,
+        )
 
     def add(self, name: str, document: Any, problem: str | None = None) -> None:
         if problem is not None:
