@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from tests.support.casefiles import EXAMPLES
+from tests.support.casefiles import hand_counted_files
 
 
 async def store_examples(client) -> None:
-    for path in sorted(EXAMPLES.glob("*.json")):
+    for path in hand_counted_files():
         response = await client.post("/cases", json=json.loads(path.read_text()))
         assert response.status_code == 201
 

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from adapter.cli import app
+from adapter.model.codes import ProgramType
 from adapter.sync.ledger import Ledger
-from tests.support.casefiles import EXAMPLES, example_data
+from tests.support.casefiles import example_data, hand_counted_files
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    """A directory holding the hand-counted example cases (tests/unit/reports)."""
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for path in hand_counted_files():
+        shutil.copy(path, folder / path.name)
+    return folder
 
 
 def _ledger_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
 
 
-def test_json_report_of_the_examples():
-    result = CliRunner().invoke(app, ["report", str(EXAMPLES), "--program", "maternity"])
+def test_json_report_of_the_examples(examples: Path):
+    result = CliRunner().invoke(app, ["report", str(examples), "--program", "maternity"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [p["program"] for p in report["programs"]] == ["maternity"]
@@ -28,9 +40,9 @@ def test_json_report_of_the_examples():
     assert report["total"]["cases"]["cancelled"] == 1
 
 
-def test_report_from_the_case_store_matches_the_files(tmp_path: Path):
+def test_report_from_the_case_store_matches_the_files(tmp_path: Path, examples: Path):
     with Ledger.open(_ledger_url(tmp_path)) as ledger:
-        for path in sorted(EXAMPLES.glob("*.json")):
+        for path in hand_counted_files():
             data = json.loads(path.read_text())
             ledger.put_case(data["id"], data, source="test")
     args = [
@@ -44,35 +56,35 @@ def test_report_from_the_case_store_matches_the_files(tmp_path: Path):
     stored = json.loads(CliRunner().invoke(app, args).stdout)
     files = json.loads(
         CliRunner()
-        .invoke(app, ["report", str(EXAMPLES), "--period", "2024-01-01..2024-03-31"])
+        .invoke(app, ["report", str(examples), "--period", "2024-01-01..2024-03-31"])
         .stdout
     )
     assert stored["programs"] == files["programs"]
     assert stored["total"]["cases"]["cohort"] == 12  # counted in tests/unit/reports
 
 
-def test_fhir_format_writes_a_measure_report(tmp_path: Path):
+def test_fhir_format_writes_a_measure_report(tmp_path: Path, examples: Path):
     out = tmp_path / "report.fhir.json"
     result = CliRunner().invoke(
-        app, ["report", str(EXAMPLES), "--format", "fhir", "--out", str(out)]
+        app, ["report", str(examples), "--format", "fhir", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     resource = json.loads(out.read_text())
     assert (resource["resourceType"], resource["type"]) == ("MeasureReport", "summary")
-    assert len(resource["group"]) == 5
+    assert len(resource["group"]) == len(ProgramType)
 
 
-def test_html_format_writes_the_page_and_the_picture(tmp_path: Path):
+def test_html_format_writes_the_page_and_the_picture(tmp_path: Path, examples: Path):
     out = tmp_path / "report.html"
     result = CliRunner().invoke(
-        app, ["report", str(EXAMPLES), "--format", "html", "--out", str(out)]
+        app, ["report", str(examples), "--format", "html", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert (tmp_path / "report.png").read_bytes()[:4] == b"\x89PNG"
     (tmp_path / "report.png").unlink()
     result = CliRunner().invoke(
-        app, ["report", str(EXAMPLES), "--format", "html", "--out", str(out), "--no-png"]
+        app, ["report", str(examples), "--format", "html", "--out", str(out), "--no-png"]
     )
     assert result.exit_code == 0
     assert not (tmp_path / "report.png").exists()
@@ -107,8 +119,8 @@ def test_invalid_records_are_skipped_by_name_and_field_with_exit_1(tmp_path: Pat
         (["--from-ledger"], "give CASES_DIR or --from-ledger"),
     ],
 )
-def test_bad_options_are_one_line_and_exit_2(args, says):
-    result = CliRunner().invoke(app, ["report", str(EXAMPLES), *args])
+def test_bad_options_are_one_line_and_exit_2(args, says, examples: Path):
+    result = CliRunner().invoke(app, ["report", str(examples), *args])
     assert result.exit_code == 2
     assert says in " ".join(result.output.split())
     assert "Traceback" not in result.output

@@ -23,14 +23,14 @@ from adapter.reports.period import ReportPeriod
 from adapter.reports.report import ProgramReport, build_report
 from adapter.reports.sources import cases_from_files
 from adapter.reports.svg import chart_svg
-from tests.support.casefiles import EXAMPLES
+from tests.support.casefiles import hand_counted_files
 
 MADE = datetime(2024, 7, 15, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def report() -> ProgramReport:
-    found = cases_from_files([EXAMPLES])
+    found = cases_from_files(hand_counted_files())
     return build_report(found.cases, period=ReportPeriod(), program=None, generated_at=MADE)
 
 
@@ -100,7 +100,7 @@ def test_every_code_the_measure_report_uses_is_in_the_package(report):
 
 
 def test_open_period_ends_come_from_the_given_end(report):
-    found = cases_from_files([EXAMPLES])
+    found = cases_from_files(hand_counted_files())
     one_end = build_report(
         found.cases, period=ReportPeriod(None, date(2024, 3, 31)), program=ProgramType.MATERNITY,
         generated_at=MADE,
