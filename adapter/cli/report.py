@@ -48,7 +48,9 @@ def report(
     cases_dir: Annotated[
         Path | None,
         typer.Argument(
-            help="A case file or a directory of them (or use --from-ledger).", show_default=False
+            metavar="CASES_DIR",
+            help="A case file or a directory of them (or use --from-ledger).",
+            show_default=False,
         ),
     ] = None,
     from_ledger: Annotated[
