@@ -135,7 +135,10 @@ def _rows() -> list[tuple[str, list[tuple[str, _Cell]]]]:
         ("Days from referral to plan", _days(lambda m: m.referral_to_plan)),
         ("Tasks", tasks),
         ("Utilization recorded", usage),
-        ("Standard O outcome domains: measurements (cases; repeated, improved)", _domains()),
+        (
+            "Standard O outcome domains: measurements (cases; repeated: improved / worsened)",
+            _domains(),
+        ),
     ]
 
 
@@ -163,7 +166,7 @@ def _domains() -> list[tuple[str, _Cell]]:
     def cell(domain: OutcomeDomain) -> _Cell:
         def text(m: ProgramMeasures) -> str:
             d = m.domains[domain]
-            return f"{d.measurements} ({d.cases}; {d.repeated}, {d.improved})"
+            return f"{d.measurements} ({d.cases}; {d.repeated}: {d.improved} / {d.worsened})"
 
         return text
 
