@@ -23,6 +23,7 @@ __all__ = [
     "extension",
     "identifier_base",
     "identifier_system",
+    "measure",
     "profile",
     "set_identifier_base",
     "value_set",
@@ -51,6 +52,11 @@ def profile(profile_id: str) -> str:
 def code_system(cs_id: str) -> str:
     """URL of one of the adapter's local CodeSystems, e.g. ``case-closure-reason``."""
     return f"{CANONICAL_BASE}/CodeSystem/{cs_id}"
+
+
+def measure(measure_id: str) -> str:
+    """URL of one of the adapter's Measures, e.g. ``cm-program-evaluation``."""
+    return f"{CANONICAL_BASE}/Measure/{measure_id}"
 
 
 def value_set(vs_id: str) -> str:

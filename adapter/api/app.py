@@ -12,7 +12,16 @@ from fastapi.responses import JSONResponse
 from adapter.api.background import BackgroundRuns
 from adapter.api.deps import require_token
 from adapter.api.errors import install_error_handlers
-from adapter.api.routes import cases, fhir_notify, health, letters, metrics, sync, verify
+from adapter.api.routes import (
+    cases,
+    fhir_notify,
+    health,
+    letters,
+    metrics,
+    reports,
+    sync,
+    verify,
+)
 from adapter.api.security import Guard, check_auth
 from adapter.api.state import AppState
 from adapter.api.telemetry import Metrics, ObserveRequests
@@ -75,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sync.router, dependencies=authed)
     app.include_router(verify.router, dependencies=authed)
     app.include_router(letters.router, dependencies=authed)
+    app.include_router(reports.router, dependencies=authed)
     app.include_router(fhir_notify.router)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=authed)

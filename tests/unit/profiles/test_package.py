@@ -19,6 +19,7 @@ from adapter.mappings.resources.observation import OBSERVATION_KIND
 from adapter.mappings.terminology import ConceptTable, table, table_names
 from adapter.model import codes
 from adapter.profiles import FHIRPackage, load_package
+from adapter.reports import definitions as report_definitions
 
 CORE_SD = "http://hl7.org/fhir/StructureDefinition/"
 CORE_EXTENSIONS_USED = {
@@ -38,6 +39,8 @@ def expected_url(resource: Mapping[str, Any]) -> str:
         return canonical.code_system(rid)
     if rtype == "ValueSet":
         return canonical.value_set(rid)
+    if rtype == "Measure":
+        return canonical.measure(rid)
     if resource["kind"] == "resource":
         return canonical.profile(rid)
     return canonical.extension(rid)
@@ -154,7 +157,9 @@ def local_tables() -> list[ConceptTable]:
 def test_every_local_code_system_of_the_mappings_is_in_the_package(package: FHIRPackage) -> None:
     # observation-kind and record-kind are the local systems whose codes sit in mapping code.
     in_mappings = {t.system for t in local_tables()} | {OBSERVATION_KIND, RECORD_KIND}
-    assert {cs["url"] for cs in package.of_type("CodeSystem")} == in_mappings
+    # program-evaluation names the populations of the report's Measure (adapter/reports).
+    in_adapter = in_mappings | {report_definitions.CODE_SYSTEM}
+    assert {cs["url"] for cs in package.of_type("CodeSystem")} == in_adapter
 
 
 def test_code_systems_hold_the_mapping_codes_and_displays(package: FHIRPackage) -> None:
@@ -192,10 +197,9 @@ def test_code_systems_hold_exactly_the_model_enum_values(package: FHIRPackage) -
 def test_upload_order_puts_terminology_and_extensions_before_profiles(
     package: FHIRPackage,
 ) -> None:
+    order = ("CodeSystem", "ValueSet", "StructureDefinition", "StructureDefinition", "Measure")
     ranks = [
-        ("CodeSystem", "ValueSet", "StructureDefinition").index(r["resourceType"])
-        + (r.get("kind") == "resource")
-        for r in package.resources
+        order.index(r["resourceType"]) + (r.get("kind") == "resource") for r in package.resources
     ]
     assert ranks == sorted(ranks)
 
@@ -210,3 +214,27 @@ def test_malformed_artifact_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "CodeSystem-x.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"CodeSystem-x\.json"):
         load_package(tmp_path)
+
+
+def test_program_evaluation_definitions_are_what_the_reports_generate(
+    package: FHIRPackage, tmp_path: Path
+) -> None:
+    written = report_definitions.write_definitions(tmp_path, package.version)
+    for generated in written:
+        checked_in = package.path / generated.name
+        assert checked_in.read_text(encoding="utf-8") == generated.read_text(encoding="utf-8"), (
+            f"profiles/{generated.name} is stale: run `python -m adapter.reports.definitions`"
+        )
+
+
+def test_measure_has_one_group_per_program_with_the_report_codes(package: FHIRPackage) -> None:
+    measure = package.by_url(report_definitions.MEASURE_URL)
+    programs = [group["code"]["coding"][0]["code"] for group in measure["group"]]
+    assert programs == [p.value for p in codes.ProgramType]
+    system = package.by_url(report_definitions.CODE_SYSTEM)
+    defined = {concept["code"] for concept in system["concept"]}
+    for group in measure["group"]:
+        used = [p["code"]["coding"][0] for p in group["population"][1:]]
+        used += [s["code"]["coding"][0] for s in group["stratifier"]]
+        assert {c["system"] for c in used} == {report_definitions.CODE_SYSTEM}
+        assert {c["code"] for c in used} <= defined
