@@ -28,6 +28,7 @@ from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.pull.run import PullReport, pull_changes
+from adapter.sync.server_profile import settings_with_profile
 
 
 @app.command()
@@ -92,9 +93,10 @@ def pull(
 async def _run(
     settings: Settings, ledger: Ledger, since: datetime | None, overlap: timedelta
 ) -> PullReport:
+    # The namespace push wrote under, or the pull would not recognise our own resources.
+    namespace = resolve_namespace(settings, ledger)
+    settings = await settings_with_profile(settings, ledger, namespace)
     async with open_client(settings) as client:
-        # The namespace push wrote under, or the pull would not recognise our own resources.
-        namespace = resolve_namespace(settings, ledger)
         return await pull_changes(
             client,
             ledger,
