@@ -38,6 +38,11 @@ def test_ping_prints_a_table(fhir_base_url, tmp_path):
     assert result.exit_code == 0, result.output
     for name in CASE_RESOURCES:
         assert name in result.stdout
+    # the preflight's compatibility table and the choices (tests/integration/test_preflight.py)
+    assert "compatibility" in result.stdout
+    assert "atomic transactions" in result.stdout
+    assert "pull: system-history" in result.stdout
+    assert "push: one transaction per case (no cap up to 500 entries)" in result.stdout
 
 
 def test_ping_to_a_closed_port_fails_readably():

@@ -91,15 +91,6 @@ def test_the_default_hapi_does_everything(fhir_base_url, tmp_path, monkeypatch):
     assert left == 0
 
 
-def test_ping_prints_the_table_and_the_choices(fhir_base_url, tmp_path):
-    code, out = ping(fhir_base_url, f"sqlite:///{tmp_path / 'l.sqlite'}")
-    assert code == 0, out
-    assert "compatibility" in out
-    assert "atomic transactions" in out
-    assert "pull: system-history" in out
-    assert "push: one transaction per case (no cap up to 500 entries)" in out
-
-
 async def test_a_new_server_version_is_learned_again(fhir_base_url, tmp_path):
     ledger_url = f"sqlite:///{tmp_path / 'l.sqlite'}"
     old = ServerProfile(
