@@ -50,4 +50,15 @@ def profile_table(profile: ServerProfile) -> Table:
         declared = "" if claim is None else _mark(profile.declared.get(claim, False))
         detail = escape(profile.details.get(attribute, ""))
         table.add_row(label, declared, found, detail)
+        if attribute == "identifier_search":
+            table.add_row(*_per_type(profile))
     return table
+
+
+def _per_type(profile: ServerProfile) -> tuple[str, str, str, str]:
+    types = profile.identifier_search_types
+    declared = sum(profile.declared.get(f"{kind}.identifier", False) for kind in types)
+    refused = [kind for kind, ok in types.items() if not ok]
+    detail = f"refused for {', '.join(refused)}" if refused else ", ".join(types)
+    found = f"{len(types) - len(refused)}/{len(types)}" if types else _mark(None)
+    return "  … per case type", f"{declared}/{len(types)}", found, escape(detail)

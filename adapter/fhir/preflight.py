@@ -64,15 +64,11 @@ async def learn_profile(
     try:
         if write.verdict != "refused":
             await _write_probes(space, sizes, found, details)
-        for name, finding in (
-            ("history_system", await _read_probe(client.history_pages(count=1, no_cache=True))),
-            (
-                "history_type",
-                await _read_probe(client.history_pages("Task", count=1, no_cache=True)),
-            ),
-            ("validate", await _validate(space)),
-        ):
-            found[name], details[name] = finding
+        for name, kind in (("history_system", None), ("history_type", "Task")):
+            pages = client.history_pages(kind, count=1, no_cache=True)
+            found[name], details[name] = await _read_probe(pages)
+        found["validate"], details["validate"] = await _validate(space)
+        found["identifier_search_types"] = await _identifier_search_types(space)
     finally:
         left = await space.clean()
     profile = ServerProfile(
@@ -91,16 +87,16 @@ async def learn_profile(
 async def _write_probes(
     space: ProbeSpace, sizes: Sequence[int], found: dict[str, Any], details: dict[str, str]
 ) -> None:
-    checks = {
-        "transaction": _bundle(space, "transaction"),
-        "identifier_search": _identifier_search(space),
-        "batch": _bundle(space, "batch"),
-        "conditional_create": _conditional_create(space),
-        "conditional_update": _conditional_update(space),
-        "client_ids": _client_ids(space),
+    checks: dict[str, Callable[[], Awaitable[Finding]]] = {
+        "transaction": lambda: _bundle(space, "transaction"),
+        "identifier_search": lambda: _identifier_search(space),
+        "batch": lambda: _bundle(space, "batch"),
+        "conditional_create": lambda: _conditional_create(space),
+        "conditional_update": lambda: _conditional_update(space),
+        "client_ids": lambda: _client_ids(space),
     }
     for name, check in checks.items():
-        found[name], details[name] = await check
+        found[name], details[name] = await check()
     if found["write"] == "unknown" and (found["transaction"] or found["batch"]):
         found["write"] = "allowed"
         details["write"] = f"probe resources were written ({details['write']})"
@@ -140,6 +136,15 @@ async def _identifier_search(space: ProbeSpace) -> Finding:
     if ids == [space.created[0][1]]:
         return True, "Basic?identifier= found the probe resource"
     return False, f"Basic?identifier= found {len(ids)} resources instead of the probe resource"
+
+
+async def _identifier_search_types(space: ProbeSpace) -> dict[str, bool]:
+    """Per case resource type: does ``?identifier=`` (matching nothing) get a searchset?"""
+    taken: dict[str, bool] = {}
+    for kind in _TYPES:
+        pages = space.client.search_pages(kind, {"identifier": space.token(kind), "_count": "1"})
+        taken[kind] = (await _read_probe(pages))[0] is True
+    return taken
 
 
 async def _conditional_create(space: ProbeSpace) -> Finding:
@@ -206,7 +211,7 @@ async def _read_probe(pages: Any) -> Finding:
         return _refused(exc)
     finally:
         await pages.aclose()
-    return page.get("resourceType") == "Bundle", "a history Bundle was returned"
+    return page.get("resourceType") == "Bundle", "a Bundle was returned"
 
 
 async def _validate(space: ProbeSpace) -> Finding:

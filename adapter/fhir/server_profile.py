@@ -39,6 +39,8 @@ class ServerProfile:
     conditional_create: bool | None = None
     conditional_update: bool | None = None
     identifier_search: bool | None = None
+    identifier_search_types: dict[str, bool] = field(default_factory=dict)
+    """Per case resource type, whether ``?identifier=`` is searchable."""
     client_ids: bool | None = None
     write: str = "unknown"
     validate: bool | None = None

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from adapter.canonical import NAMESPACE_TAG_SYSTEM
 from adapter.cli import app
 from adapter.fhir import open_client
+from adapter.fhir.capabilities import CASE_RESOURCES
 from adapter.fhir.server_profile import ServerProfile
 from adapter.mappings.namespace import tag_token
 from adapter.settings import load_settings
@@ -83,6 +84,7 @@ def test_the_default_hapi_does_everything(fhir_base_url, tmp_path, monkeypatch):
         "pull_strategy": "system-history",
         "max_transaction_entries": None,
     }
+    assert profile["identifier_search_types"] == dict.fromkeys(CASE_RESOURCES, True)
     assert profile["declared"]["history-system"]
     assert profile["declared"]["Task.identifier"]
     assert "HAPI-0989" in profile["details"]["atomic"]  # the second entry's version conflict
