@@ -115,10 +115,11 @@ _NUMBER = re.compile(r"(?<![\w-])\d{1,6}(?![\w-])")  # not a code such as HAPI-0
 
 
 async def probe_size(space: ProbeSpace, sizes: Sequence[int]) -> SizeFinding:
-    """Transactions of ``sizes`` tiny Basics, smallest first, each deleted again once taken; the
-    first refusal ends the probe, and a number in the server's words between the last size
-    taken and the refused one is read as the cap (e.g. "at most 50 entries")."""
-    taken = 0
+    """After a 1-entry transaction was taken: transactions of ``sizes`` tiny Basics, smallest
+    first, each deleted again once taken. The first refusal ends the probe, and a number in the
+    server's words between the last size taken and the refused one is read as the cap (e.g.
+    "at most 50 entries")."""
+    taken = 1  # the caller saw a 1-entry transaction taken
     for size in sizes:
         names = [f"size{size}-{n}" for n in range(size)]
         try:

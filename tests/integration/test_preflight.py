@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from adapter.api import create_app
 from adapter.canonical import NAMESPACE_TAG_SYSTEM
 from adapter.cli import app
 from adapter.fhir import open_client
@@ -23,6 +24,7 @@ from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.pull.changes import history_time
 from adapter.sync.server_profile import PROFILE_KEY_PREFIX, settings_with_profile, stored_profile
+from tests.support.api import TOKEN, serve
 from tests.support.casefiles import with_many_tasks
 
 pytestmark = pytest.mark.integration
@@ -115,6 +117,23 @@ async def test_a_new_server_version_is_learned_again(fhir_base_url, tmp_path):
     assert relearned is not None
     assert relearned.software == HAPI
     assert relearned.learned_at > old.learned_at
+
+
+async def test_the_service_starts_with_the_stored_profile(fhir_base_url, tmp_path):
+    ledger_url = f"sqlite:///{tmp_path / 'l.sqlite'}"
+    kept = ServerProfile(
+        server=fhir_base_url, fhir_version="4.0.1", software_name="HAPI FHIR Server",
+        software_version="8.8.0", learned_at="2026-01-01T00:00:00+00:00",
+        max_transaction_entries=7, largest_probed=7, history_type=True,
+    )  # fmt: skip
+    with Ledger.open(ledger_url) as ledger:
+        ledger.set_setting(PROFILE_KEY_PREFIX + fhir_base_url, json.dumps(kept.to_dict()))
+    settings = load_settings(fhir_base_url=fhir_base_url, ledger_url=ledger_url, api_token=TOKEN)
+    app = create_app(settings)
+    async for _ in serve(app):
+        state = app.state.adapter
+        assert state.fhir.max_transaction_entries == 7
+        assert state.settings.pull_strategy == "type-history"
 
 
 @pytest.mark.production

@@ -82,3 +82,10 @@ async def test_a_cap_without_a_number_is_the_largest_size_taken():
         found = await probe_size(ProbeSpace(client, TAGS), [10, 500])
     assert (found.cap, found.largest) == (10, 10)
     assert found.detail == "500 entries refused: error processing: request entity too large"
+
+
+async def test_a_server_refusing_even_ten_entries_gets_a_cap_of_one():
+    script = Script(outcome(400, "transactions are limited"))
+    async with client_for(script) as client:
+        found = await probe_size(ProbeSpace(client, TAGS), [10, 50])
+    assert (found.cap, found.largest) == (1, 1)  # never 0: a push can still send one at a time
