@@ -95,13 +95,19 @@ def test_the_default_hapi_does_everything(fhir_base_url, tmp_path, monkeypatch):
     assert left == 0
 
 
+def capped_at_seven(server: str, **found: Any) -> ServerProfile:
+    """A profile as if learned from the local HAPI's software long ago, with a cap of 7."""
+    name, version, fhir = HAPI
+    return ServerProfile(
+        server=server, fhir_version=fhir, software_name=name, software_version=version,
+        learned_at="2026-01-01T00:00:00+00:00", max_transaction_entries=7, largest_probed=7,
+        **found,
+    )  # fmt: skip
+
+
 async def test_a_new_server_version_is_learned_again(fhir_base_url, tmp_path):
     ledger_url = f"sqlite:///{tmp_path / 'l.sqlite'}"
-    old = ServerProfile(
-        server=fhir_base_url, fhir_version="4.0.1", software_name="HAPI FHIR Server",
-        software_version="8.8.0", learned_at="2026-01-01T00:00:00+00:00",
-        max_transaction_entries=7, largest_probed=7, identifier_search=True,
-    )  # fmt: skip
+    old = capped_at_seven(fhir_base_url, identifier_search=True)
     settings = load_settings(fhir_base_url=fhir_base_url, ledger_url=ledger_url)
     with Ledger.open(ledger_url) as ledger:
         key = PROFILE_KEY_PREFIX + fhir_base_url
@@ -121,11 +127,7 @@ async def test_a_new_server_version_is_learned_again(fhir_base_url, tmp_path):
 
 async def test_the_service_starts_with_the_stored_profile(fhir_base_url, tmp_path):
     ledger_url = f"sqlite:///{tmp_path / 'l.sqlite'}"
-    kept = ServerProfile(
-        server=fhir_base_url, fhir_version="4.0.1", software_name="HAPI FHIR Server",
-        software_version="8.8.0", learned_at="2026-01-01T00:00:00+00:00",
-        max_transaction_entries=7, largest_probed=7, history_type=True,
-    )  # fmt: skip
+    kept = capped_at_seven(fhir_base_url, history_type=True)
     with Ledger.open(ledger_url) as ledger:
         ledger.set_setting(PROFILE_KEY_PREFIX + fhir_base_url, json.dumps(kept.to_dict()))
     settings = load_settings(fhir_base_url=fhir_base_url, ledger_url=ledger_url, api_token=TOKEN)
