@@ -29,6 +29,7 @@ from adapter.fhir import open_client
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
+from adapter.sync.server_profile import settings_with_profile
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -47,8 +48,10 @@ def create_app(settings: Settings) -> FastAPI:
             stack.callback(ledger.close)
             # The namespace the CLI writes under too: ADAPTER_NAMESPACE, else the ledger's.
             namespace = await asyncio.to_thread(resolve_namespace, settings, ledger)
-            resolved = settings.model_copy(update={"namespace": namespace})
-            fhir = await stack.enter_async_context(open_client(settings))
+            resolved = await settings_with_profile(
+                settings.model_copy(update={"namespace": namespace}), ledger, namespace
+            )
+            fhir = await stack.enter_async_context(open_client(resolved))
             runs = BackgroundRuns(max_seconds=settings.run_max_seconds)
             stack.push_async_callback(runs.close)
             app.state.adapter = AppState(

@@ -13,12 +13,17 @@ from rich.table import Table
 
 from adapter.cli.app import app
 from adapter.cli.failures import EXIT_CONFIG, EXIT_UNREACHABLE, describe, fail
+from adapter.cli.ping_table import profile_table
+from adapter.cli.sync_session import LedgerOption, ledger_for
 from adapter.errors import AdapterError, ConfigError
 from adapter.fhir import probe_capabilities
 from adapter.fhir.capabilities import INTERACTIONS, CapabilitySummary, summarise
 from adapter.fhir.factory import probe_server
+from adapter.fhir.server_profile import ServerProfile
 from adapter.fhir.write_probe import WriteProbe
-from adapter.settings import load_settings
+from adapter.settings import Settings, load_settings
+from adapter.sync.namespace import resolve_namespace
+from adapter.sync.server_profile import learn_and_store
 
 
 @app.command()
@@ -32,15 +37,19 @@ def ping(
         bool,
         typer.Option(
             "--write-check/--no-write-check",
-            help="Also ask whether writes are accepted (a probe transaction the server must "
-            "reject; nothing is stored).",
+            help="Also ask whether writes are accepted and learn the server profile (harmless "
+            "probes, deleted again; --no-write-check: only read the CapabilityStatement).",
         ),
     ] = True,
+    ledger: LedgerOption = None,
 ) -> None:
-    """Read the server's CapabilityStatement and show what it supports for case resources,
-    and whether it accepts our writes."""
+    """Read the server's CapabilityStatement and show what it supports for case resources;
+    then, as a preflight, probe what it really does (transactions, their size and atomicity,
+    history, conditional writes, client ids, $validate), keep that profile in the ledger and
+    show the choices push and pull will make from it."""
     try:
-        settings = load_settings(fhir_base_url=server) if server else load_settings()
+        overrides = {"fhir_base_url": server} if server else {}
+        settings = load_settings(**overrides, **({"ledger_url": ledger} if ledger else {}))
         # A ping reports what the server does now: one attempt, no backoff.
         probe: WriteProbe | None = None
         if write_check:
@@ -52,10 +61,12 @@ def ping(
         fail(str(exc), EXIT_CONFIG)
     except AdapterError as exc:
         fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
+    profile = _learn(settings, statement, probe) if probe is not None else None
     credentials = settings.fhir_auth.describe()
     if as_json:
         found = {"server": settings.fhir_base_url, "credentials": credentials, **summary.to_dict()}
         found["write"] = probe.to_dict() if probe is not None else None
+        found["profile"] = profile.to_dict() if profile is not None else None
         typer.echo(json.dumps(found, indent=2))
         return
     console = Console(soft_wrap=True)
@@ -67,6 +78,25 @@ def ping(
             f"({escape(probe.detail)})",
             highlight=False,
         )
+    if profile is not None:
+        console.print(profile_table(profile))
+        for choice in profile.choices():
+            console.print(f"  {escape(choice)}", highlight=False)
+
+
+def _learn(settings: Settings, statement: dict[str, Any], probe: WriteProbe) -> ServerProfile:
+    """Probe the server and keep its profile in the ledger (a warning names what is left)."""
+    with ledger_for(settings) as store:
+        try:
+            namespace = resolve_namespace(settings, store)
+            profile, left = asyncio.run(
+                learn_and_store(settings, store, statement, namespace, write=probe)
+            )
+        except AdapterError as exc:
+            fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
+    for leftover in left:
+        typer.echo(f"warning: probe resource not deleted: {leftover}", err=True)
+    return profile
 
 
 def _table(url: str, summary: CapabilitySummary) -> Table:

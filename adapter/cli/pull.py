@@ -28,6 +28,7 @@ from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.pull.run import PullReport, pull_changes
+from adapter.sync.server_profile import settings_with_profile
 
 
 @app.command()
@@ -99,6 +100,9 @@ async def _run(
     since: datetime | None,
     overlap: timedelta,
 ) -> PullReport:
+    # The namespace push wrote under, or the pull would not recognise our own resources.
+    namespace = resolve_namespace(settings, ledger)
+    settings = await settings_with_profile(settings, ledger, namespace)
     async with open_client(settings) as client:
         return await pull_changes(
             client,

@@ -27,6 +27,7 @@ from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.push.outcomes import CaseOutcome, PushReport
 from adapter.sync.push.run import CaseInput, push_cases
+from adapter.sync.server_profile import settings_with_profile
 
 __all__ = [
     "EXIT_CONFIG",
@@ -103,6 +104,8 @@ async def push_with_progress(
     counts once until it is read, then the bar grows)."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
+    namespace = resolve_namespace(settings, ledger)
+    settings = await settings_with_profile(settings, ledger, namespace)
     async with open_client(settings) as client:
         await _reachable(settings)
         columns = (TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -122,7 +125,7 @@ async def push_with_progress(
                     client=client,
                     ledger=ledger,
                     concurrency=concurrency or settings.push_concurrency,
-                    namespace=resolve_namespace(settings, ledger),
+                    namespace=namespace,
                     on_case=advance,
                     total=total,
                 )

@@ -14,8 +14,11 @@ from adapter.fhir.capabilities import CASE_RESOURCES
 pytestmark = pytest.mark.integration
 
 
-def test_ping_reports_hapi_and_full_support_for_case_resources(fhir_base_url):
-    result = CliRunner().invoke(app, ["ping", "--server", fhir_base_url, "--json"])
+def test_ping_reports_hapi_and_full_support_for_case_resources(fhir_base_url, tmp_path):
+    ledger = f"sqlite:///{tmp_path / 'l.sqlite'}"
+    result = CliRunner().invoke(
+        app, ["ping", "--server", fhir_base_url, "--ledger", ledger, "--json"]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert "HAPI" in summary["software_name"]
@@ -29,11 +32,17 @@ def test_ping_reports_hapi_and_full_support_for_case_resources(fhir_base_url):
     assert (summary["write"]["status"], summary["write"]["server_code"]) == (400, "HAPI-0535")
 
 
-def test_ping_prints_a_table(fhir_base_url):
-    result = CliRunner().invoke(app, ["ping", "--server", fhir_base_url])
+def test_ping_prints_a_table(fhir_base_url, tmp_path):
+    ledger = f"sqlite:///{tmp_path / 'l.sqlite'}"
+    result = CliRunner().invoke(app, ["ping", "--server", fhir_base_url, "--ledger", ledger])
     assert result.exit_code == 0, result.output
     for name in CASE_RESOURCES:
         assert name in result.stdout
+    # the preflight's compatibility table and the choices (tests/integration/test_preflight.py)
+    assert "compatibility" in result.stdout
+    assert "atomic transactions" in result.stdout
+    assert "pull: system-history" in result.stdout
+    assert "push: one transaction per case (no cap up to 500 entries)" in result.stdout
 
 
 def test_ping_to_a_closed_port_fails_readably():

@@ -78,6 +78,7 @@ def test_json_output_summarises_the_statement():
     summary = json.loads(result.stdout)
     assert (summary["server"], summary["software_name"]) == (SERVER, "Test Server")
     assert (summary["write"], summary["credentials"]) == (None, "no credentials")
+    assert summary["profile"] is None  # no probes without the write check
     goal = next(r for r in summary["resources"] if r["resource_type"] == "Goal")
     assert goal["interactions"] == {
         "read": True,
