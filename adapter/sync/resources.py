@@ -19,6 +19,7 @@ __all__ = [
     "internal_key_of",
     "key_of",
     "key_text",
+    "meta_version",
     "own_case_id",
     "own_kind",
     "reference_key",
@@ -95,3 +96,8 @@ def references(value: Any) -> Iterator[str]:
     for text in reference_values(value):
         if (key := reference_key(text)) is not None:
             yield key
+
+
+def meta_version(resource: Mapping[str, Any]) -> str | None:
+    """The ``meta.versionId`` a server gave a resource, as text; None when it gave none."""
+    return str((resource.get("meta") or {}).get("versionId") or "") or None

@@ -18,7 +18,7 @@ from adapter.sync.hashing import content_hash
 from adapter.sync.ledger import SyncedResource
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.verify import read_back
-from adapter.sync.resources import internal_key_of
+from adapter.sync.resources import internal_key_of, meta_version
 
 __all__ = ["held_resources"]
 
@@ -34,9 +34,10 @@ async def held_resources(client: FHIRClient, plan: CasePlan) -> list[tuple[str, 
     # One read first: a case whose EpisodeOfCare the server lacks is new there (a case's
     # resources land in one transaction), so a new case costs one request, not one per type.
     episodes = [key for key in unknown if key.resource_type == "EpisodeOfCare"]
-    if episodes and not await read_back(client, episodes):
+    held = await read_back(client, episodes) if episodes else {}
+    if episodes and not held:
         return []
-    held = await read_back(client, unknown)
+    held |= await read_back(client, [key for key in unknown if key not in held])
     if held:
         log.info("case %s: adopting %d resources the server already held", plan.case_id, len(held))
     return [
@@ -45,7 +46,7 @@ async def held_resources(client: FHIRClient, plan: CasePlan) -> list[tuple[str, 
             SyncedResource(
                 key.resource_type,
                 key.resource_id,
-                str((resource.get("meta") or {}).get("versionId") or "") or None,
+                meta_version(resource),
                 content_hash(resource),
                 changed=False,
                 internal_key=internal_key_of(resource),

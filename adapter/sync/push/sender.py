@@ -25,7 +25,7 @@ from adapter.sync.push.failures import (
 )
 from adapter.sync.push.planner import Planned, units
 from adapter.sync.push.split import parts
-from adapter.sync.resources import key_of, reference_values
+from adapter.sync.resources import key_of, meta_version, reference_values
 
 __all__ = ["CaseSender", "MergeNote", "Sent"]
 
@@ -131,7 +131,7 @@ class CaseSender:
             current = await self.client.read(*planned.key)
         except ResourceNotFound:  # gone from the server: write it afresh
             return planned.with_body(planned.body, None)
-        version = str((current.get("meta") or {}).get("versionId") or "") or None
+        version = meta_version(current)
         if version == planned.if_match and not always:
             return planned
         base = current if version == planned.if_match else await self._vread(planned)
