@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.paired_suite import render_paired, run_paired, save_paired
 from bench.report import render_markdown
 from bench.suite import ROOT, Options, run_suite, save
 
@@ -40,6 +41,20 @@ def _parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="data and mapping only, no server, no files"
     )
     parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="paired latency tiers (adapter, B0, B1 back to back per pair, Toxiproxy RTTs)",
+    )
+    parser.add_argument("--pairs", type=int, default=5, help="pairs per tier (--paired)")
+    parser.add_argument(
+        "--rtt", default="0,20,50", help="round-trip times in ms to add, comma separated"
+    )
+    parser.add_argument(
+        "--toxiproxy", type=Path, default=None, help="toxiproxy-server binary (bench/run builds it)"
+    )
+    parser.add_argument("--proxy-api-port", type=int, default=18474)
+    parser.add_argument("--proxy-port", type=int, default=18091)
+    parser.add_argument(
         "--allow-shared-server",
         action="store_true",
         help=f"allow port {SHARED_PORT}, the shared test server (do not benchmark it)",
@@ -56,6 +71,14 @@ def parse_options(argv: list[str]) -> Options:
         parser.error(
             f"{args.server} is the shared test server; start your own (bench/run --start-hapi)"
         )
+    try:
+        rtts = tuple(int(part) for part in args.rtt.split(",") if part.strip())
+    except ValueError:
+        parser.error("--rtt takes whole milliseconds, comma separated (e.g. 0,20,50)")
+    if any(rtt < 0 for rtt in rtts) or not rtts or args.pairs < 1:
+        parser.error("--rtt needs at least one value >= 0 and --pairs at least 1")
+    if args.paired and args.dry_run:
+        parser.error("--paired measures a server; it has no dry run")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-bench-"))
     return Options(
         server=args.server.rstrip("/"),
@@ -70,6 +93,12 @@ def parse_options(argv: list[str]) -> Options:
         warmup_cases=args.warmup_cases,
         naive=not args.no_naive,
         dry_run=args.dry_run,
+        paired=args.paired,
+        pairs=args.pairs,
+        rtts=rtts,
+        toxiproxy=args.toxiproxy,
+        proxy_api_port=args.proxy_api_port,
+        proxy_port=args.proxy_port,
     )
 
 
@@ -79,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
+    if options.paired:
+        paired = run_paired(options, say)
+        print(render_paired(paired))
+        json_path, md_path = save_paired(paired, options.out)
+        say(f"wrote {json_path} and {md_path}")
+        return 0
     result = run_suite(options, say)
     print(render_markdown(result))
     written = save(result, options)

@@ -45,6 +45,13 @@ class Options:
     warmup_cases: int = 50
     naive: bool = True
     dry_run: bool = False
+    #: Paired latency tiers (bench/tiers.py) instead of the repetition suite.
+    paired: bool = False
+    pairs: int = 5
+    rtts: tuple[int, ...] = (0, 20, 50)
+    toxiproxy: Path | None = None
+    proxy_api_port: int = 18474
+    proxy_port: int = 18091
 
 
 class Suite:

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_resources
 from bench.baselines import NaivePerResource, RawHistory, RawPost
 from bench.clients import AdapterPull, AdapterPush
@@ -44,9 +45,16 @@ def build(spec: dict[str, Any]) -> Workload:
     if kind == "b0-history":
         return RawHistory(server, datetime.fromisoformat(spec["since"]))
     if kind == "b1-fhirpy":
-        cases = [case_to_resources(case) for case in read_cases(Path(spec["cases"]))]
+        cases = [_plain(case_to_resources(case)) for case in read_cases(Path(spec["cases"]))]
         return NaivePerResource(server, cases, spec["concurrency"])
     raise ValueError(f"unknown workload kind {kind!r}")
+
+
+def _plain(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The resources with JSON's own types only: fhirpy serializes with :mod:`json`, which
+    refuses the :class:`~decimal.Decimal` values the mapping keeps for exact decimals."""
+    loaded: list[dict[str, Any]] = json.loads(json_body.dumps(resources))
+    return loaded
 
 
 def _bodies(spec: dict[str, Any]) -> list[bytes]:

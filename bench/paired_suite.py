@@ -1,0 +1,109 @@
+"""``bench/run --paired``: the latency tiers end to end (data, warm-up, Toxiproxy, every tier),
+their report and result files ``<date>-<cases>-paired.json`` / ``.md``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.dataset import make_dataset
+from bench.latency import LatencyProxy
+from bench.machine import environment
+from bench.suite import Options, Suite
+from bench.tiers import TierPlan, run_tier
+
+__all__ = ["render_paired", "run_paired", "save_paired"]
+
+
+def run_paired(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
+    if options.toxiproxy is None:
+        raise ValueError("--paired needs the toxiproxy-server binary (bench/run builds it)")
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    say(f"generating {options.cases} cases (seed {options.seed}) in {options.workdir}")
+    data = make_dataset(options.workdir / "data", options.cases, seed=options.seed)
+    suite = Suite(options, data, say)
+    software = suite.hapi.software()
+    tiers: list[dict[str, Any]] = []
+    proxy = LatencyProxy(
+        options.toxiproxy,
+        options.server,
+        api_port=options.proxy_api_port,
+        listen_port=options.proxy_port,
+        log=options.workdir / "toxiproxy.log",
+    )
+    with proxy:
+        say("warming up HAPI")
+        suite.warm_up()
+        for rtt in options.rtts:
+            plan = TierPlan(rtt, options.pairs, options.naive)
+            tiers.append(run_tier(suite, proxy, plan, say))
+        suite.hapi.reset()
+    suite.hapi.close()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "kind": "paired",
+        "cases": options.cases,
+        "seed": options.seed,
+        "pairs": options.pairs,
+        "concurrency": options.concurrency,
+        "environment": environment(software, options.database),
+        "dataset": {"cases": data.cases, "resources": data.resources},
+        "tiers": tiers,
+        "goals": [goal for tier in tiers for goal in tier["goals"]],
+    }
+
+
+def _interval(goal: Mapping[str, Any]) -> tuple[str, str, str]:
+    found = goal.get("interval")
+    if not found:
+        return "not measured", "-", "-"
+    spread = f"{found['min']:.3g}-{found['max']:.3g}"
+    return f"{found['median']:.3g}", f"[{found['ci_low']:.3g}, {found['ci_high']:.3g}]", spread
+
+
+def render_paired(result: Mapping[str, Any]) -> str:
+    env = result["environment"]
+    server = env.get("server") or {}
+    lines = [
+        f"# Paired latency tiers {result['date']}: {result['cases']} cases",
+        "",
+        f"{result['cases']} cases ({result['dataset']['resources']} resources), seed "
+        f"{result['seed']}, {result['pairs']} pairs per tier (order rotated), "
+        f"{result['concurrency']} cases in flight for every client; server "
+        f"{server.get('name')} {server.get('version')} on {env['database']}; "
+        f"adapter at {env.get('commit')}; {env['machine']['nproc']} cores.",
+        "",
+        "| tier | member | W1 wall s per pair |",
+        "|---|---|---|",
+    ]
+    for tier in result["tiers"]:
+        for member, runs in tier["runs"].items():
+            walls = ", ".join(f"{r['wall_s']:.1f}" for r in runs)
+            lines.append(f"| {tier['rtt_ms']} ms | {member} | {walls} |")
+    lines += [
+        "",
+        "Median of the paired ratios, bootstrap 95 % interval (10,000 resamples), range. A goal "
+        "is met when the whole interval meets it.",
+        "",
+        "| goal | median | 95 % interval | range | target | met |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for goal in result["goals"]:
+        median, interval, spread = _interval(goal)
+        met = {True: "yes", False: "**no**", None: "-"}[goal["met"]]
+        lines.append(
+            f"| {goal['name']} | {median} | {interval} | {spread} | {goal['goal']} | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def save_paired(result: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"{result['date']}-{result['cases']}-paired"
+    json_path, md_path = directory / f"{stem}.json", directory / f"{stem}.md"
+    json_path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    md_path.write_text(render_paired(result), encoding="utf-8")
+    return json_path, md_path

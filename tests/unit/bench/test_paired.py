@@ -1,0 +1,77 @@
+"""Paired ratios, the bootstrap interval and the tier's goals, on fixed inputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.paired import PairedGoal, bootstrap_median, pair_orders, paired_ratios
+from bench.tiers import ADAPTER, B0, B1, DIRECT, TierPlan, judge_tier
+
+
+def test_pair_orders_rotate_so_no_member_always_runs_first():
+    assert pair_orders(4, ["a", "b"]) == [["a", "b"], ["b", "a"], ["a", "b"], ["b", "a"]]
+    firsts = [order[0] for order in pair_orders(3, ["a", "b", "c"])]
+    assert firsts == ["a", "b", "c"]
+    assert pair_orders(2, []) == []
+
+
+def test_paired_ratios_are_taken_inside_each_pair():
+    assert paired_ratios([10.0, 30.0], [5.0, 10.0]) == [2.0, 3.0]
+    assert paired_ratios([1.0], [0.0]) == []
+    with pytest.raises(ValueError):
+        paired_ratios([1.0], [1.0, 2.0])
+
+
+def test_bootstrap_interval_brackets_the_median_and_is_deterministic():
+    values = [0.8, 0.9, 1.0, 1.1, 1.2]
+    first = bootstrap_median(values, seed=3)
+    assert first is not None
+    assert first.median == 1.0
+    assert first.low <= first.median <= first.high
+    assert 0.8 <= first.low and first.high <= 1.2
+    assert bootstrap_median(values, seed=3) == first
+    same = bootstrap_median([2.0] * 5)
+    assert same is not None and (same.low, same.high) == (2.0, 2.0)
+    assert bootstrap_median([]) is None
+
+
+def test_a_goal_is_met_only_when_the_whole_interval_meets_it():
+    wide = bootstrap_median([0.6, 0.95, 1.3, 0.7, 1.2])
+    narrow = bootstrap_median([0.95, 0.96, 0.97, 0.98, 0.99])
+    assert wide is not None and narrow is not None
+    assert wide.median >= 0.9
+    assert PairedGoal("r1", wide, 0.9, at_least=True).met is False
+    assert PairedGoal("r1", narrow, 0.9, at_least=True).met is True
+    assert PairedGoal("w2", narrow, 1.2, at_least=False).met is True
+    assert PairedGoal("none", None, 1, at_least=True).met is None
+
+
+def _runs(*walls: float) -> list[dict[str, float]]:
+    return [{"wall_s": w} for w in walls]
+
+
+def test_judge_tier_computes_r1_r4_requests_and_proxy_overhead():
+    runs = {
+        ADAPTER: _runs(10, 20, 10, 20, 10),
+        B0: _runs(9, 18, 9, 18, 9),
+        B1: _runs(60, 120, 60, 120, 60),
+        DIRECT: _runs(10, 20, 10, 20, 10),
+        "W2 adapter": [{"requests": 12, "changed_cases": 10, "fixed_requests": 2}] * 5,
+    }
+    goals = {g.name: g for g in judge_tier(0, runs)}
+    r1 = goals["R1 adapter / B0 throughput, W1, 0 ms"]
+    assert r1.interval is not None and r1.interval.median == pytest.approx(0.9)
+    r4 = goals["R4 adapter / B1 throughput, W1, 0 ms (no goal at 0 ms)"]
+    assert r4.interval is not None and r4.interval.median == pytest.approx(6.0) and r4.met
+    w2 = goals["W2 requests per changed case, 0 ms"]
+    assert w2.interval is not None and w2.interval.median == 1.0 and w2.met
+    overhead = goals["proxy overhead: adapter W1 via Toxiproxy at 0 ms / direct"]
+    assert overhead.interval is not None and overhead.interval.median == 1.0
+    at_50 = {g.name for g in judge_tier(50, {k: v for k, v in runs.items() if k != DIRECT})}
+    assert "R4 adapter / B1 throughput, W1, 50 ms" in at_50
+    assert not any(name.startswith("proxy overhead") for name in at_50)
+
+
+def test_tier_members_add_the_direct_adapter_only_at_zero_ms():
+    assert TierPlan(0, 5, naive=True).members() == [ADAPTER, B0, B1, DIRECT]
+    assert TierPlan(20, 5, naive=False).members() == [ADAPTER, B0]
