@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bench.paired import PairedGoal, bootstrap_median, pair_orders, paired_ratios
@@ -18,7 +20,7 @@ def test_pair_orders_rotate_so_no_member_always_runs_first():
 def test_paired_ratios_are_taken_inside_each_pair():
     assert paired_ratios([10.0, 30.0], [5.0, 10.0]) == [2.0, 3.0]
     assert paired_ratios([1.0], [0.0]) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="both"):
         paired_ratios([1.0], [1.0, 2.0])
 
 
@@ -28,17 +30,20 @@ def test_bootstrap_interval_brackets_the_median_and_is_deterministic():
     assert first is not None
     assert first.median == 1.0
     assert first.low <= first.median <= first.high
-    assert 0.8 <= first.low and first.high <= 1.2
+    assert first.low >= 0.8
+    assert first.high <= 1.2
     assert bootstrap_median(values, seed=3) == first
     same = bootstrap_median([2.0] * 5)
-    assert same is not None and (same.low, same.high) == (2.0, 2.0)
+    assert same is not None
+    assert (same.low, same.high) == (2.0, 2.0)
     assert bootstrap_median([]) is None
 
 
 def test_a_goal_is_met_only_when_the_whole_interval_meets_it():
     wide = bootstrap_median([0.6, 0.95, 1.3, 0.7, 1.2])
     narrow = bootstrap_median([0.95, 0.96, 0.97, 0.98, 0.99])
-    assert wide is not None and narrow is not None
+    assert wide is not None
+    assert narrow is not None
     assert wide.median >= 0.9
     assert PairedGoal("r1", wide, 0.9, at_least=True).met is False
     assert PairedGoal("r1", narrow, 0.9, at_least=True).met is True
@@ -46,12 +51,12 @@ def test_a_goal_is_met_only_when_the_whole_interval_meets_it():
     assert PairedGoal("none", None, 1, at_least=True).met is None
 
 
-def _runs(*walls: float) -> list[dict[str, float]]:
+def _runs(*walls: float) -> list[dict[str, Any]]:
     return [{"wall_s": w} for w in walls]
 
 
 def test_judge_tier_computes_r1_r4_requests_and_proxy_overhead():
-    runs = {
+    runs: dict[str, list[dict[str, Any]]] = {
         ADAPTER: _runs(10, 20, 10, 20, 10),
         B0: _runs(9, 18, 9, 18, 9),
         B1: _runs(60, 120, 60, 120, 60),
@@ -60,13 +65,19 @@ def test_judge_tier_computes_r1_r4_requests_and_proxy_overhead():
     }
     goals = {g.name: g for g in judge_tier(0, runs)}
     r1 = goals["R1 adapter / B0 throughput, W1, 0 ms"]
-    assert r1.interval is not None and r1.interval.median == pytest.approx(0.9)
+    assert r1.interval is not None
+    assert r1.interval.median == pytest.approx(0.9)
     r4 = goals["R4 adapter / B1 throughput, W1, 0 ms (no goal at 0 ms)"]
-    assert r4.interval is not None and r4.interval.median == pytest.approx(6.0) and r4.met
+    assert r4.interval is not None
+    assert r4.interval.median == pytest.approx(6.0)
+    assert r4.met
     w2 = goals["W2 requests per changed case, 0 ms"]
-    assert w2.interval is not None and w2.interval.median == 1.0 and w2.met
+    assert w2.interval is not None
+    assert w2.interval.median == 1.0
+    assert w2.met
     overhead = goals["proxy overhead: adapter W1 via Toxiproxy at 0 ms / direct"]
-    assert overhead.interval is not None and overhead.interval.median == 1.0
+    assert overhead.interval is not None
+    assert overhead.interval.median == 1.0
     at_50 = {g.name for g in judge_tier(50, {k: v for k, v in runs.items() if k != DIRECT})}
     assert "R4 adapter / B1 throughput, W1, 50 ms" in at_50
     assert not any(name.startswith("proxy overhead") for name in at_50)
