@@ -3,7 +3,6 @@ their report and result files ``<date>-<cases>-paired.json`` / ``.md``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from bench.dataset import make_dataset
 from bench.latency import LatencyProxy
 from bench.machine import environment
+from bench.report import write_results
 from bench.suite import Options, Suite
 from bench.tiers import TierPlan, run_tier
 
@@ -101,9 +101,4 @@ def render_paired(result: Mapping[str, Any]) -> str:
 
 
 def save_paired(result: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{result['date']}-{result['cases']}-paired"
-    json_path, md_path = directory / f"{stem}.json", directory / f"{stem}.md"
-    json_path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
-    md_path.write_text(render_paired(result), encoding="utf-8")
-    return json_path, md_path
+    return write_results(result, directory, suffix="-paired", render=render_paired)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +113,17 @@ def render_markdown(result: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(result: Mapping[str, Any], directory: Path) -> tuple[Path, Path]:
-    """``<date>-<cases>.json`` and ``.md`` in ``directory``."""
+def write_results(
+    result: Mapping[str, Any],
+    directory: Path,
+    *,
+    suffix: str = "",
+    render: Callable[[Mapping[str, Any]], str] = render_markdown,
+) -> tuple[Path, Path]:
+    """``<date>-<cases><suffix>.json`` (everything) and ``.md`` (``render``'s report)."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{result['date']}-{result['cases']}"
+    stem = f"{result['date']}-{result['cases']}{suffix}"
     json_path, md_path = directory / f"{stem}.json", directory / f"{stem}.md"
     json_path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
-    md_path.write_text(render_markdown(result), encoding="utf-8")
+    md_path.write_text(render(result), encoding="utf-8")
     return json_path, md_path
