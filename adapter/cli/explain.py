@@ -110,9 +110,10 @@ def issues(outcome: dict[str, Any] | None) -> list[str]:
 
 
 def _detail(detail: dict[str, Any] | None) -> str:
+    # Element paths and words only: the server's elements kept with a conflict are left out.
     parts = [
-        f"{name.replace('_', ' ')}: {', '.join(paths)}"
+        f"{name.replace('_', ' ')}: {paths if isinstance(paths, str) else ', '.join(paths)}"
         for name, paths in (detail or {}).items()
-        if paths
+        if paths and isinstance(paths, str | list)
     ]
     return "; ".join(parts) or "no detail"

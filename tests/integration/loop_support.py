@@ -45,6 +45,11 @@ class Desk:
         )
         return result.exit_code, result.stdout + result.stderr
 
+    def local(self, *args: str) -> tuple[int, str]:
+        """A command that reads only the ledger (no --server): case, conflicts."""
+        result = CliRunner().invoke(app, [*args, "--ledger", self.ledger_url])
+        return result.exit_code, result.stdout + result.stderr
+
     def push(self, document: dict[str, Any] | None = None) -> tuple[int, str]:
         """Write ``document`` (default: the case as edited) to the file and push it."""
         self.file.write_text(json.dumps(document if document is not None else self.case))

@@ -28,7 +28,7 @@ from adapter.sync.ledger.statements import (
     case_upsert,
     snapshot_upsert,
 )
-from adapter.sync.ledger.writes import entry_params
+from adapter.sync.ledger.writes import LOCAL_PENDING, entry_params
 
 __all__ = [
     "API_SOURCE",
@@ -38,6 +38,7 @@ __all__ = [
     "OpenDispute",
     "PushContext",
     "StoredCase",
+    "disputed_paths",
     "known_entries",
     "store_case",
     "store_snapshot",
@@ -76,8 +77,9 @@ class StoredCase:
 
 @dataclass(frozen=True, slots=True)
 class OpenDispute:
-    """An open conflict a pull recorded: case-management ``fields`` of ``resource`` changed on
-    the server. The next push writes the case manager's values back and resolves it."""
+    """An open conflict a pull recorded (case-management ``fields`` of ``resource`` changed on
+    the server), or any conflict settled for the local side: the next push writes the case
+    manager's values back and resolves it."""
 
     conflict_id: int
     resource: ResourceKey
@@ -174,6 +176,14 @@ def store_snapshot(
     conn.execute(snapshot_upsert(conn.dialect.name), values)
 
 
+def disputed_paths(fields: Iterable[str], detail: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The element paths a conflict disputes (what a push writes back, or a person takes from
+    the server): a push's merge conflict names them apart (the others were merged already); a
+    pull's conflict names them all in ``fields``."""
+    named = (detail or {}).get("conflicts")
+    return tuple(named) if isinstance(named, list) and named else tuple(fields)
+
+
 class Cases(LedgerBase):
     """The case store and the push context read from it."""
 
@@ -224,10 +234,13 @@ class Cases(LedgerBase):
             letter_open = conn.execute(DEAD_LETTER_OPEN, params).first() is not None
             disputes = tuple(
                 OpenDispute(
-                    row.id, ResourceKey(row.resource_type, row.resource_id), tuple(row.fields)
+                    row.id,
+                    ResourceKey(row.resource_type, row.resource_id),
+                    disputed_paths(row.fields, row.detail),
                 )
                 for row in conn.execute(DISPUTES_OPEN, params)
                 if (row.detail or {}).get("kind") == CM_OWNED_DISPUTE
+                or row.resolution == LOCAL_PENDING
             )
         return PushContext(
             stored=None if row is None else StoredCase(*row),

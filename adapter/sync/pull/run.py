@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from adapter.errors import AdapterError
 from adapter.fhir import FHIRClient
 from adapter.model.case import Case
+from adapter.sync.feed import FeedChange, Origin, feed_changes
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
@@ -36,6 +37,7 @@ from adapter.sync.pull.history import read_namespace
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
+from adapter.sync.taking import server_elements
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
 
@@ -73,6 +75,11 @@ class PullReport:
     failures: list[CaseFailure] = field(default_factory=list)
     first_read: str | None = None
     """``namespace`` when a first pull read this installation's resources by their tag."""
+    feed: list[FeedChange] = field(default_factory=list)
+    """Every field the pull changed in a stored case (the change feed's rows, which the
+    ledger numbered with cursors up to ``cursor``)."""
+    cursor: int = 0
+    """The change feed's newest cursor after the run."""
     rewound: list[ResourceKey] = field(default_factory=list)
     """Resources at or below the ledger's version with other content that changed a case: the
     server went back in time (one warning for all of them)."""
@@ -113,6 +120,15 @@ class PullReport:
             "server_went_back": len(self.rewound),
             "first_read": self.first_read,
         }
+
+    def changes_by_case(self) -> list[dict[str, Any]]:
+        """The feed rows of this run per case, in the documented shape (docs/pull.md)."""
+        by_case: dict[str, list[dict[str, Any]]] = {}
+        for change in self.feed:
+            entry = change.to_dict()
+            del entry["case_id"]
+            by_case.setdefault(change.case_id, []).append(entry)
+        return [{"case_id": case, "changes": rows} for case, rows in sorted(by_case.items())]
 
 
 async def pull_changes(
@@ -171,6 +187,7 @@ async def pull_changes(
         await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc), summary=report.summary())
         raise
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
+    report.cursor = await asyncio.to_thread(ledger.feed_cursor)
     return report
 
 
@@ -247,19 +264,26 @@ def _pull_case(
         return
     if not news and not real:  # only pulled versions the server spells otherwise: known
         return
+    bodies = {change.key: change.resource for change in changes}
     conflicts = [
         NewConflict(
             dispute.resource,
             entry.version_id if (entry := known.get(dispute.resource)) else None,
             dispute.version_id,
             dispute.fields,
-            {"kind": dispute.kind, "message": dispute.message},
+            {
+                "kind": dispute.kind,
+                "message": dispute.message,
+                "server": server_elements(bodies.get(dispute.resource), dispute.fields),
+            },
         )
         for dispute in update.conflicts
     ]
     document = update.after.model_dump(mode="json", exclude_defaults=True)
+    feed = feed_changes(case_id, update.steps, Origin.PULL) if update.changed else []
     ledger.record_pulled(
         run_id, server, case_id, document=document if update.changed else None,
-        results=update.synced, conflicts=conflicts,
+        results=update.synced, conflicts=conflicts, feed=feed,
     )  # fmt: skip
     report.updates.append(update)
+    report.feed += feed
