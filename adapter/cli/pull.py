@@ -158,6 +158,8 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
 def _what_was_read(report: PullReport) -> str:
     if report.first_read == "namespace":
         return "resources under this installation's namespace tag (first pull)"
+    if report.first_read == "identifiers":
+        return "resources with this installation's identifiers (first pull)"
     return f"history entries (read by {report.strategy})"
 
 

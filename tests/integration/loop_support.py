@@ -27,16 +27,18 @@ from tests.support.casefiles import example_case
 class Desk:
     """One case file (CM-2001 under fresh ids), one ledger, one server."""
 
-    def __init__(self, server: str, tmp_path: Path) -> None:
+    def __init__(self, server: str, tmp_path: Path, *, namespace: bool = True) -> None:
         self.server = server
         # T-2 in progress, T-3 requested, G-1 improving; its own case and client ids.
         fresh = example_case("CM-2001", uuid.uuid4().hex[:10])
         self.case: dict[str, Any] = fresh.model_dump(mode="json", exclude_none=True)
         self.file = tmp_path / "case.json"
         self.ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        # The shared test server is a shared sandbox: this installation keeps a namespace.
+        # The shared test server is a shared sandbox: this installation keeps a namespace
+        # (unless the test is about an installation without one).
         with Ledger.open(self.ledger_url) as ledger:
-            ledger.ensure_setting(NAMESPACE_KEY, f"lp-{uuid.uuid4().hex[:10]}")
+            if namespace:
+                ledger.ensure_setting(NAMESPACE_KEY, f"lp-{uuid.uuid4().hex[:10]}")
         self.since = asyncio.run(self._call(_server_time))
 
     def cli(self, *args: str) -> tuple[int, str]:

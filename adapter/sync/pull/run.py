@@ -33,7 +33,7 @@ from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.pull.changes import Change, fresh, query_since, suspects
-from adapter.sync.pull.history import read_namespace
+from adapter.sync.pull.first_read import read_first
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
@@ -74,7 +74,9 @@ class PullReport:
     updates: list[CaseUpdate] = field(default_factory=list)
     failures: list[CaseFailure] = field(default_factory=list)
     first_read: str | None = None
-    """``namespace`` when a first pull read this installation's resources by their tag."""
+    """How a first pull read this installation's resources: ``namespace`` (by its tag),
+    ``identifiers`` (by the adapter's identifier systems) or ``history`` (the server refused
+    those searches); None for later pulls."""
     feed: list[FeedChange] = field(default_factory=list)
     """Every field the pull changed in a stored case (the change feed's rows, which the
     ledger numbered with cursors up to ``cursor``)."""
@@ -155,9 +157,10 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        if start is None and namespace is not None:  # the first pull: only what is ours
-            report.first_read = "namespace"
-            batch = await read_namespace(client, namespace=namespace)
+        if start is None:  # the first pull: only what is ours
+            batch, report.first_read = await read_first(
+                client, ledger, namespace=namespace, strategy=strategy
+            )
         else:
             batch = await read_changes(client, since=start, namespace=namespace, strategy=strategy)
         report.entries_read, report.strategy = batch.entries_read, batch.strategy
