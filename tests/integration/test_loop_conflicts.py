@@ -149,3 +149,30 @@ async def _settle_over_http(app: FastAPI, case_id: str) -> None:
         assert again.status_code == 409
         assert again.json()["resourceType"] == "OperationOutcome"
         assert (await client.get("/conflicts")).json() == []
+
+
+def test_a_merge_conflict_is_closed_when_a_later_push_writes_the_case_managers_side_back(
+    fhir_base_url: str, tmp_path: Path
+):
+    # Found by the state machine (test_loop_states): both sides reworded T-2, the push could
+    # not merge; a pull then made the provider's wording a case-management dispute, the next
+    # push wrote the case manager's wording back and closed that, but left the merge's own
+    # conflict open for ever, about a difference that no longer existed.
+    desk = Desk(fhir_base_url, tmp_path)
+    assert desk.push()[0] == 0
+    desk.record("T-2")["description"] = "Case manager's wording"
+    desk.provider_sets("T-2", description="Provider's wording")
+    assert desk.push()[0] == 1
+    assert [c["kind"] for c in _open(desk)] == ["push-merge"]
+
+    assert desk.pull()[0] == 1  # the provider's wording: a case-management dispute
+    code, out = desk.push()
+
+    assert code == 0, out
+    assert desk.read("T-2")["description"] == "Case manager's wording"
+    assert _open(desk) == []
+    with Ledger.open(desk.ledger_url) as ledger:
+        settled = list_conflicts(ledger, open_only=False)
+    assert {c.resolution for c in settled if c.kind in ("push-merge", "case-management-owned")} >= {
+        "restored"
+    }

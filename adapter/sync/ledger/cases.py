@@ -96,6 +96,9 @@ class PushContext:
     resources: int | None
     dead_letter_open: bool
     disputes: tuple[OpenDispute, ...] = ()
+    merges: tuple[OpenDispute, ...] = ()
+    """Open conflicts of a push's merge (both sides changed a case-management element): not
+    written back by themselves, but closed when a push writes back all their elements."""
 
     def unchanged(self, document: object, mapping: str) -> bool:
         """``document`` would send nothing: it is the accepted case, pushed in full with this
@@ -232,16 +235,27 @@ class Cases(LedgerBase):
             row = conn.execute(CASE_ROW, params).one_or_none()
             pushed = conn.execute(SNAPSHOT_ROW, params).one_or_none()
             letter_open = conn.execute(DEAD_LETTER_OPEN, params).first() is not None
-            disputes = tuple(
-                OpenDispute(
-                    row.id,
-                    ResourceKey(row.resource_type, row.resource_id),
-                    disputed_paths(row.fields, row.detail),
+            rows = [
+                (
+                    OpenDispute(
+                        row.id,
+                        ResourceKey(row.resource_type, row.resource_id),
+                        disputed_paths(row.fields, row.detail),
+                    ),
+                    row,
                 )
                 for row in conn.execute(DISPUTES_OPEN, params)
-                if (row.detail or {}).get("kind") == CM_OWNED_DISPUTE
-                or row.resolution == LOCAL_PENDING
-            )
+            ]
+        disputes = tuple(
+            dispute
+            for dispute, row in rows
+            if (row.detail or {}).get("kind") == CM_OWNED_DISPUTE or row.resolution == LOCAL_PENDING
+        )
+        merges = tuple(
+            dispute
+            for dispute, row in rows
+            if row.resolved_at is None and "conflicts" in (row.detail or {})
+        )
         return PushContext(
             stored=None if row is None else StoredCase(*row),
             snapshot=None if pushed is None else pushed.document,
@@ -249,6 +263,7 @@ class Cases(LedgerBase):
             resources=None if pushed is None else pushed.resources,
             dead_letter_open=letter_open,
             disputes=disputes,
+            merges=merges,
         )
 
     def accept_case(

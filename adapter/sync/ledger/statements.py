@@ -76,7 +76,7 @@ DEAD_LETTER_OPEN: Select[Any] = select(dead_letters.c.id).where(
 # A pull's conflicts carry detail {"kind": ...}; a push's merges carry their paths instead.
 DISPUTES_OPEN: Select[Any] = select(
     conflicts.c.id, conflicts.c.resource_type, conflicts.c.resource_id, conflicts.c.fields,
-    conflicts.c.detail, conflicts.c.resolution,
+    conflicts.c.detail, conflicts.c.resolution, conflicts.c.resolved_at,
 ).where(
     conflicts.c.server_url == bindparam("p_server"),
     conflicts.c.case_id == bindparam("p_case"),
