@@ -21,6 +21,7 @@ from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import NAMESPACE_KEY
 from adapter.sync.pull.changes import history_time
+from adapter.sync.push.run import CaseInput, push_cases
 from tests.support.casefiles import example_case
 
 
@@ -56,6 +57,20 @@ class Desk:
         """Write ``document`` (default: the case as edited) to the file and push it."""
         self.file.write_text(json.dumps(document if document is not None else self.case))
         return self.cli("push", str(self.file))
+
+    def sync_stored(self) -> int:
+        """What the service's ``POST /sync`` does: push the stored case from the case store
+        (not the file); the number of cases that failed."""
+        stored = self.stored()
+        with Ledger.open(self.ledger_url) as ledger:
+            namespace = ledger.get_setting(NAMESPACE_KEY)
+
+            async def push(client: Any) -> Any:
+                item = CaseInput(self.case["id"], stored, "api", from_store=True)
+                return await push_cases([item], client=client, ledger=ledger, namespace=namespace)
+
+            report = asyncio.run(self._call(push))
+        return sum(1 for case in report.cases if case.status == "failed")
 
     def pull(self, *extra: str) -> tuple[int, str]:
         return self.cli("pull", "--since", self.since, *extra)

@@ -37,8 +37,13 @@ pytestmark = pytest.mark.integration
 
 TASKS: Final = ("T-2", "T-3")
 FORWARD: Final = {"requested": "in-progress", "in-progress": "completed"}
+ACHIEVED: Final = {
+    "coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/goal-achievement", "code": "achieved"}
+    ]
+}
 RUNS: Final = settings(
-    max_examples=5,
+    max_examples=8,
     stateful_step_count=8,
     deadline=None,
     derandomize=True,
@@ -61,6 +66,8 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
             self.cm_edited: set[str] = set()  # reworded in the file since the last push
             self.provider_edited: set[str] = set()  # reworded on the server since the last pull
             self.both: set[str] = set()  # both sides reworded before a push could merge
+            self.achieved = False  # the provider reported goal G-1 achieved
+            self.provider_acted = False  # the provider wrote since the last pull
 
         @rule(task=st.sampled_from(TASKS), n=st.integers(0, 9))
         def cm_edits(self, task: str, n: int) -> None:
@@ -85,14 +92,17 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
                 return
             self.desk.provider_sets(task, status=following)
             self.status[task] = following
+            self.provider_acted = True
             self.steps.append(f"provider {task} -> {following}")
 
         @rule(task=st.sampled_from(TASKS), n=st.integers(0, 9))
         def provider_rewords(self, task: str, n: int) -> None:
             self.desk.provider_sets(task, description=f"Provider wording {n}")
             self.provider_edited.add(task)
+            self.provider_acted = True
             self.steps.append(f"provider rewords {task}")
 
+        @precondition(lambda self: self.cm_edited or self.provider_acted)
         @rule()
         def push(self) -> None:
             code, out = self.desk.push()
@@ -100,11 +110,31 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
             self._pushed()
             self.steps.append(f"push -> {code}")
 
+        @precondition(lambda self: self.provider_acted)
+        @rule()
+        def service_sync(self) -> None:
+            # The stored case, as the service pushes it: the file's unsent edits stay unsent.
+            failed = self.desk.sync_stored()
+            self.both |= {t for t in self.provider_edited if self.pending_on_server(t)}
+            self.steps.append(f"service sync -> {failed} failed")
+
+        def pending_on_server(self, task: str) -> bool:
+            """The stored wording of ``task`` is not on the server yet (a push failed)."""
+            return self.desk.read(task).get("description") != self.wording[task]
+
+        @rule(goal=st.just("G-1"))
+        def provider_reports_achievement(self, goal: str) -> None:
+            self.desk.provider_sets(goal, achievementStatus=ACHIEVED)
+            self.achieved = self.provider_acted = True
+            self.steps.append(f"provider {goal} achieved")
+
+        @precondition(lambda self: self.provider_acted)
         @rule()
         def pull(self) -> None:
             code, out = self.desk.pull()
             assert code in (0, 1), out
             self.provider_edited.clear()
+            self.provider_acted = False
             self.steps.append(f"pull -> {code}")
 
         def _pushed(self) -> None:
@@ -137,6 +167,10 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
                 assert on_server["status"] == kept["status"] == self.status[task], where
                 wording = on_server.get("description")
                 assert wording == kept.get("description") == self.wording[task], where
+            goal = self.desk.record("G-1", stored)["achievement"]
+            server_goal = self.desk.read("G-1")["achievementStatus"]["coding"][0]["code"]
+            assert (goal == server_goal == "achieved") is self.achieved, self.steps
+            assert goal == server_goal, self.steps
             report.append({"steps": list(self.steps), "open_conflicts": len(still_open)})
 
     return Loop
