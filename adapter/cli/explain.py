@@ -96,7 +96,7 @@ def _print_letters_and_conflicts(
             f"{letter.attempts} attempt(s), last {when(letter.last_at)}"
         )
     for conflict in store.conflicts(case_id=case_id, server=server, open_only=False):
-        state = "open" if conflict.resolved_at is None else "merged"
+        state = "open" if conflict.resolved_at is None else (conflict.resolution or "merged")
         out.print(
             f"conflict #{conflict.id} {conflict.resource_type}/{conflict.resource_id} {state}: "
             f"{escape(_detail(conflict.detail))}"
