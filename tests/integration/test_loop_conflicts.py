@@ -176,3 +176,24 @@ def test_a_merge_conflict_is_closed_when_a_later_push_writes_the_case_managers_s
     assert {c.resolution for c in settled if c.kind in ("push-merge", "case-management-owned")} >= {
         "restored"
     }
+
+
+def test_a_pull_between_taking_local_and_the_push_is_no_false_alarm(
+    fhir_base_url: str, tmp_path: Path
+):
+    desk = Desk(fhir_base_url, tmp_path)
+    assert desk.push()[0] == 0
+    desk.provider_sets("T-2", description="Provider's wording")
+    assert desk.pull()[0] == 1
+    [conflict] = _open(desk)
+    assert desk.local("conflicts", "resolve", str(conflict["id"]), "--take", "local")[0] == 0
+
+    code, out = desk.pull()  # reads the provider's version again (the same --since)
+
+    assert code == 0, out
+    assert "went back in time" not in out
+    assert _open(desk) == []
+    assert desk.push()[0] == 0
+    assert desk.read("T-2").get("description") == desk.record("T-2").get("description")
+    with Ledger.open(desk.ledger_url) as ledger:
+        assert ledger.conflict(conflict["id"]).resolution == "local"  # type: ignore[union-attr]
