@@ -2,16 +2,19 @@
 on one case through the real HAPI, and what must hold once push and pull have settled.
 
 Steps (hypothesis ``RuleBasedStateMachine``): the case manager rewords a task in its file, or
-re-exports an older version of the file; the provider moves a task's status forward or rewords
-it on the server (a performer-owned and a case-management-owned element); ``adapter push``;
-``adapter pull``. After the steps, settling is ``pull``, ``push``, ``pull``, then per task:
+re-exports an older version of the file; the provider moves a task's status forward, rewords a
+task or reports the goal achieved on the server (performer-owned and case-management-owned
+elements); ``adapter push`` of the file; the service's sync (a push of the stored case);
+``adapter pull``; a person settles an open conflict (``resolve_conflict``, taking the server's
+side, which the case-management system then takes into its file from the feed, or the local
+side). After the steps, settling is ``pull``, ``push``, ``pull``; then:
 
-- the performer's status is on the server and in the stored case (no performer update lost);
+- the performer's status and achievement are on the server and in the stored case (no
+  performer update lost);
 - the case manager's last pushed wording is on the server and in the stored case (no
-  case-management update lost, a provider's rewording is written back), unless an open
-  conflict is listed for that task (both sides reworded it before the push could merge);
-- every conflict still open is about a task both sides reworded; every other conflict was
-  resolved by a rule.
+  case-management update lost; a provider's rewording is written back by rule, or was taken by
+  a person and pushed by the case-management system);
+- no conflict is left open: every one was resolved by a rule or by a person.
 
 Bounded so that CI stays under a minute: a fixed seed (``derandomize``), few examples and steps.
 """
@@ -29,7 +32,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from adapter.sync.conflicts import list_conflicts
+from adapter.errors import ConflictError
+from adapter.sync.conflicts import Take, list_conflicts, resolve_conflict
 from adapter.sync.ledger import Ledger
 from tests.integration.loop_support import Desk
 
@@ -43,8 +47,8 @@ ACHIEVED: Final = {
     ]
 }
 RUNS: Final = settings(
-    max_examples=8,
-    stateful_step_count=8,
+    max_examples=15,
+    stateful_step_count=10,
     deadline=None,
     derandomize=True,
     database=None,
@@ -64,8 +68,6 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
             self.status = {t: self.desk.record(t)["status"] for t in TASKS}
             self.wording = {t: self.desk.record(t).get("description") for t in TASKS}
             self.cm_edited: set[str] = set()  # reworded in the file since the last push
-            self.provider_edited: set[str] = set()  # reworded on the server since the last pull
-            self.both: set[str] = set()  # both sides reworded before a push could merge
             self.achieved = False  # the provider reported goal G-1 achieved
             self.provider_acted = False  # the provider wrote since the last pull
 
@@ -98,7 +100,6 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
         @rule(task=st.sampled_from(TASKS), n=st.integers(0, 9))
         def provider_rewords(self, task: str, n: int) -> None:
             self.desk.provider_sets(task, description=f"Provider wording {n}")
-            self.provider_edited.add(task)
             self.provider_acted = True
             self.steps.append(f"provider rewords {task}")
 
@@ -115,12 +116,37 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
         def service_sync(self) -> None:
             # The stored case, as the service pushes it: the file's unsent edits stay unsent.
             failed = self.desk.sync_stored()
-            self.both |= {t for t in self.provider_edited if self.pending_on_server(t)}
             self.steps.append(f"service sync -> {failed} failed")
 
-        def pending_on_server(self, task: str) -> bool:
-            """The stored wording of ``task`` is not on the server yet (a push failed)."""
-            return self.desk.read(task).get("description") != self.wording[task]
+        def waiting(self) -> bool:
+            with Ledger.open(self.desk.ledger_url) as ledger:
+                return bool(list_conflicts(ledger))
+
+        @precondition(lambda self: self.waiting())
+        @rule()
+        def person_takes_the_server_side(self) -> None:
+            self.settle("server")
+
+        @precondition(lambda self: self.waiting())
+        @rule()
+        def person_takes_the_local_side(self) -> None:
+            self.settle("local")
+
+        def settle(self, take: Take) -> None:
+            with Ledger.open(self.desk.ledger_url) as ledger:
+                waiting = list_conflicts(ledger)
+                try:
+                    done = resolve_conflict(ledger, waiting[0].id, take)
+                except ConflictError:  # the server's values would make an illegal case
+                    done = resolve_conflict(ledger, waiting[0].id, "local")
+            stored = self.desk.stored()
+            for change in done.changes:  # the CM system takes the feed's values into its file
+                head, _, name = change.path.partition(".")
+                index = int(head.removeprefix("tasks[").removesuffix("]"))
+                task = stored["tasks"][index]["id"]
+                self.desk.record(task)[name] = change.new
+                self.cm_edited.add(task)
+            self.steps.append(f"person takes {take} for #{waiting[0].id}")
 
         @rule(goal=st.just("G-1"))
         def provider_reports_achievement(self, goal: str) -> None:
@@ -133,12 +159,10 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
         def pull(self) -> None:
             code, out = self.desk.pull()
             assert code in (0, 1), out
-            self.provider_edited.clear()
             self.provider_acted = False
             self.steps.append(f"pull -> {code}")
 
         def _pushed(self) -> None:
-            self.both |= self.cm_edited & self.provider_edited
             self.pushed.append(copy.deepcopy(self.desk.case))
             self.wording = {t: self.desk.record(t).get("description") for t in TASKS}
             self.cm_edited.clear()
@@ -158,8 +182,8 @@ def machine(server: str, report: list[dict[str, Any]]) -> type[RuleBasedStateMac
             stored = self.desk.stored()
             with Ledger.open(self.desk.ledger_url) as ledger:
                 still_open = list_conflicts(ledger)
-            # Every conflict was settled by a rule: a provider's rewording was written back,
-            # and so was the case manager's side of a merge both sides reworded.
+            # Every conflict was settled, by a rule or a person: a provider's rewording written
+            # back, the case manager's side of a merge both sides reworded written back too.
             assert not still_open, f"open after settling: {still_open} after {self.steps}"
             for task in TASKS:
                 on_server, kept = self.desk.read(task), self.desk.record(task, stored)
