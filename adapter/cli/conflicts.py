@@ -88,8 +88,10 @@ def resolve_command(
     ledger: LedgerOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Settle an open conflict for one side. Exit 1 when it cannot be (resolved already, the
-    server's values would make an illegal change ...)."""
+    """Settle an open conflict for the server's side or the local one.
+
+    Exit 1 when it cannot be settled so (resolved already; the server's values would make an
+    invalid case or an illegal status change: take local)."""
     with ledger_for(settings_for(ledger=ledger)) as store:
         try:
             done = resolve_conflict(
