@@ -4,20 +4,19 @@ installation's, against HAPI."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapter.fhir import open_client
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
-from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger, ResourceKey
 from adapter.sync.namespace import NAMESPACE_KEY
+from adapter.sync.pull import run as pull_run
 from adapter.sync.pull.first_read import read_first
+from adapter.sync.pull.history import HistoryBatch
 from tests.integration.loop_support import Desk
 
 pytestmark = pytest.mark.integration
@@ -31,35 +30,33 @@ def _keys(desk: Desk) -> set[ResourceKey]:
 
 
 def test_a_first_pull_without_a_namespace_reads_only_this_installations_resources(
-    fhir_base_url: str, tmp_path: Path
+    fhir_base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     other = Desk(fhir_base_url, tmp_path / "other")  # another installation, its own namespace
     assert other.push()[0] == 0
     ours = Desk(fhir_base_url, tmp_path / "ours", namespace=False)
     assert ours.push()[0] == 0
     ours.provider_sets("T-2", status="completed")
+    seen: list[tuple[HistoryBatch, str]] = []
 
-    async def first(client: Any) -> Any:
-        with Ledger.open(ours.ledger_url) as ledger:
-            return await read_first(client, ledger, namespace=None, strategy="auto")
+    async def watched(*args: Any, **kwargs: Any) -> tuple[HistoryBatch, str]:
+        # The real read, kept to see what it read (nothing else is changed).
+        found = await read_first(*args, **kwargs)
+        seen.append(found)
+        return found
 
-    async def run() -> Any:
-        async with open_client(load_settings(fhir_base_url=fhir_base_url)) as client:
-            return await first(client)
+    monkeypatch.setattr(pull_run, "read_first", watched)
 
-    batch, how = asyncio.run(run())
+    code, out = ours.cli("pull", "--json")  # the first pull: no --since, no watermark
 
+    assert code == 0, out
+    [(batch, how)] = seen
     assert how == "identifiers"
     read = {change.key for change in batch.changes}
-    theirs = _keys(other)
-    assert not read & theirs
+    assert not read & _keys(other)
     mine = {key for key in _keys(ours) if key.resource_type != "Provenance"}
     assert mine <= read
     assert batch.server_time is not None
-
-    code, out = ours.cli("pull", "--json")  # the first pull itself: no --since, no watermark
-
-    assert code == 0, out
     summary = json.loads(out)
     assert summary["first_read"] == "identifiers"
     assert ours.record("T-2", ours.stored())["status"] == "completed"
