@@ -12,6 +12,8 @@ callers never need to catch anything else. Context lives in attributes, not in t
     │   └── TransitionError          an illegal status change (from -> to, and the table's rule)
     ├── MappingError                 internal <-> FHIR translation failed (element + code)
     ├── LedgerError                  the sync ledger cannot be read or written
+    ├── ConflictError                a conflict cannot be settled as asked (resolved already, ...)
+    │   └── ConflictNotFound         no conflict with that id in the ledger
     └── FHIRError                    anything that went wrong talking to a FHIR server
         ├── FHIRTransportError       no usable HTTP answer (connect/read timeout, reset); retryable;
         │   │                        ``request_sent`` False only when it surely never left us
@@ -46,6 +48,8 @@ __all__ = [
     "AdapterError",
     "AmbiguousMatch",
     "ConfigError",
+    "ConflictError",
+    "ConflictNotFound",
     "DeadlineExceeded",
     "FHIRError",
     "FHIRStatusError",
@@ -140,6 +144,19 @@ class LedgerError(AdapterError):
         self.url = url
         self.operation = operation
         super().__init__(message)
+
+
+class ConflictError(AdapterError):
+    """A conflict cannot be settled as asked. ``conflict_id`` names it; the message says why
+    (element paths and codes only, never values)."""
+
+    def __init__(self, message: str, *, conflict_id: int) -> None:
+        self.conflict_id = conflict_id
+        super().__init__(message)
+
+
+class ConflictNotFound(ConflictError):
+    """No conflict with that id in the ledger."""
 
 
 class FHIRError(AdapterError):

@@ -190,6 +190,9 @@ class Settings(BaseSettings):
     api_allow_no_auth: bool = False
     notify_token: SecretStr | None = None
     run_max_seconds: float = Field(default=DEFAULT_RUN_MAX_SECONDS, gt=0)
+    changes_webhook_url: str | None = None
+    changes_webhook_secret: SecretStr | None = None
+    changes_webhook_interval_seconds: float = Field(default=30.0, gt=0)
     log_level: LogLevel = "WARNING"
     log_format: LogFormat = "text"
 
@@ -202,6 +205,17 @@ class Settings(BaseSettings):
                 allow_insecure_http=self.allow_insecure_http,
                 name="ADAPTER_FHIR_AUTH__TOKEN_URL",
             )
+        if self.changes_webhook_url is not None:
+            name = "ADAPTER_CHANGES_WEBHOOK_URL"
+            check_base_url(
+                self.changes_webhook_url, allow_insecure_http=self.allow_insecure_http, name=name
+            )
+            secret = self.changes_webhook_secret
+            if secret is None or len(secret.get_secret_value()) < 16:
+                raise ValueError(
+                    "ADAPTER_CHANGES_WEBHOOK_SECRET: at least 16 characters are needed to sign "
+                    "the change feed's deliveries when ADAPTER_CHANGES_WEBHOOK_URL is set"
+                )
         if self.namespace is not None:
             try:
                 check_namespace(self.namespace)

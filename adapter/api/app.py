@@ -14,6 +14,8 @@ from adapter.api.deps import require_token
 from adapter.api.errors import install_error_handlers
 from adapter.api.routes import (
     cases,
+    changes,
+    conflicts,
     fhir_notify,
     health,
     letters,
@@ -25,6 +27,7 @@ from adapter.api.routes import (
 from adapter.api.security import Guard, check_auth
 from adapter.api.state import AppState
 from adapter.api.telemetry import Metrics, ObserveRequests
+from adapter.api.webhook_loop import webhook_deliveries
 from adapter.fhir import open_client
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
@@ -54,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
             fhir = await stack.enter_async_context(open_client(resolved))
             runs = BackgroundRuns(max_seconds=settings.run_max_seconds)
             stack.push_async_callback(runs.close)
+            await stack.enter_async_context(webhook_deliveries(settings, ledger))
             app.state.adapter = AppState(
                 settings=resolved,
                 ledger=ledger,
@@ -87,6 +91,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sync.router, dependencies=authed)
     app.include_router(verify.router, dependencies=authed)
     app.include_router(letters.router, dependencies=authed)
+    app.include_router(changes.router, dependencies=authed)
+    app.include_router(conflicts.router, dependencies=authed)
     app.include_router(reports.router, dependencies=authed)
     app.include_router(fhir_notify.router)
 

@@ -24,6 +24,7 @@ from adapter.errors import InputError
 from adapter.model.validation import parse_case
 from adapter.sync.intake import check_incoming, stored_version
 from adapter.sync.ledger import Ledger
+from adapter.sync.ledger.feed import parse_cursor
 from adapter.sync.push.inputs import iter_inputs
 
 case_app = typer.Typer(help="The case store: every case as the adapter last accepted it.")
@@ -55,22 +56,38 @@ def show(
 def export(
     out: Annotated[Path, typer.Option("--out", help="Directory to write <case id>.json files.")],
     ledger: LedgerOption = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            help="Only the cases the change feed lists after this cursor (from `pull --json` "
+            "or an earlier export); 0: every case with a change.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write every stored case to DIR/<case id>.json, as the case-management system's input
-    format: what the case-management system gets back after pulls (provider completions ...)."""
+    format: what the case-management system gets back after pulls (provider completions ...).
+    Prints the change feed's cursor to give as --changed-since next time."""
+    try:
+        cursor = parse_cursor(changed_since) if changed_since is not None else None
+    except InputError as exc:
+        fail(f"--changed-since: {exc.reason}", EXIT_CONFIG)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"{out}: cannot create the directory ({exc.strerror})", EXIT_CONFIG)
     written = 0
     with ledger_for(settings_for(ledger=ledger)) as store:
-        for case_id in store.case_ids():
+        latest = store.feed_cursor()  # read first: a change made meanwhile comes next time
+        wanted = store.case_ids() if cursor is None else store.cases_changed_since(cursor)
+        for case_id in wanted:
             stored = store.get_case(case_id)
             if stored is None or stored.document is None:
                 continue
             (out / f"{case_id}.json").write_text(json.dumps(stored.document, indent=2, default=str))
             written += 1
-    typer.echo(f"exported {written} cases to {out}")
+    typer.echo(f"exported {written} cases to {out}; change feed cursor {latest}")
 
 
 @app.command("validate")

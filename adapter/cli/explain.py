@@ -96,7 +96,7 @@ def _print_letters_and_conflicts(
             f"{letter.attempts} attempt(s), last {when(letter.last_at)}"
         )
     for conflict in store.conflicts(case_id=case_id, server=server, open_only=False):
-        state = "open" if conflict.resolved_at is None else "merged"
+        state = "open" if conflict.resolved_at is None else (conflict.resolution or "merged")
         out.print(
             f"conflict #{conflict.id} {conflict.resource_type}/{conflict.resource_id} {state}: "
             f"{escape(_detail(conflict.detail))}"
@@ -110,9 +110,10 @@ def issues(outcome: dict[str, Any] | None) -> list[str]:
 
 
 def _detail(detail: dict[str, Any] | None) -> str:
+    # Element paths and words only: the server's elements kept with a conflict are left out.
     parts = [
-        f"{name.replace('_', ' ')}: {', '.join(paths)}"
+        f"{name.replace('_', ' ')}: {paths if isinstance(paths, str) else ', '.join(paths)}"
         for name, paths in (detail or {}).items()
-        if paths
+        if paths and isinstance(paths, str | list)
     ]
     return "; ".join(parts) or "no detail"

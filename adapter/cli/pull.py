@@ -55,7 +55,14 @@ def pull(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the summary as JSON, with every changed field per case (path, old, "
+            "new, server resource and version) and the change feed's cursor.",
+        ),
+    ] = False,
 ) -> None:
     """Apply server-side changes (tasks completed, goals achieved, deletes) to the stored cases.
 
@@ -87,7 +94,8 @@ def pull(
         except AdapterError as exc:
             fail(str(exc), EXIT_FAILED)
     if as_json:
-        typer.echo(json.dumps(report.summary(), indent=2))
+        body = {**report.summary(), "cursor": report.cursor, "cases": report.changes_by_case()}
+        typer.echo(json.dumps(body, indent=2, default=str))
     else:
         print_report(report, namespace)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)
@@ -150,6 +158,8 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
 def _what_was_read(report: PullReport) -> str:
     if report.first_read == "namespace":
         return "resources under this installation's namespace tag (first pull)"
+    if report.first_read == "identifiers":
+        return "resources with this installation's identifiers (first pull)"
     return f"history entries (read by {report.strategy})"
 
 

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from adapter.canonical import DEFAULT_IDENTIFIER_BASE, identifier_base
+from adapter.mappings.record_kind import RECORD_KINDS
 
-__all__ = ["OwnIdentifier", "own_identifier", "split_identifier_system"]
+__all__ = ["OwnIdentifier", "own_identifier", "own_identifier_systems", "split_identifier_system"]
 
 
 def split_identifier_system(system: str) -> tuple[str | None, str] | None:
@@ -56,3 +57,11 @@ def own_identifier(resource: Mapping[str, Any]) -> OwnIdentifier | None:
         if split is not None:
             return OwnIdentifier(split[0], split[1], system, value)
     return None
+
+
+def own_identifier_systems() -> list[str]:
+    """Every business identifier system the adapter writes without a namespace, one per record
+    kind, under this process's identifier base and the default one (what
+    :func:`split_identifier_system` reads as ours)."""
+    bases = dict.fromkeys((identifier_base(), DEFAULT_IDENTIFIER_BASE))
+    return [f"{base}/{kind}" for base in bases for kind in RECORD_KINDS]

@@ -11,6 +11,9 @@ Shared by both directions, at this level:
 - ``hashing.py`` (content hashes), ``ownership.py`` (who owns which field), ``merge.py``
   (three-way merge by ownership), ``namespace.py`` (this installation's namespace),
   ``sandbox.py`` (deleting exactly our resources), ``readback.py`` (counting what a server holds).
+- ``feed.py`` (the change feed's rows: which fields of a stored case changed, from where),
+  ``webhook.py`` (delivering the feed to the CM system), ``conflicts.py`` (listing, showing and
+  settling conflicts: ``resolve_conflict(ledger, id, take)``).
 
 Push and pull never import each other, and the ledger imports neither (``lint-imports``).
 """

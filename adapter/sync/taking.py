@@ -20,7 +20,7 @@ from adapter.sync.case_changes import FieldChange, case_changes, first_problem
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.ownership import performer_owned
 
-__all__ = ["Refused", "Taken", "take_performer_elements", "with_paths"]
+__all__ = ["Refused", "Taken", "server_elements", "take_performer_elements", "with_paths"]
 
 Resource = Mapping[str, Any]
 
@@ -42,6 +42,8 @@ class Taken:
     after: Case
     changes: list[FieldChange] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    steps: list[tuple[ResourceKey, Case, Case]] = field(default_factory=list)
+    """Each resource taken in, with the case before and after it (for the change feed)."""
 
 
 def take_performer_elements(
@@ -75,6 +77,7 @@ def take_performer_elements(
         if problem is not None:
             taken.refused.append(Refused(key, owned, problem))
             continue
+        taken.steps.append((key, taken.after, after))
         taken.after, resources = after, candidate
     taken.changes = case_changes(case, taken.after)
     return taken
@@ -99,3 +102,11 @@ def _set(target: dict[str, Any], key: str, value: Any) -> None:
         target.pop(key, None)
     else:
         target[key] = value
+
+
+def server_elements(resource: Resource | None, paths: Sequence[str]) -> dict[str, Any]:
+    """The top-level elements of ``resource`` that ``paths`` (``a`` or ``a.b``) touch, as the
+    server holds them: what a conflict keeps so that a person may later take the server's side
+    (:func:`with_paths` applies them)."""
+    heads = dict.fromkeys(path.partition(".")[0] for path in paths)
+    return {head: resource[head] for head in heads if resource and head in resource}

@@ -21,22 +21,25 @@ from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import NAMESPACE_KEY
 from adapter.sync.pull.changes import history_time
+from adapter.sync.push.run import CaseInput, push_cases
 from tests.support.casefiles import example_case
 
 
 class Desk:
     """One case file (CM-2001 under fresh ids), one ledger, one server."""
 
-    def __init__(self, server: str, tmp_path: Path) -> None:
+    def __init__(self, server: str, tmp_path: Path, *, namespace: bool = True) -> None:
         self.server = server
         # T-2 in progress, T-3 requested, G-1 improving; its own case and client ids.
         fresh = example_case("CM-2001", uuid.uuid4().hex[:10])
         self.case: dict[str, Any] = fresh.model_dump(mode="json", exclude_none=True)
         self.file = tmp_path / "case.json"
         self.ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        # The shared test server is a shared sandbox: this installation keeps a namespace.
+        # The shared test server is a shared sandbox: this installation keeps a namespace
+        # (unless the test is about an installation without one).
         with Ledger.open(self.ledger_url) as ledger:
-            ledger.ensure_setting(NAMESPACE_KEY, f"lp-{uuid.uuid4().hex[:10]}")
+            if namespace:
+                ledger.ensure_setting(NAMESPACE_KEY, f"lp-{uuid.uuid4().hex[:10]}")
         self.since = asyncio.run(self._call(_server_time))
 
     def cli(self, *args: str) -> tuple[int, str]:
@@ -45,10 +48,29 @@ class Desk:
         )
         return result.exit_code, result.stdout + result.stderr
 
+    def local(self, *args: str) -> tuple[int, str]:
+        """A command that reads only the ledger (no --server): case, conflicts."""
+        result = CliRunner().invoke(app, [*args, "--ledger", self.ledger_url])
+        return result.exit_code, result.stdout + result.stderr
+
     def push(self, document: dict[str, Any] | None = None) -> tuple[int, str]:
         """Write ``document`` (default: the case as edited) to the file and push it."""
         self.file.write_text(json.dumps(document if document is not None else self.case))
         return self.cli("push", str(self.file))
+
+    def sync_stored(self) -> int:
+        """What the service's ``POST /sync`` does: push the stored case from the case store
+        (not the file); the number of cases that failed."""
+        stored = self.stored()
+        with Ledger.open(self.ledger_url) as ledger:
+            namespace = ledger.get_setting(NAMESPACE_KEY)
+
+            async def push(client: Any) -> Any:
+                item = CaseInput(self.case["id"], stored, "api", from_store=True)
+                return await push_cases([item], client=client, ledger=ledger, namespace=namespace)
+
+            report = asyncio.run(self._call(push))
+        return sum(1 for case in report.cases if case.status == "failed")
 
     def pull(self, *extra: str) -> tuple[int, str]:
         return self.cli("pull", "--since", self.since, *extra)

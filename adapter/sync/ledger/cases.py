@@ -28,7 +28,7 @@ from adapter.sync.ledger.statements import (
     case_upsert,
     snapshot_upsert,
 )
-from adapter.sync.ledger.writes import entry_params
+from adapter.sync.ledger.writes import LOCAL_PENDING, entry_params
 
 __all__ = [
     "API_SOURCE",
@@ -38,6 +38,7 @@ __all__ = [
     "OpenDispute",
     "PushContext",
     "StoredCase",
+    "disputed_paths",
     "known_entries",
     "store_case",
     "store_snapshot",
@@ -76,8 +77,9 @@ class StoredCase:
 
 @dataclass(frozen=True, slots=True)
 class OpenDispute:
-    """An open conflict a pull recorded: case-management ``fields`` of ``resource`` changed on
-    the server. The next push writes the case manager's values back and resolves it."""
+    """An open conflict a pull recorded (case-management ``fields`` of ``resource`` changed on
+    the server), or any conflict settled for the local side: the next push writes the case
+    manager's values back and resolves it."""
 
     conflict_id: int
     resource: ResourceKey
@@ -94,6 +96,9 @@ class PushContext:
     resources: int | None
     dead_letter_open: bool
     disputes: tuple[OpenDispute, ...] = ()
+    merges: tuple[OpenDispute, ...] = ()
+    """Open conflicts of a push's merge (both sides changed a case-management element): not
+    written back by themselves, but closed when a push writes back all their elements."""
 
     def unchanged(self, document: object, mapping: str) -> bool:
         """``document`` would send nothing: it is the accepted case, pushed in full with this
@@ -174,6 +179,14 @@ def store_snapshot(
     conn.execute(snapshot_upsert(conn.dialect.name), values)
 
 
+def disputed_paths(fields: Iterable[str], detail: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The element paths a conflict disputes (what a push writes back, or a person takes from
+    the server): a push's merge conflict names them apart (the others were merged already); a
+    pull's conflict names them all in ``fields``."""
+    named = (detail or {}).get("conflicts")
+    return tuple(named) if isinstance(named, list) and named else tuple(fields)
+
+
 class Cases(LedgerBase):
     """The case store and the push context read from it."""
 
@@ -222,13 +235,27 @@ class Cases(LedgerBase):
             row = conn.execute(CASE_ROW, params).one_or_none()
             pushed = conn.execute(SNAPSHOT_ROW, params).one_or_none()
             letter_open = conn.execute(DEAD_LETTER_OPEN, params).first() is not None
-            disputes = tuple(
-                OpenDispute(
-                    row.id, ResourceKey(row.resource_type, row.resource_id), tuple(row.fields)
+            rows = [
+                (
+                    OpenDispute(
+                        row.id,
+                        ResourceKey(row.resource_type, row.resource_id),
+                        disputed_paths(row.fields, row.detail),
+                    ),
+                    row,
                 )
                 for row in conn.execute(DISPUTES_OPEN, params)
-                if (row.detail or {}).get("kind") == CM_OWNED_DISPUTE
-            )
+            ]
+        disputes = tuple(
+            dispute
+            for dispute, row in rows
+            if (row.detail or {}).get("kind") == CM_OWNED_DISPUTE or row.resolution == LOCAL_PENDING
+        )
+        merges = tuple(
+            dispute
+            for dispute, row in rows
+            if row.resolved_at is None and "conflicts" in (row.detail or {})
+        )
         return PushContext(
             stored=None if row is None else StoredCase(*row),
             snapshot=None if pushed is None else pushed.document,
@@ -236,6 +263,7 @@ class Cases(LedgerBase):
             resources=None if pushed is None else pushed.resources,
             dead_letter_open=letter_open,
             disputes=disputes,
+            merges=merges,
         )
 
     def accept_case(

@@ -7,7 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from adapter.sync.feed import FeedChange
 from adapter.sync.ledger.base import LedgerBase
+from adapter.sync.ledger.cases import store_case
+from adapter.sync.ledger.feed import add_changes
 from adapter.sync.ledger.records import (
     Conflict,
     DeadLetter,
@@ -15,9 +18,15 @@ from adapter.sync.ledger.records import (
 )
 from adapter.sync.ledger.schema import (
     ReasonCode,
+    case_snapshots,
     conflicts,
     dead_letters,
+    entries,
 )
+
+#: The ledger hash of a resource a person chose to overwrite with the local values: it matches
+#: no content, so the next push sends the resource (with the elements to write back).
+RESEND_HASH = "resend-local"
 
 __all__ = ["Letters"]
 
@@ -124,3 +133,55 @@ class Letters(LedgerBase):
         if row is None:
             raise self._missing("conflict", conflict_id, "resolve_conflict")
         return from_row(Conflict, row)
+
+    def conflict(self, conflict_id: int) -> Conflict | None:
+        with self._read("conflict") as conn:
+            row = conn.execute(select(conflicts).where(conflicts.c.id == conflict_id)).first()
+        return None if row is None else from_row(Conflict, row)
+
+    def settle_conflict(
+        self,
+        conflict_id: int,
+        resolution: str,
+        *,
+        case: tuple[Mapping[str, Any], str] | None = None,
+        feed: Sequence[FeedChange] = (),
+        resend: bool = False,
+    ) -> Conflict | None:
+        """Settle an open conflict in one transaction: mark it resolved with ``resolution``,
+        store ``case`` (document, source) with its ``feed`` rows when the server's side was
+        taken, and with ``resend`` make the next push send the resource (its entry matches no
+        content, its case is planned again). None when it was not open (settled meanwhile)."""
+        now = self._now()
+        with self._write("settle_conflict") as conn:
+            row = conn.execute(
+                update(conflicts)
+                .where(conflicts.c.id == conflict_id, conflicts.c.resolved_at.is_(None))
+                .values(resolved_at=now, resolution=resolution)
+                .returning(*conflicts.c)
+            ).first()
+            if row is None:
+                return None
+            settled = from_row(Conflict, row)
+            if case is not None:
+                store_case(conn, settled.case_id, case[0], source=case[1], now=now)
+                add_changes(conn, settled.server_url, feed, run_id=None, now=now)
+            if resend:
+                conn.execute(
+                    update(entries)
+                    .where(
+                        entries.c.server_url == settled.server_url,
+                        entries.c.resource_type == settled.resource_type,
+                        entries.c.resource_id == settled.resource_id,
+                    )
+                    .values(content_hash=RESEND_HASH)
+                )
+                conn.execute(
+                    update(case_snapshots)
+                    .where(
+                        case_snapshots.c.server_url == settled.server_url,
+                        case_snapshots.c.case_id == settled.case_id,
+                    )
+                    .values(mapping=None, resources=None)
+                )
+        return settled

@@ -168,6 +168,7 @@ class Conflict:
     run_id: int | None
     created_at: datetime
     resolved_at: datetime | None
+    resolution: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from adapter.sync.feed import FeedChange
 from adapter.sync.ledger.base import LedgerBase
 from adapter.sync.ledger.cases import PULL_SOURCE, store_case, store_snapshot
+from adapter.sync.ledger.feed import add_changes
 from adapter.sync.ledger.records import (
     Attempt,
     DeadLetter,
@@ -62,6 +64,7 @@ class Results(LedgerBase):
         mapping: str | None = None,
         case: tuple[Mapping[str, Any], str] | None = None,
         resolved: Collection[int] = (),
+        feed: Sequence[FeedChange] = (),
     ) -> None:
         """One case landed: its entries, an attempt row, the run's counts, its dead letter resolved.
 
@@ -72,6 +75,7 @@ class Results(LedgerBase):
         ``case`` (document, source): the stored case as it now is, when the push took the
         server's elements into it (a merge), stored in the same transaction. ``resolved``:
         open conflicts whose case-management elements this push wrote back, closed with it.
+        ``feed``: the change feed's rows for what ``case`` took from the server.
         """
         written = sum(1 for result in results if result.changed)
         with self._write("record_success") as conn:
@@ -96,6 +100,7 @@ class Results(LedgerBase):
                 )
             if case is not None:
                 store_case(conn, case_id, case[0], source=case[1], now=writer.now)
+                add_changes(conn, server, feed, run_id=run_id, now=writer.now)
             writer.count(
                 cases_ok=1,
                 resources_written=written,
@@ -190,6 +195,7 @@ class Results(LedgerBase):
         failure: Mapping[str, Any],
         snapshot: Mapping[str, Any] | None = None,
         case: tuple[Mapping[str, Any], str] | None = None,
+        feed: Sequence[FeedChange] = (),
     ) -> None:
         """Part of a case landed (``landed``), the rest (``failed``) did not: both remembered,
         the case dead-lettered. ``failure`` holds error_class, message, operation_outcome,
@@ -203,6 +209,7 @@ class Results(LedgerBase):
                 store_snapshot(conn, server, case_id, snapshot, run_id=run_id, now=writer.now)
             if case is not None:
                 store_case(conn, case_id, case[0], source=case[1], now=writer.now)
+                add_changes(conn, server, feed, run_id=run_id, now=writer.now)
             writer.store_entries(landed)
             writer.add_attempt(
                 AttemptOutcome.FAILED, resources=[describe(r) for r in landed], **failure
@@ -226,11 +233,14 @@ class Results(LedgerBase):
         server_version: str | None,
         detail: Mapping[str, list[str]],
         resolved: bool,
+        server_elements: Mapping[str, Any] | None = None,
     ) -> None:
         """Both sides changed ``resource``: a conflict row (closed at once when ``resolved``, the
         merge having been written) and an attempt row saying which paths went which way.
 
         An unresolved conflict already open for the same server version is not repeated.
+        ``server_elements``: the disputed elements as the server holds them, kept with the
+        conflict so that a person may take the server's side (:mod:`adapter.sync.conflicts`).
         """
         now = self._now()
         fields = sorted({path for paths in detail.values() for path in paths})
@@ -243,7 +253,7 @@ class Results(LedgerBase):
                 local_version=local_version,
                 server_version=server_version,
                 fields=fields,
-                detail=detail,
+                detail={**detail, "server": dict(server_elements)} if server_elements else detail,
                 resolved=resolved,
             )
             case.add_attempt(
@@ -261,10 +271,12 @@ class Results(LedgerBase):
         document: Mapping[str, Any] | None,
         results: Sequence[SyncedResource],
         conflicts: Sequence[NewConflict] = (),
+        feed: Sequence[FeedChange] = (),
     ) -> None:
         """A pull's result for one case, in one transaction: the updated case ``document``
         (None: the case did not change), the versions and hashes read (``results``), the
-        ``conflicts`` not applied, an attempt row and the run's counts.
+        ``conflicts`` not applied, an attempt row, the run's counts and the change ``feed``
+        rows for what changed in the document.
 
         Unlike ``record_success`` it never resolves the case's dead letter (a failed push stays
         failed until a push succeeds) and never stores a push snapshot.
@@ -281,6 +293,7 @@ class Results(LedgerBase):
             case = CaseWriter(conn, run_id, server, case_id, self._now())
             if document is not None:
                 store_case(conn, case_id, document, source=PULL_SOURCE, now=case.now)
+                add_changes(conn, server, feed, run_id=run_id, now=case.now)
             for conflict in conflicts:
                 case.add_conflict(
                     conflict.resource,

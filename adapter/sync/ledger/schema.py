@@ -39,6 +39,7 @@ __all__ = [
     "attempts",
     "case_snapshots",
     "cases",
+    "changes",
     "conflicts",
     "dead_letters",
     "entries",
@@ -258,7 +259,30 @@ conflicts = Table(
     Column("run_id", Integer, ForeignKey("runs.id")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
+    # server, local, local-pending (the next push writes the local values), restored
+    Column("resolution", String(32)),
     Index(None, "case_id"),
+)
+
+# The change feed: each field of a stored case changed without the case-management system (a
+# pull, a push's merge, a conflict settled for the server). ``id`` is the cursor.
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    _server(),
+    _case(),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("origin", String(32), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("old", JSON),
+    Column("new", JSON),
+    Column("resource_type", String(TYPE)),
+    Column("resource_id", String(FHIR_ID)),
+    Column("version_id", String(FHIR_ID)),
+    Index(None, "case_id"),
+    sqlite_autoincrement=True,
 )
 
 watermarks = Table(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Select, Update, bindparam, func, insert, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, func, insert, or_, select, update
 
 from adapter.sync.ledger.engine import insert_for
 from adapter.sync.ledger.schema import (
@@ -76,11 +76,11 @@ DEAD_LETTER_OPEN: Select[Any] = select(dead_letters.c.id).where(
 # A pull's conflicts carry detail {"kind": ...}; a push's merges carry their paths instead.
 DISPUTES_OPEN: Select[Any] = select(
     conflicts.c.id, conflicts.c.resource_type, conflicts.c.resource_id, conflicts.c.fields,
-    conflicts.c.detail,
+    conflicts.c.detail, conflicts.c.resolution, conflicts.c.resolved_at,
 ).where(
     conflicts.c.server_url == bindparam("p_server"),
     conflicts.c.case_id == bindparam("p_case"),
-    conflicts.c.resolved_at.is_(None),
+    or_(conflicts.c.resolved_at.is_(None), conflicts.c.resolution == "local-pending"),
 )  # fmt: skip
 
 ADD_ATTEMPT: Insert = insert(attempts)

@@ -30,7 +30,10 @@ from adapter.sync.ledger.statements import (
     entries_upsert,
 )
 
-__all__ = ["CaseWriter", "describe", "entry_params"]
+__all__ = ["LOCAL_PENDING", "CaseWriter", "describe", "entry_params"]
+
+#: A conflict settled for the local side whose values the next push has yet to write.
+LOCAL_PENDING = "local-pending"
 
 _ENTRY_KEY = [entries.c.server_url, entries.c.resource_type, entries.c.resource_id]
 
@@ -97,12 +100,19 @@ class CaseWriter:
         )
 
     def resolve_conflicts(self, ids: Collection[int]) -> None:
-        """Close the open conflicts ``ids`` (their elements were written back)."""
+        """Close the open conflicts ``ids`` (their elements were written back): ``restored``
+        by the push's rule, or ``local`` when a person had chosen the local side."""
         if ids:
+            chosen = conflicts.c.id.in_(sorted(ids))
             self.conn.execute(
                 update(conflicts)
-                .where(conflicts.c.id.in_(sorted(ids)), conflicts.c.resolved_at.is_(None))
-                .values(resolved_at=self.now)
+                .where(chosen, conflicts.c.resolution == LOCAL_PENDING)
+                .values(resolution="local")
+            )
+            self.conn.execute(
+                update(conflicts)
+                .where(chosen, conflicts.c.resolved_at.is_(None))
+                .values(resolved_at=self.now, resolution="restored")
             )
 
     def store_entries(self, results: Sequence[SyncedResource]) -> None:

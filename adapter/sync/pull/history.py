@@ -9,7 +9,7 @@ system history, so filtering happens here.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
@@ -17,6 +17,7 @@ from typing import Any, Final
 from adapter.canonical import NAMESPACE_TAG_SYSTEM
 from adapter.errors import FHIRStatusError, PagingExpired
 from adapter.fhir import FHIRClient
+from adapter.mappings.identifiers import own_identifier_systems
 from adapter.sync.pull.changes import Change, Newest, history_time
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "collect",
     "read_history",
     "read_namespace",
+    "read_own_identifiers",
 ]
 
 #: Opens one paged read (a history or a search), from its first page.
@@ -56,6 +58,9 @@ CASE_RESOURCE_TYPES: Final = frozenset(
         "Task",
     }
 )
+
+#: Case resource types that carry no business identifier of the adapter.
+UNIDENTIFIED_TYPES: Final = frozenset({"Provenance"})
 
 PAGE_SIZE: Final = 200  # HAPI clamps larger counts to its max_page_size anyway
 RESTARTS: Final = 3
@@ -132,10 +137,28 @@ async def read_namespace(
     """The current version of every resource tagged with ``namespace`` (a first pull reads only
     this installation's resources, not the whole server's history); ``server_time`` is the
     server's clock before the first search."""
+    tag = {"_tag": f"{NAMESPACE_TAG_SYSTEM}|{namespace}"}
     return await _restarting(
-        lambda: _read_tagged(client, namespace=namespace, types=types, page_size=page_size),
+        lambda: _read_searched(client, dict.fromkeys(types, tag), page_size=page_size),
         restarts,
     )
+
+
+async def read_own_identifiers(
+    client: FHIRClient,
+    *,
+    types: frozenset[str] = CASE_RESOURCE_TYPES,
+    page_size: int = PAGE_SIZE,
+    restarts: int = RESTARTS,
+) -> HistoryBatch:
+    """The current version of every resource carrying one of the adapter's business identifier
+    systems without a namespace (``<base>/identifier/<kind>``; an installation with a namespace
+    writes ``<base>/identifier/<ns>/<kind>``, which this never matches): one search per type
+    that has identifiers, ``identifier=<system>|,...`` (any value in those systems). What a
+    first pull without a namespace reads instead of the whole server's history."""
+    systems = ",".join(f"{system}|" for system in own_identifier_systems())
+    wanted = {kind: {"identifier": systems} for kind in types if kind not in UNIDENTIFIED_TYPES}
+    return await _restarting(lambda: _read_searched(client, wanted, page_size=page_size), restarts)
 
 
 async def _restarting(read: Callable[[], Awaitable[HistoryBatch]], restarts: int) -> HistoryBatch:
@@ -152,15 +175,16 @@ async def _restarting(read: Callable[[], Awaitable[HistoryBatch]], restarts: int
         return replace(batch, restarts=attempt)
 
 
-async def _read_tagged(
-    client: FHIRClient, *, namespace: str, types: frozenset[str], page_size: int
+async def _read_searched(
+    client: FHIRClient, searches: Mapping[str, Mapping[str, str]], *, page_size: int
 ) -> HistoryBatch:
+    """The current versions matched by one search per type (``searches``: type -> params)."""
     server_time = await _server_now(client)
-    newest = Newest(types)
-    params = {"_tag": f"{NAMESPACE_TAG_SYSTEM}|{namespace}", "_count": str(page_size)}
-    if server_time is not None:  # what changes while we read comes with the next pull
-        params["_lastUpdated"] = f"le{server_time.isoformat()}"
-    for kind in sorted(types):
+    newest = Newest(frozenset(searches))
+    for kind, wanted in sorted(searches.items()):
+        params = {**wanted, "_count": str(page_size)}
+        if server_time is not None:  # what changes while we read comes with the next pull
+            params["_lastUpdated"] = f"le{server_time.isoformat()}"
         async for page in client.search_pages(kind, params, no_cache=True):
             for entry in page.get("entry") or []:
                 if (entry.get("search") or {}).get("mode", "match") == "match":

@@ -42,11 +42,14 @@ __all__ = [
     "CaseUpdate",
     "Dispute",
     "DisputeKind",
+    "Step",
     "apply_changes",
     "apply_suspects",
 ]
 
 Resource = Mapping[str, Any]
+#: One server resource taken into the case: its key, version, the case before and after.
+Step = tuple[ResourceKey, str | None, Case, Case]
 
 #: Ledger hash of a resource the server deleted: matches no content, so a push sends it again.
 DELETED_HASH: Final = "deleted"
@@ -95,6 +98,9 @@ class CaseUpdate:
     changes: list[FieldChange] = field(default_factory=list)
     disputes: list[Dispute] = field(default_factory=list)
     synced: list[SyncedResource] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    """Each server resource taken in, in order, with the case before and after it (the
+    change feed's source: :func:`adapter.sync.feed.feed_changes`)."""
 
     @property
     def case_id(self) -> str:
@@ -139,6 +145,7 @@ def apply_changes(
         if problem is not None:
             update.disputes.append(problem)
     update.after = state.case
+    update.steps = state.steps
     update.changes = case_changes(stored, state.case)
     update.synced = _synced(changes, state, update.disputes)
     return update
@@ -163,6 +170,7 @@ def apply_suspects(
         update.after = more.after
         update.disputes += more.disputes
         update.synced += more.synced
+        update.steps += more.steps
     if real:
         update.changes = case_changes(update.before, update.after)
     return real
@@ -176,6 +184,7 @@ class _State:
         self.case = case
         self.resources = self.resources_of(case)
         self.applied: set[ResourceKey] = set()
+        self.steps: list[Step] = []
 
     def resources_of(self, case: Case) -> dict[ResourceKey, Resource]:
         resources = case_to_resources(case, namespace=self.namespace)
@@ -227,6 +236,7 @@ class _State:
         problem = first_problem(self.case, candidate)
         if problem is not None:
             return _dispute(change, DisputeKind.ILLEGAL, fields, problem)
+        self.steps.append((change.key, change.version_id, self.case, candidate))
         self.case, self.resources = candidate, resources
         self.applied.add(change.key)
         return None

@@ -27,15 +27,17 @@ from pydantic import ValidationError
 from adapter.errors import AdapterError
 from adapter.fhir import FHIRClient
 from adapter.model.case import Case
+from adapter.sync.feed import FeedChange, Origin, feed_changes
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import Entry, NewConflict, ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.pull.changes import Change, fresh, query_since, suspects
-from adapter.sync.pull.history import read_namespace
+from adapter.sync.pull.first_read import read_first
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
+from adapter.sync.taking import server_elements
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
 
@@ -72,7 +74,14 @@ class PullReport:
     updates: list[CaseUpdate] = field(default_factory=list)
     failures: list[CaseFailure] = field(default_factory=list)
     first_read: str | None = None
-    """``namespace`` when a first pull read this installation's resources by their tag."""
+    """How a first pull read this installation's resources: ``namespace`` (by its tag),
+    ``identifiers`` (by the adapter's identifier systems) or ``history`` (the server refused
+    those searches); None for later pulls."""
+    feed: list[FeedChange] = field(default_factory=list)
+    """Every field the pull changed in a stored case (the change feed's rows, which the
+    ledger numbered with cursors up to ``cursor``)."""
+    cursor: int = 0
+    """The change feed's newest cursor after the run."""
     rewound: list[ResourceKey] = field(default_factory=list)
     """Resources at or below the ledger's version with other content that changed a case: the
     server went back in time (one warning for all of them)."""
@@ -114,6 +123,15 @@ class PullReport:
             "first_read": self.first_read,
         }
 
+    def changes_by_case(self) -> list[dict[str, Any]]:
+        """The feed rows of this run per case, in the documented shape (docs/pull.md)."""
+        by_case: dict[str, list[dict[str, Any]]] = {}
+        for change in self.feed:
+            entry = change.to_dict()
+            del entry["case_id"]
+            by_case.setdefault(change.case_id, []).append(entry)
+        return [{"case_id": case, "changes": rows} for case, rows in sorted(by_case.items())]
+
 
 async def pull_changes(
     client: FHIRClient,
@@ -139,9 +157,10 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        if start is None and namespace is not None:  # the first pull: only what is ours
-            report.first_read = "namespace"
-            batch = await read_namespace(client, namespace=namespace)
+        if start is None:  # the first pull: only what is ours
+            batch, report.first_read = await read_first(
+                client, ledger, namespace=namespace, strategy=strategy
+            )
         else:
             batch = await read_changes(client, since=start, namespace=namespace, strategy=strategy)
         report.entries_read, report.strategy = batch.entries_read, batch.strategy
@@ -171,6 +190,7 @@ async def pull_changes(
         await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc), summary=report.summary())
         raise
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
+    report.cursor = await asyncio.to_thread(ledger.feed_cursor)
     return report
 
 
@@ -247,19 +267,26 @@ def _pull_case(
         return
     if not news and not real:  # only pulled versions the server spells otherwise: known
         return
+    bodies = {change.key: change.resource for change in changes}
     conflicts = [
         NewConflict(
             dispute.resource,
             entry.version_id if (entry := known.get(dispute.resource)) else None,
             dispute.version_id,
             dispute.fields,
-            {"kind": dispute.kind, "message": dispute.message},
+            {
+                "kind": dispute.kind,
+                "message": dispute.message,
+                "server": server_elements(bodies.get(dispute.resource), dispute.fields),
+            },
         )
         for dispute in update.conflicts
     ]
     document = update.after.model_dump(mode="json", exclude_defaults=True)
+    feed = feed_changes(case_id, update.steps, Origin.PULL) if update.changed else []
     ledger.record_pulled(
         run_id, server, case_id, document=document if update.changed else None,
-        results=update.synced, conflicts=conflicts,
+        results=update.synced, conflicts=conflicts, feed=feed,
     )  # fmt: skip
     report.updates.append(update)
+    report.feed += feed

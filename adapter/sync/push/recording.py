@@ -7,11 +7,12 @@ from typing import Any
 
 from adapter.fhir.outcome import joined
 from adapter.model.case import Case
+from adapter.sync.feed import FeedChange, Origin, feed_changes
 from adapter.sync.ledger import Ledger, ResourceKey
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.sender import Sent
-from adapter.sync.taking import Taken, take_performer_elements
+from adapter.sync.taking import Taken, server_elements, take_performer_elements
 
 __all__ = ["StoredUpdate", "record_sent", "taken_from_server"]
 
@@ -38,6 +39,13 @@ def taken_from_server(case: Case, sent: Sent, *, namespace: str | None) -> Taken
 
 
 _MAX_MESSAGE = 2000
+
+
+def _feed(case_id: str, taken: Taken, sent: Sent) -> list[FeedChange]:
+    """The change feed's rows for what a merge took in, each naming the version written."""
+    versions = {(r.resource_type, r.resource_id): r.version_id for r in sent.landed}
+    steps = [(key, versions.get(key), before, after) for key, before, after in taken.steps]
+    return feed_changes(case_id, steps, Origin.PUSH_MERGE)
 
 
 def record_sent(
@@ -75,8 +83,12 @@ def record_sent(
             server_version=note.server_version,
             detail=note.merge.detail(),
             resolved=note.merge.clean,
+            server_elements=None
+            if note.merge.clean
+            else server_elements(note.merge.body, note.merge.conflicts),
         )
     stored: StoredUpdate | None = None
+    feed: list[FeedChange] = []
     if taken is not None:
         for refused in taken.refused:
             ledger.record_merge(
@@ -85,6 +97,7 @@ def record_sent(
             )  # fmt: skip
         if taken.changes and source is not None:
             stored = (taken.after.model_dump(mode="json", exclude_none=True), source)
+            feed = _feed(plan.case_id, taken, sent)
     results = [*plan.unchanged, *sent.landed]
     written = sum(1 for r in results if r.changed)
     counts: dict[str, Any] = {
@@ -99,7 +112,7 @@ def record_sent(
     if not sent.failed:
         ledger.record_success(
             run_id, server, plan.case_id, results, snapshot=snapshot, mapping=mapping,
-            case=stored, resolved=plan.restoring,
+            case=stored, resolved=plan.restoring, feed=feed,
         )  # fmt: skip
         status = CaseStatus.WRITTEN if written else CaseStatus.UNCHANGED
         return CaseOutcome(plan.case_id, status, **counts)
@@ -125,6 +138,7 @@ def record_sent(
         failure=fields,
         snapshot=snapshot,
         case=stored,
+        feed=feed,
     )
     return CaseOutcome(
         plan.case_id,

@@ -323,8 +323,11 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
     for dispute in context.disputes:
         restore[dispute.resource] = restore.get(dispute.resource, frozenset()) | set(dispute.fields)
     plan = plan_case(case.id, resources, known, previous, restore)
-    if context.disputes:
-        plan = dataclasses.replace(plan, restoring=tuple(d.conflict_id for d in context.disputes))
+    # A merge's conflict whose every element is written back now is settled by the same rule.
+    settled = [m for m in context.merges if set(m.fields) <= restore.get(m.resource, set())]
+    if context.disputes or settled:
+        closing = (*context.disputes, *settled)
+        plan = dataclasses.replace(plan, restoring=tuple(d.conflict_id for d in closing))
     return _Prepared(plan, as_filed=not checked.rebased, case=checked.case, kept=checked.rebased)
 
 

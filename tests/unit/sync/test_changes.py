@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapter.sync.hashing import content_hash
+from adapter.sync.ledger.letters import RESEND_HASH
 from adapter.sync.ledger.records import Entry, ResourceKey
 from adapter.sync.pull.changes import (
     Change,
@@ -137,3 +138,12 @@ def test_a_known_version_with_other_content_is_a_suspect_and_the_same_content_is
     assert suspects(newer, known) == []  # news, not a suspect
     assert suspects(latest_changes([deletion("Task", "t1", "2")]), known) == []
     assert suspects(rewound, {}) == []
+
+
+def test_a_resource_a_person_chose_to_overwrite_is_no_suspect():
+    # `conflicts resolve --take local` marks the entry to be sent again: the server's copy
+    # differs from it on purpose, which is not the server going back in time.
+    known = {ResourceKey("Task", "t1"): entry("Task", "t1", "3", RESEND_HASH)}
+    same_version = latest_changes([version("Task", "t1", "3", status="completed")])
+    assert suspects(same_version, known) == []
+    assert fresh(same_version, known) == []

@@ -21,6 +21,7 @@ TABLES = {
     "attempts",
     "case_snapshots",
     "cases",
+    "changes",
     "conflicts",
     "dead_letters",
     "entries",
