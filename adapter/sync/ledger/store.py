@@ -28,19 +28,21 @@ from adapter.sync.ledger.engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engin
 from adapter.sync.ledger.letters import Letters
 from adapter.sync.ledger.results import Results
 from adapter.sync.ledger.runs import Runs
+from adapter.sync.ledger.server_ids import ServerIds
 from adapter.sync.ledger.state import State
 
 __all__ = ["Ledger"]
 
 
-class Ledger(Runs, Cases, Claims, Results, Letters, State):
+class Ledger(Runs, Cases, Claims, Results, Letters, State, ServerIds):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``.
 
     Its parts, one module each, by what they touch: :class:`Runs` (``runs.py``),
     :class:`Cases` (the case store, ``cases.py``), :class:`Claims` (what each server is said
     to hold: read, forgotten, adopted; ``claims.py``), :class:`Results` (every ``record_*`` of a
     push or pull, ``results.py``), :class:`Letters` (dead letters and conflicts,
-    ``letters.py``) and :class:`State` (watermarks, settings, totals, ``state.py``). They share
+    ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``) and
+    :class:`ServerIds` (the ids a server assigned, ``server_ids.py``). They share
     one engine and clock (``base.py``).
     """
 

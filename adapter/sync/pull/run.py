@@ -36,6 +36,7 @@ from adapter.sync.pull.history import read_namespace
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
+from adapter.sync.server_ids import with_server_ids
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
 
@@ -132,6 +133,7 @@ async def pull_changes(
     soon as it is opened. ``strategy`` is how changes are read (:mod:`.strategies`).
     """
     server = client.base.url
+    client = await with_server_ids(client, ledger)  # the server's ids read as ours
     run = await asyncio.to_thread(ledger.start_run, RunKind.PULL, server)
     if on_run is not None:
         on_run(run.id)

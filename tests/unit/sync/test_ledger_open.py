@@ -25,6 +25,7 @@ TABLES = {
     "dead_letters",
     "entries",
     "runs",
+    "server_ids",
     "settings_kv",
     "watermarks",
 }

@@ -1,0 +1,118 @@
+"""Translating between the adapter's deterministic ids and a server's own ids (pure).
+
+Where a server assigns ids, the sync engine still speaks only the adapter's ids: the ledger,
+the planner, merges and pulls key every resource by ``<Type>/<deterministic id>``. An
+:class:`IdMap` holds, for one server, the server's id of each resource it knows, and rewrites a
+resource's ``id`` and its literal references either way: :meth:`IdMap.to_server` for what is
+sent, :meth:`IdMap.to_local` for what is read. Ids it does not know (a provider's own resources,
+an EHR's Patient) pass unchanged both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from adapter.sync.ledger.records import ResourceKey
+from adapter.sync.resources import reference_key
+
+__all__ = ["IdMap", "rewrite_references"]
+
+
+class IdMap:
+    """Deterministic key <-> server id, for one server."""
+
+    def __init__(self, known: Mapping[ResourceKey, str] | None = None) -> None:
+        self._server: dict[ResourceKey, str] = {}
+        self._local: dict[tuple[str, str], str] = {}
+        for key, server_id in (known or {}).items():
+            self.add(key, server_id)
+
+    def __len__(self) -> int:
+        return len(self._server)
+
+    def server_id(self, key: tuple[str, str]) -> str | None:
+        return self._server.get(ResourceKey(*key))
+
+    def local_id(self, resource_type: str, server_id: str) -> str | None:
+        return self._local.get((resource_type, server_id))
+
+    def owner(self, resource_type: str, server_id: str) -> ResourceKey | None:
+        """The resource of ours the server id belongs to, if any."""
+        local = self.local_id(resource_type, server_id)
+        return None if local is None else ResourceKey(resource_type, local)
+
+    def add(self, key: tuple[str, str], server_id: str) -> None:
+        key = ResourceKey(*key)
+        old = self._server.pop(key, None)
+        if old is not None:
+            self._local.pop((key[0], old), None)
+        self._server[key] = server_id
+        self._local[(key[0], server_id)] = key[1]
+
+    def add_all(self, pairs: Iterable[tuple[ResourceKey, str]]) -> None:
+        for key, server_id in pairs:
+            self.add(key, server_id)
+
+    def server_ref(self, text: str) -> str | None:
+        """``Type/<server id>`` for a reference to one of ours the server named; else None."""
+        key = reference_key(text)
+        if key is None:
+            return None
+        kind, local = key.split("/", 1)
+        server_id = self._server.get(ResourceKey(kind, local))
+        return None if server_id is None else f"{kind}/{server_id}"
+
+    def local_ref(self, text: str) -> str | None:
+        """``Type/<deterministic id>`` for a reference to a server id of ours; else None."""
+        key = reference_key(text)
+        if key is None:
+            return None
+        kind, server_id = key.split("/", 1)
+        local = self._local.get((kind, server_id))
+        return None if local is None else f"{kind}/{local}"
+
+    def to_server(
+        self, resource: Mapping[str, Any], *, pending: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """``resource`` as the server knows it: its id the server's (none while the server has
+        not named it), references to ours by the server's ids, or by the ``fullUrl`` of an
+        entry of the same transaction (``pending``: ``Type/id`` -> ``urn:uuid:...``)."""
+        waiting = pending or {}
+
+        def outbound(text: str) -> str | None:
+            key = reference_key(text)
+            if key is not None and key in waiting:
+                return waiting[key]
+            return self.server_ref(text)
+
+        body: dict[str, Any] = rewrite_references(resource, outbound)
+        server_id = self.server_id((str(body.get("resourceType")), str(body.get("id"))))
+        if server_id is None:
+            body.pop("id", None)
+        else:
+            body["id"] = server_id
+        return body
+
+    def to_local(self, resource: Mapping[str, Any]) -> dict[str, Any]:
+        """``resource`` as the sync engine knows it: ids and references of ours translated back
+        to the deterministic ones."""
+        body: dict[str, Any] = rewrite_references(resource, self.local_ref)
+        kind, server_id = body.get("resourceType"), body.get("id")
+        if isinstance(kind, str) and isinstance(server_id, str):
+            body["id"] = self._local.get((kind, server_id), server_id)
+        return body
+
+
+def rewrite_references(node: Any, replace: Callable[[str], str | None]) -> Any:
+    """A copy of ``node`` with every ``reference`` string ``replace`` gives a new value for
+    replaced (None: kept)."""
+    if isinstance(node, Mapping):
+        out = {key: rewrite_references(value, replace) for key, value in node.items()}
+        reference = node.get("reference")
+        if isinstance(reference, str) and (new := replace(reference)) is not None:
+            out["reference"] = new
+        return out
+    if isinstance(node, list):
+        return [rewrite_references(item, replace) for item in node]
+    return node
