@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
+from adapter.mappings.identifiers import own_identifier
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.resources import reference_key
 
-__all__ = ["IdMap", "rewrite_references"]
+__all__ = ["IdMap", "criteria_of", "entry_key", "is_conditional", "rewrite_references"]
 
 
 class IdMap:
@@ -116,3 +118,24 @@ def rewrite_references(node: Any, replace: Callable[[str], str | None]) -> Any:
     if isinstance(node, list):
         return [rewrite_references(item, replace) for item in node]
     return node
+
+
+def entry_key(entry: Mapping[str, Any]) -> ResourceKey | None:
+    """Our key of an entry that names ``Type/id`` (PUT or DELETE by id)."""
+    request = entry.get("request") or {}
+    url = str(request.get("url") or "")
+    key = reference_key(url) if "?" not in url else None
+    if key is None:
+        return None
+    kind, ident = key.split("/", 1)
+    return ResourceKey(kind, ident)
+
+
+def is_conditional(entry: Mapping[str, Any]) -> bool:
+    return "?" in str((entry.get("request") or {}).get("url") or "")
+
+
+def criteria_of(resource: Mapping[str, Any]) -> str | None:
+    """``identifier=<system>|<value>`` of the adapter's own identifier; None without one."""
+    own = own_identifier(resource)
+    return None if own is None else urlencode({"identifier": f"{own.system}|{own.value}"})

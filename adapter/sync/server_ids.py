@@ -27,16 +27,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlencode
 
 from adapter.errors import ResourceNotFound, ResponseError
 from adapter.fhir.client import BundleResult, FHIRClient, Params, Prefer
 from adapter.fhir.results import EntryResult, WriteResult, location_parts
-from adapter.mappings.identifiers import own_identifier
-from adapter.sync.idmap import IdMap
+from adapter.sync.idmap import IdMap, criteria_of, entry_key, is_conditional
 from adapter.sync.ledger.records import ResourceKey
-from adapter.sync.resources import reference_key
 
 __all__ = ["ServerIdClient", "with_server_ids"]
 
@@ -70,6 +68,7 @@ class ServerIdClient(FHIRClient):
         self.ids = ids
         self._ledger = ledger
         self._lock = asyncio.Lock()  # one ledger write of new ids at a time, checked first
+        self._writing: dict[ResourceKey, asyncio.Lock] = {}
 
     # -- reading: the server's ids back to ours --------------------------------------------
 
@@ -121,7 +120,7 @@ class ServerIdClient(FHIRClient):
                 return self._localized(written, key)
             except ResourceNotFound:  # the server lost it: create it again
                 body.pop("id")
-        criteria = _criteria(resource)
+        criteria = criteria_of(resource)
         if criteria is None:
             written = await super().create(body, prefer=prefer)
         else:
@@ -131,20 +130,26 @@ class ServerIdClient(FHIRClient):
 
     async def transaction(self, bundle: Mapping[str, Any]) -> BundleResult:
         entries = [e for e in bundle.get("entry") or [] if isinstance(e, Mapping)]
-        keys = [_key(entry) for entry in entries]
-        pending = {
-            f"{key[0]}/{key[1]}": str(entry.get("fullUrl"))
-            for key, entry in zip(keys, entries, strict=True)
-            if key is not None and not self._by_id(entry, key) and entry.get("fullUrl")
-        }
-        sent = [self._outbound(e, k, pending) for e, k in zip(entries, keys, strict=True)]
-        answer = await super().transaction({**bundle, "entry": sent})
-        named = [
-            (key, result, _criteria(entry["resource"]))
-            for key, entry, result in zip(keys, sent, answer.entries, strict=True)
-            if key is not None and (entry["request"]["method"] == "POST" or _conditional(entry))
-        ]
-        await self._learn(named)
+        keys = [entry_key(entry) for entry in entries]
+        # Two cases of one client write its Patient at once: the second waits for the first's
+        # answer, so it is not created twice (one conditional update at a time per resource).
+        async with AsyncExitStack() as held:
+            for key in sorted({k for k in keys if k is not None}):
+                await held.enter_async_context(self._writing.setdefault(key, asyncio.Lock()))
+            pending = {
+                f"{key[0]}/{key[1]}": str(entry.get("fullUrl"))
+                for key, entry in zip(keys, entries, strict=True)
+                if key is not None and not self._by_id(entry, key) and entry.get("fullUrl")
+            }
+            sent = [self._outbound(e, k, pending) for e, k in zip(entries, keys, strict=True)]
+            answer = await super().transaction({**bundle, "entry": sent})
+            named = [
+                (key, result, criteria_of(entry["resource"]))
+                for key, entry, result in zip(keys, sent, answer.entries, strict=True)
+                if key is not None
+                and (entry["request"]["method"] == "POST" or is_conditional(entry))
+            ]
+            await self._learn(named)
         localized = [
             self._localized(result, key) if key is not None else result
             for key, result in zip(keys, answer.entries, strict=True)
@@ -170,7 +175,7 @@ class ServerIdClient(FHIRClient):
         else:
             body.pop("id", None)
             request.pop("ifMatch", None)
-            criteria = _criteria(resource)
+            criteria = criteria_of(resource)
             if criteria is None:
                 request = {"method": "POST", "url": key[0]}
             else:
@@ -185,7 +190,7 @@ class ServerIdClient(FHIRClient):
         request = entry.get("request") or {}
         resource = entry.get("resource")
         return bool(request.get("ifMatch")) or (
-            isinstance(resource, Mapping) and _criteria(resource) is None
+            isinstance(resource, Mapping) and criteria_of(resource) is None
         )
 
     # -- what the server named ----------------------------------------------------------------
@@ -209,7 +214,7 @@ class ServerIdClient(FHIRClient):
                     self.ids.owner(key[0], server_id) or seen.get((key[0], server_id), key)
                 ) != key:
                     problem = "the server named an id that belongs to another of our resources"
-                elif result.resource is not None and _criteria(result.resource) != criteria:
+                elif result.resource is not None and criteria_of(result.resource) != criteria:
                     problem = "the server returned a resource without the identifier sent"
                 if problem is not None or not server_id:
                     raise ResponseError(f"{where}: {problem}", method="POST", url=url)
@@ -285,24 +290,3 @@ class ServerIdClient(FHIRClient):
             return text
         version = f"/_history/{parts[2]}" if parts[2] else ""
         return f"{parts[0]}/{local}{version}"
-
-
-def _key(entry: Mapping[str, Any]) -> ResourceKey | None:
-    """Our key of an entry that names ``Type/id`` (PUT or DELETE by id)."""
-    request = entry.get("request") or {}
-    url = str(request.get("url") or "")
-    key = reference_key(url) if "?" not in url else None
-    if key is None:
-        return None
-    kind, ident = key.split("/", 1)
-    return ResourceKey(kind, ident)
-
-
-def _conditional(entry: Mapping[str, Any]) -> bool:
-    return "?" in str((entry.get("request") or {}).get("url") or "")
-
-
-def _criteria(resource: Mapping[str, Any]) -> str | None:
-    """``identifier=<system>|<value>`` of the adapter's own identifier; None without one."""
-    own = own_identifier(resource)
-    return None if own is None else urlencode({"identifier": f"{own.system}|{own.value}"})

@@ -24,7 +24,7 @@ from adapter.fhir import FHIRClient, open_client
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.settings import Settings, load_settings
-from adapter.sync.ledger import Ledger
+from adapter.sync.ledger import Ledger, ResourceKey
 from adapter.sync.pull.changes import history_time
 from adapter.sync.pull.run import pull_changes
 from adapter.sync.push.outcomes import CaseStatus
@@ -94,7 +94,7 @@ def resource_of(case: dict[str, Any], kind: str, namespace: str) -> dict[str, An
     return next(r for r in mapped if r["resourceType"] == kind)
 
 
-async def as_provider(fhir: FHIRClient, ledger: Ledger, key: tuple[str, str]) -> dict[str, Any]:
+async def as_provider(fhir: FHIRClient, ledger: Ledger, key: ResourceKey) -> dict[str, Any]:
     """The server's copy of one of our resources, read the way another system would: by the id
     the server knows it by (the server's own where it assigns ids)."""
     server_id = ledger.server_ids(fhir.base.url).get(key) if fhir.server_ids else key[1]
@@ -211,3 +211,20 @@ async def test_a_plan_with_200_tasks_lands_under_a_50_entry_cap(
     assert sum(sent) == sum(expected.values()) + 1  # the plan twice: stub first, whole last
     assert again.resources_written == 0
     assert sizes.sizes == []
+
+
+async def test_two_cases_of_one_client_pushed_together_make_one_patient(
+    fhir: FHIRClient, store: Ledger, namespace: str
+):
+    first, second = fresh_cases(2)
+    second["client"] = copy.deepcopy(first["client"])  # a readmission: the same client
+
+    report = await push_cases(
+        inputs([first, second]), client=fhir, ledger=store, namespace=namespace, concurrency=2
+    )
+
+    assert report.all_ok, [c.describe() for c in report.failed]
+    reader = await with_server_ids(fhir, store)
+    counted = await server_counts(reader, [first, second], namespace)
+    assert counted == expected_counts([first, second], namespace)
+    assert counted["Patient"] == 1
