@@ -11,14 +11,27 @@ an EHR's Patient) pass unchanged both ways.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlencode
 
+from adapter.canonical import CANONICAL_BASE
 from adapter.mappings.identifiers import own_identifier
+from adapter.mappings.ids import is_own_id
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.resources import reference_key
 
-__all__ = ["IdMap", "criteria_of", "entry_key", "is_conditional", "rewrite_references"]
+__all__ = [
+    "ID_TAG_SYSTEM",
+    "IdMap",
+    "criteria_of",
+    "entry_key",
+    "is_conditional",
+    "lookup_of",
+    "rewrite_references",
+]
+
+#: On the wire only: the tag that names a resource without a business identifier by our id.
+ID_TAG_SYSTEM: Final = f"{CANONICAL_BASE}/resource-id"
 
 
 class IdMap:
@@ -89,6 +102,12 @@ class IdMap:
             return self.server_ref(text)
 
         body: dict[str, Any] = rewrite_references(resource, outbound)
+        local = body.get("id")
+        if own_identifier(body) is None and isinstance(local, str) and is_own_id(local):
+            # nothing else names it: a tag with our id lets the server find it (wire only)
+            meta = dict(body.get("meta") or {})
+            meta["tag"] = [*(meta.get("tag") or []), {"system": ID_TAG_SYSTEM, "code": local}]
+            body["meta"] = meta
         server_id = self.server_id((str(body.get("resourceType")), str(body.get("id"))))
         if server_id is None:
             body.pop("id", None)
@@ -100,10 +119,30 @@ class IdMap:
         """``resource`` as the sync engine knows it: ids and references of ours translated back
         to the deterministic ones."""
         body: dict[str, Any] = rewrite_references(resource, self.local_ref)
+        _untag(body)
         kind, server_id = body.get("resourceType"), body.get("id")
         if isinstance(kind, str) and isinstance(server_id, str):
             body["id"] = self._local.get((kind, server_id), server_id)
         return body
+
+
+def _untag(body: dict[str, Any]) -> None:
+    """Without the tag :meth:`IdMap.to_server` added (and without what it left empty)."""
+    meta = body.get("meta")
+    if not isinstance(meta, Mapping) or not meta.get("tag"):
+        return
+    tags = [
+        t for t in meta["tag"] if not (isinstance(t, Mapping) and t.get("system") == ID_TAG_SYSTEM)
+    ]
+    kept = {**meta, "tag": tags} if tags else {k: v for k, v in meta.items() if k != "tag"}
+    if kept:
+        body["meta"] = kept
+    else:
+        body.pop("meta")
+
+
+def _is_id_tag(tag: Any) -> bool:
+    return isinstance(tag, Mapping) and tag.get("system") == ID_TAG_SYSTEM
 
 
 def rewrite_references(node: Any, replace: Callable[[str], str | None]) -> Any:
@@ -135,7 +174,24 @@ def is_conditional(entry: Mapping[str, Any]) -> bool:
     return "?" in str((entry.get("request") or {}).get("url") or "")
 
 
-def criteria_of(resource: Mapping[str, Any]) -> str | None:
-    """``identifier=<system>|<value>`` of the adapter's own identifier; None without one."""
+def lookup_of(resource: Mapping[str, Any]) -> tuple[str, str] | None:
+    """How the server finds one of our resources: (``identifier``, ``<system>|<value>``) of the
+    adapter's own identifier; for a resource without one (Provenance, the marker), (``_tag``,
+    ``<ID_TAG_SYSTEM>|<deterministic id>``) of the tag :meth:`IdMap.to_server` puts on it.
+    None for a resource that is not ours."""
     own = own_identifier(resource)
-    return None if own is None else urlencode({"identifier": f"{own.system}|{own.value}"})
+    if own is not None:
+        return ("identifier", f"{own.system}|{own.value}")
+    for tag in (resource.get("meta") or {}).get("tag") or []:
+        if isinstance(tag, Mapping) and tag.get("system") == ID_TAG_SYSTEM and tag.get("code"):
+            return ("_tag", f"{ID_TAG_SYSTEM}|{tag['code']}")
+    local = resource.get("id")
+    if isinstance(local, str) and is_own_id(local):
+        return ("_tag", f"{ID_TAG_SYSTEM}|{local}")
+    return None
+
+
+def criteria_of(resource: Mapping[str, Any]) -> str | None:
+    """The conditional-write criteria (``identifier=...`` or ``_tag=...``) of one of ours."""
+    lookup = lookup_of(resource)
+    return None if lookup is None else urlencode({lookup[0]: lookup[1]})

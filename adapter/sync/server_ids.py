@@ -183,8 +183,8 @@ class ServerIdClient(FHIRClient):
         return {**out, "resource": body, "request": request}
 
     def _by_id(self, entry: Mapping[str, Any], key: ResourceKey) -> bool:
-        """Written by the server's id: a known version (If-Match), or no identifier to find
-        it by; otherwise by identifier, which also finds it when the ledger is behind."""
+        """Written by the server's id: a known version (If-Match), or nothing to find it by;
+        otherwise by identifier (or id tag), which also finds it when the ledger is behind."""
         if self.ids.server_id(key) is None:
             return False
         request = entry.get("request") or {}
@@ -224,6 +224,20 @@ class ServerIdClient(FHIRClient):
             if pairs:
                 await asyncio.to_thread(self._ledger.record_server_ids, url, pairs)
                 self.ids.add_all(pairs)
+
+    async def remember(self, pairs: Sequence[tuple[ResourceKey, str]]) -> None:
+        """Record server ids found by a search for our identifiers
+        (:mod:`adapter.sync.id_discovery`), but never one that belongs to another of ours."""
+        async with self._lock:
+            fresh = [
+                (key, server_id)
+                for key, server_id in pairs
+                if self.ids.owner(key[0], server_id) in (None, key)
+                and self.ids.server_id(key) != server_id
+            ]
+            if fresh:
+                await asyncio.to_thread(self._ledger.record_server_ids, self.base.url, fresh)
+                self.ids.add_all(fresh)
 
     def _localized(self, result: _Result, key: ResourceKey) -> _Result:
         """``result`` as if the resource had been written under our id."""

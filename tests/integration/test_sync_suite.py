@@ -228,3 +228,28 @@ async def test_two_cases_of_one_client_pushed_together_make_one_patient(
     counted = await server_counts(reader, [first, second], namespace)
     assert counted == expected_counts([first, second], namespace)
     assert counted["Patient"] == 1
+
+
+async def test_a_new_ledger_adopts_what_the_server_holds_instead_of_writing_it_again(
+    fhir: FHIRClient, store: Ledger, namespace: str, sizes: BundleSizes, tmp_path: Path
+):
+    cases = fresh_cases(3)
+    await push_cases(inputs(cases), client=fhir, ledger=store, namespace=namespace)
+    # The ledger is lost; the case-management system sends the same cases, one of them edited.
+    cases[0]["tasks"][0]["description"] = "Call the pharmacy again about the refill"
+    sizes.written.clear()
+    with Ledger.open(f"sqlite:///{tmp_path / 'new-ledger.db'}") as fresh:
+        first, second = [
+            await push_cases(inputs(cases), client=fhir, ledger=fresh, namespace=namespace)
+            for _ in range(2)
+        ]
+        reader = await with_server_ids(fhir, fresh)
+        counted = await server_counts(reader, cases, namespace)
+        agrees = (await verify(fhir, fresh, namespace=namespace)).agrees
+
+    # only the edited Task was sent (by the server's id where it assigns them), nothing twice
+    assert (first.server_check, first.resources_written, first.all_ok) == ("adopt", 1, True)
+    assert [url.split("/")[0] for url in sizes.written] == ["Task"]
+    assert counted == expected_counts(cases, namespace)
+    assert agrees
+    assert (second.server_check, second.resources_written) == ("same", 0)

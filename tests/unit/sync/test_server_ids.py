@@ -16,7 +16,7 @@ import pytest
 from adapter.canonical import identifier_system
 from adapter.errors import ResponseError
 from adapter.fhir import FHIRClient
-from adapter.sync.idmap import IdMap
+from adapter.sync.idmap import ID_TAG_SYSTEM, IdMap
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.server_ids import ServerIdClient, with_server_ids
 from tests.unit.fhir.scripted import BASE, NO_WAIT, Script, client_for, fhir_json
@@ -236,3 +236,30 @@ async def test_one_resource_is_written_by_one_transaction_at_a_time():
     assert order == ["Task", "Task"]
     assert store.recorded == [(patient, "700"), (ResourceKey("Task", tasks[0]["id"]), "1"),
                               (ResourceKey("Task", tasks[1]["id"]), "2")]  # fmt: skip
+
+
+async def test_a_resource_without_an_identifier_is_found_by_a_tag_that_never_reaches_the_case():
+    """R4 Provenance has no identifier: on the wire it carries our id as a tag, so the server
+    finds it by a conditional update on ``_tag``; read back, the tag is gone again."""
+    own_id = "cm-revision-000000000000000000000004"
+    theirs: dict[str, Any] = {"system": "urn:ns", "code": "a"}
+    tag: dict[str, Any] = {"system": ID_TAG_SYSTEM, "code": own_id}
+    revision: dict[str, Any] = {"resourceType": "Provenance", "id": own_id}
+    revision["meta"] = {"tag": [theirs]}
+    key = ResourceKey("Provenance", own_id)
+    stored = {**revision, "id": "555", "meta": {"versionId": "1", "tag": [theirs, tag]}}
+    script = Script(answer(("201 Created", "Provenance/555/_history/1")), fhir_json(stored))
+    store = Store()
+    async with client_for(script) as plain:
+        plain.server_ids = True
+        client = await with_server_ids(plain, store)
+        await client.transaction(bundle(entry(revision)))
+        read = await client.read(*key)
+    [sent] = json.loads(script.requests[0].content)["entry"]
+    assert sent["request"] == {
+        "method": "PUT",
+        "url": "Provenance?" + urlencode({"_tag": f"{ID_TAG_SYSTEM}|{own_id}"}),
+    }
+    assert sent["resource"]["meta"]["tag"] == [theirs, tag]
+    assert store.recorded == [(key, "555")]
+    assert read == {**revision, "meta": {"versionId": "1", "tag": [theirs]}}
