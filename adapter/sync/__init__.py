@@ -11,6 +11,8 @@ Shared by both directions, at this level:
 - ``hashing.py`` (content hashes), ``ownership.py`` (who owns which field), ``merge.py``
   (three-way merge by ownership), ``namespace.py`` (this installation's namespace),
   ``sandbox.py`` (deleting exactly our resources), ``readback.py`` (counting what a server holds).
+- ``server_ids.py``, ``idmap.py``, ``id_discovery.py``: servers that assign ids themselves (the
+  client that translates our ids to theirs and back, and finds theirs for a new ledger).
 
 Push and pull never import each other, and the ledger imports neither (``lint-imports``).
 """

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from adapter.errors import LedgerError
 from adapter.fhir import FHIRClient, open_client
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
@@ -253,3 +254,39 @@ async def test_a_new_ledger_adopts_what_the_server_holds_instead_of_writing_it_a
     assert counted == expected_counts(cases, namespace)
     assert agrees
     assert (second.server_check, second.resources_written) == ("same", 0)
+
+
+class LosesTheFirstIds(Ledger):
+    """A ledger that fails once, right after the server committed and named the new ids (a
+    disk full, a killed process): the ids are known only to the server."""
+
+    failed = False
+
+    def record_server_ids(self, server: str, pairs: Any) -> None:
+        if not self.failed:
+            self.failed = True
+            raise LedgerError("disk full", operation="record_server_ids")
+        super().record_server_ids(server, pairs)
+
+
+@pytest.mark.production
+async def test_ids_the_ledger_never_recorded_are_found_again_without_a_second_copy(
+    production_fhir_url: str, tmp_path: Path, namespace: str
+):
+    settings = load_settings(fhir_base_url=production_fhir_url, fhir_id_strategy="server")
+    [case] = fresh_cases(1)
+    with LosesTheFirstIds.open(f"sqlite:///{tmp_path / 'ledger.sqlite'}") as ledger:
+        async with open_client(settings) as fhir:
+            runs = [
+                await push_cases(inputs([case]), client=fhir, ledger=ledger, namespace=namespace)
+                for _ in range(2)
+            ]
+            reader = await with_server_ids(fhir, ledger)
+            counted = await server_counts(reader, [case], namespace)
+            agrees = (await verify(fhir, ledger, namespace=namespace)).agrees
+
+    assert [str(r.cases[0].reason) for r in runs] == ["ledger-error", "None"]
+    expected = expected_counts([case], namespace)
+    assert counted == expected  # one of each: the second run found the first run's resources
+    assert runs[1].resources_written == 0  # and wrote nothing new over them
+    assert agrees
