@@ -61,6 +61,7 @@ DEFAULT_RUN_MAX_SECONDS = 4 * 3600.0
 AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
 ProfileName = Literal["auto", "local", "public"]
 PullStrategyName = Literal["auto", "system-history", "type-history", "search"]
+IdStrategyName = Literal["auto", "client", "server"]
 
 
 def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
@@ -174,6 +175,9 @@ class Settings(BaseSettings):
     fhir_max_transaction_entries: int | None = Field(
         default=None, ge=1, description="largest transaction the server takes; None = no cap"
     )
+    # client: PUT by the adapter's deterministic ids; server: the server assigns ids (conditional
+    # update by business identifier, the ledger keeps them); auto: the server profile decides.
+    fhir_id_strategy: IdStrategyName = "auto"
     profile: ProfileName = "auto"
     namespace: str | None = None
     identifier_base: str | None = None

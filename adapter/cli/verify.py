@@ -29,6 +29,7 @@ from adapter.sync.namespace import resolve_namespace
 from adapter.sync.push.outcomes import PushReport
 from adapter.sync.push.repair import repair
 from adapter.sync.push.verify import VerifyReport, verify
+from adapter.sync.server_profile import settings_with_profile
 
 
 @app.command("verify")
@@ -80,8 +81,9 @@ def verify_command(
 async def _run(
     settings: Settings, ledger: Ledger, cases: list[str] | None, fix: bool
 ) -> tuple[VerifyReport, PushReport | None]:
+    namespace = resolve_namespace(settings, ledger)
+    settings = await settings_with_profile(settings, ledger, namespace)
     async with open_client(settings) as client:
-        namespace = resolve_namespace(settings, ledger)
         report = await verify(client, ledger, namespace=namespace, case_ids=cases)
         if not fix or not (report.missing or any(c.older for c in report.cases)):
             return report, None

@@ -51,7 +51,8 @@ class FHIRClient:
     ``deadline`` bounds each request from sending to the answer's last byte (seconds) and
     ``max_response_bytes`` the size of any answer read (see :class:`Transport`).
     ``max_transaction_entries`` is the server's transaction cap, for callers that split (None:
-    no cap known).
+    no cap known). ``server_ids``: the server assigns ids, so the sync engine writes through
+    :class:`adapter.sync.server_ids.ServerIdClient` (the client itself sends what it is given).
     """
 
     def __init__(
@@ -65,9 +66,11 @@ class FHIRClient:
         deadline: float = TimeoutSettings().total,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_transaction_entries: int | None = None,
+        server_ids: bool = False,
     ) -> None:
         self.base = BaseURL(base_url)
         self.max_transaction_entries = max_transaction_entries
+        self.server_ids = server_ids
         self.policy = policy or RetryPolicy()
         self._transport = Transport(
             http,

@@ -75,6 +75,7 @@ async def open_client(
             deadline=timeouts.total,
             max_response_bytes=settings.fhir_max_response_bytes,
             max_transaction_entries=settings.fhir_max_transaction_entries,
+            server_ids=settings.fhir_id_strategy == "server",
         )
 
 

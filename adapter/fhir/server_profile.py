@@ -65,6 +65,12 @@ class ServerProfile:
             return "search"
         return None
 
+    @property
+    def id_strategy(self) -> str:
+        """``server`` when client-assigned ids are refused (the server names every resource),
+        else ``client`` (PUT by the adapter's deterministic ids)."""
+        return "server" if self.client_ids is False else "client"
+
     def choices(self) -> list[str]:
         """The adapter's choices for this server, one line each, as ``ping`` prints them."""
         pull = self.pull_strategy
@@ -80,7 +86,10 @@ class ServerProfile:
         if self.atomic is False:
             lines.append("push: transactions are NOT atomic here; a failed one may leave part")
         if self.client_ids is False:
-            lines.append("push: client-assigned ids refused (PUT by our ids cannot create)")
+            lines.append(
+                "push: server-assigned ids (client ids refused): conditional update by business "
+                "identifier, the ledger keeps the server's ids"
+            )
         if self.write != "allowed":
             lines.append(f"push: writing {self.write}")
         return lines
@@ -90,6 +99,7 @@ class ServerProfile:
         found["choices"] = {
             "pull_strategy": self.pull_strategy,
             "max_transaction_entries": self.max_transaction_entries,
+            "id_strategy": self.id_strategy,
         }
         return found
 

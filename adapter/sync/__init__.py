@@ -14,6 +14,8 @@ Shared by both directions, at this level:
 - ``feed.py`` (the change feed's rows: which fields of a stored case changed, from where),
   ``webhook.py`` (delivering the feed to the CM system), ``conflicts.py`` (listing, showing and
   settling conflicts: ``resolve_conflict(ledger, id, take)``).
+- ``server_ids.py``, ``idmap.py``, ``id_discovery.py``: servers that assign ids themselves (the
+  client that translates our ids to theirs and back, and finds theirs for a new ledger).
 
 Push and pull never import each other, and the ledger imports neither (``lint-imports``).
 """

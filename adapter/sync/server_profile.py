@@ -3,8 +3,9 @@
 ``adapter ping`` learns a server's profile (:mod:`adapter.fhir.preflight`) and keeps it in the
 ledger's settings as JSON under ``server-profile|<base URL>``. Before a push or pull,
 :func:`settings_with_profile` fills in what the profile learned for each setting not given
-explicitly: ``ADAPTER_FHIR_MAX_TRANSACTION_ENTRIES`` (the cap found) and
-``ADAPTER_PULL_STRATEGY`` (the best way to read changes). A profile holds only while the server
+explicitly: ``ADAPTER_FHIR_MAX_TRANSACTION_ENTRIES`` (the cap found),
+``ADAPTER_PULL_STRATEGY`` (the best way to read changes) and ``ADAPTER_FHIR_ID_STRATEGY`` (server
+ids where client-assigned ids are refused). A profile holds only while the server
 runs the same software, version and FHIR version: when those change it is learned again.
 """
 
@@ -87,6 +88,8 @@ def apply_profile(settings: Settings, profile: ServerProfile) -> Settings:
         update["fhir_max_transaction_entries"] = profile.max_transaction_entries
     if "pull_strategy" not in given and profile.pull_strategy is not None:
         update["pull_strategy"] = profile.pull_strategy
+    if settings.fhir_id_strategy == "auto" and profile.id_strategy == "server":
+        update["fhir_id_strategy"] = "server"
     return settings.model_copy(update=update) if update else settings
 
 
@@ -96,7 +99,7 @@ async def settings_with_profile(
     """The settings a push or pull runs with: the stored profile applied (learned again first
     when the server's software changed); unchanged when no profile was ever learned."""
     given = settings.model_fields_set
-    if {"fhir_max_transaction_entries", "pull_strategy"} <= given:
+    if {"fhir_max_transaction_entries", "pull_strategy", "fhir_id_strategy"} <= given:
         return settings
     profile = await asyncio.to_thread(stored_profile, ledger, settings.fhir_base_url)
     if profile is None:

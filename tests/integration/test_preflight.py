@@ -19,7 +19,9 @@ from adapter.cli import app
 from adapter.fhir import open_client
 from adapter.fhir.capabilities import CASE_RESOURCES
 from adapter.fhir.server_profile import ServerProfile
+from adapter.mappings.bundle import case_to_resources
 from adapter.mappings.namespace import tag_token
+from adapter.model.validation import parse_case
 from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.pull.changes import history_time
@@ -85,6 +87,7 @@ def test_the_default_hapi_does_everything(fhir_base_url, tmp_path, monkeypatch):
     assert profile["choices"] == {
         "pull_strategy": "system-history",
         "max_transaction_entries": None,
+        "id_strategy": "client",
     }
     assert profile["identifier_search_types"] == dict.fromkeys(CASE_RESOURCES, True)
     assert profile["declared"]["history-system"]
@@ -150,7 +153,11 @@ def test_the_production_like_hapi_is_told_apart(production_fhir_url, tmp_path, m
     assert CAP_TEXT in profile["details"]["max_transaction_entries"]
     assert [profile[k] for k in ("history_type", "atomic", "transaction")] == [True] * 3
     assert profile["write"] == "allowed"  # the probe resources were written
-    assert profile["choices"] == {"pull_strategy": "type-history", "max_transaction_entries": 50}
+    assert profile["choices"] == {
+        "pull_strategy": "type-history",
+        "max_transaction_entries": 50,
+        "id_strategy": "server",
+    }
     assert profile["declared"]["history-system"] is False
     created, left = asyncio.run(probes_left(production_fhir_url, namespace, since))
     assert created >= 10 + 50
@@ -173,13 +180,23 @@ def test_push_and_pull_follow_the_profile_unless_told_otherwise(
 
     case = with_many_tasks("CM-2001", uuid.uuid4().hex[:10], tasks=23)  # over 50 resources
     (tmp_path / "case.json").write_text(json.dumps(case))
+    monkeypatch.setenv("ADAPTER_FHIR_ID_STRATEGY", "client")  # an explicit setting wins
     code, out = cli("push", str(tmp_path / "case.json"), *where)
-    assert code == 1, out  # nothing lands here: no client-assigned ids (issue 15, item 2)
+    assert code == 1, out  # PUT by our ids creates nothing here
     with Ledger.open(ledger_url) as ledger:
         said = [str(a.operation_outcome) for a in ledger.attempts_for_case(case["id"])]
     assert said
     assert all(CAP_TEXT not in text for text in said)  # split at the learned cap
     assert any("HAPI-0959" in text for text in said)
+
+    monkeypatch.delenv("ADAPTER_FHIR_ID_STRATEGY")  # the profile's choice: the server's ids
+    code, out = cli("push", str(tmp_path / "case.json"), *where)
+    assert code == 0, out
+    with Ledger.open(ledger_url) as ledger:
+        kept = ledger.server_ids(production_fhir_url)
+    mapped = case_to_resources(parse_case(case))
+    assert {(r["resourceType"], r["id"]) for r in mapped} <= set(kept)
+    assert all(server_id != key[1] for key, server_id in kept.items())
 
     code, out = cli("pull", "--since", since, *where)
     assert code == 0, out

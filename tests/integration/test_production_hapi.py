@@ -113,7 +113,7 @@ async def test_the_transaction_cap_is_explained_in_the_servers_words(
     with Ledger.open(ledger_url) as ledger:
         report = await push_cases([CaseInput(case["id"], case, "test")], client=prod, ledger=ledger)
     [outcome] = report.cases
-    assert outcome.failed  # nothing can land here: the cap, then no client-assigned ids
+    assert outcome.failed  # by our own ids (no profile learned): the cap, then no client ids
 
     result = CliRunner().invoke(
         app, ["explain", case["id"], "--server", production_fhir_url, "--ledger", ledger_url]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -45,6 +46,7 @@ __all__ = [
     "entries",
     "metadata",
     "runs",
+    "server_ids",
     "settings_kv",
     "watermarks",
 ]
@@ -330,4 +332,18 @@ case_snapshots = Table(
     # landed as (adapter.mappings.fingerprint): NULL when not pushed in full.
     Column("mapping", String(64)),
     Column("resources", Integer),
+)
+
+# Where the server assigns ids (ADAPTER_FHIR_ID_STRATEGY=server): the server's id of each
+# resource the adapter knows by its deterministic id (adapter.sync.server_ids).
+server_ids = Table(
+    "server_ids",
+    metadata,
+    _server(),
+    Column("resource_type", String(TYPE), nullable=False),
+    Column("resource_id", String(FHIR_ID), nullable=False),
+    Column("server_id", String(FHIR_ID), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("server_url", "resource_type", "resource_id"),
+    Index(None, "server_url", "resource_type", "server_id"),
 )

@@ -29,20 +29,22 @@ from adapter.sync.ledger.feed import Feed
 from adapter.sync.ledger.letters import Letters
 from adapter.sync.ledger.results import Results
 from adapter.sync.ledger.runs import Runs
+from adapter.sync.ledger.server_ids import ServerIds
 from adapter.sync.ledger.state import State
 
 __all__ = ["Ledger"]
 
 
-class Ledger(Runs, Cases, Claims, Results, Letters, State, Feed):
+class Ledger(Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``.
 
     Its parts, one module each, by what they touch: :class:`Runs` (``runs.py``),
     :class:`Cases` (the case store, ``cases.py``), :class:`Claims` (what each server is said
     to hold: read, forgotten, adopted; ``claims.py``), :class:`Results` (every ``record_*`` of a
     push or pull, ``results.py``), :class:`Letters` (dead letters and conflicts,
-    ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``) and :class:`Feed`
-    (the change feed, ``feed.py``). They share
+    ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``), :class:`Feed`
+    (the change feed, ``feed.py``) and :class:`ServerIds` (the ids a server assigned,
+    ``server_ids.py``). They share
     one engine and clock (``base.py``).
     """
 

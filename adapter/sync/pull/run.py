@@ -37,6 +37,7 @@ from adapter.sync.pull.first_read import read_first
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
+from adapter.sync.server_ids import with_server_ids
 from adapter.sync.taking import server_elements
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
@@ -150,6 +151,7 @@ async def pull_changes(
     soon as it is opened. ``strategy`` is how changes are read (:mod:`.strategies`).
     """
     server = client.base.url
+    client = await with_server_ids(client, ledger)  # the server's ids read as ours
     run = await asyncio.to_thread(ledger.start_run, RunKind.PULL, server)
     if on_run is not None:
         on_run(run.id)

@@ -15,10 +15,11 @@ import logging
 
 from adapter.fhir.client import FHIRClient
 from adapter.sync.hashing import content_hash
+from adapter.sync.id_discovery import find_server_ids, relocalized
 from adapter.sync.ledger import SyncedResource
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.verify import read_back
-from adapter.sync.resources import internal_key_of, meta_version
+from adapter.sync.resources import internal_key_of, key_of, meta_version
 
 __all__ = ["held_resources"]
 
@@ -31,12 +32,18 @@ async def held_resources(client: FHIRClient, plan: CasePlan) -> list[tuple[str, 
     unknown = [p.key for p in plan.send if p.if_match is None]
     if not unknown:
         return []
+    # Where the server assigns ids, what it holds is found by identifier first (no request
+    # where the adapter's own ids are used): adapter.sync.id_discovery.
+    bodies = [p.body for p in plan.send if p.if_match is None]
     # One read first: a case whose EpisodeOfCare the server lacks is new there (a case's
     # resources land in one transaction), so a new case costs one request, not one per type.
     episodes = [key for key in unknown if key.resource_type == "EpisodeOfCare"]
+    await find_server_ids(client, [b for b in bodies if b["resourceType"] == "EpisodeOfCare"])
     held = await read_back(client, episodes) if episodes else {}
     if episodes and not held:
         return []
+    await find_server_ids(client, [b for b in bodies if key_of(b) not in held])
+    held = relocalized(client, held)  # the episode was read before its references were found
     held |= await read_back(client, [key for key in unknown if key not in held])
     if held:
         log.info("case %s: adopting %d resources the server already held", plan.case_id, len(held))

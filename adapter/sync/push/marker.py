@@ -30,7 +30,8 @@ from adapter.errors import FHIRError, ResourceNotFound
 from adapter.fhir.client import FHIRClient
 from adapter.mappings.ids import resource_id
 from adapter.mappings.namespace import namespace_tag
-from adapter.sync.ledger import Ledger
+from adapter.sync.id_discovery import find_server_ids
+from adapter.sync.ledger import Ledger, ResourceKey
 from adapter.sync.push.failures import stops_the_run
 from adapter.sync.push.verify import verify
 
@@ -71,8 +72,11 @@ async def check_server(client: FHIRClient, ledger: Ledger, namespace: str | None
     """Read the marker and, if the server lost or rewound data, verify and forget what is gone."""
     server = client.base.url
     recorded = await asyncio.to_thread(ledger.get_setting, _setting(server))
+    key = ResourceKey(MARKER_TYPE, marker_id(namespace))
     try:
-        found = await client.read(MARKER_TYPE, marker_id(namespace))
+        # Where the server assigns ids, a new ledger finds the marker by its tag first.
+        await find_server_ids(client, [key])
+        found = await client.read(*key)
         version: str | None = str((found.get("meta") or {}).get("versionId", ""))
     except ResourceNotFound:  # 410 Gone is a ResourceNotFound too
         version = None

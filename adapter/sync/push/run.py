@@ -51,6 +51,7 @@ from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
 from adapter.sync.push.verify import forget_absent
 from adapter.sync.resources import key_of
+from adapter.sync.server_ids import with_server_ids
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -118,6 +119,7 @@ async def push_cases(
     case, ``on_run`` of the ledger run's id as soon as it is opened."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
+    client = await with_server_ids(client, ledger)  # a server that assigns ids itself
     run = await asyncio.to_thread(
         ledger.start_run, RunKind.PUSH, client.base.url, cases_total=total
     )

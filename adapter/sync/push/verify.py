@@ -25,6 +25,7 @@ from adapter.mappings.context import RESOURCE_TYPES
 from adapter.mappings.namespace import namespace_tag, tag_token
 from adapter.sync.hashing import content_hash
 from adapter.sync.ledger import Entry, Ledger, ResourceKey
+from adapter.sync.server_ids import with_server_ids
 
 __all__ = ["CaseCheck", "VerifyReport", "absent", "forget_absent", "read_back", "verify"]
 
@@ -113,6 +114,7 @@ async def verify(
 ) -> VerifyReport:
     """Read back what the ledger claims ``client``'s server holds (all cases, or ``case_ids``)."""
     server = client.base.url
+    client = await with_server_ids(client, ledger)
     claimed = await asyncio.to_thread(ledger.claimed, server, case_ids)
     report = VerifyReport(server)
     on_server = await read_back(client, [entry.key for entry in claimed])

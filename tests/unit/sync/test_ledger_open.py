@@ -26,6 +26,7 @@ TABLES = {
     "dead_letters",
     "entries",
     "runs",
+    "server_ids",
     "settings_kv",
     "watermarks",
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from adapter.fhir.server_profile import ServerProfile
@@ -58,3 +60,14 @@ def test_an_unreadable_stored_profile_is_no_profile(caplog: pytest.LogCaptureFix
     assert stored_profile(kept, "s") is None
     assert stored_profile(kept, "other") is None
     assert "run adapter ping again" in caplog.text
+
+
+def test_a_server_refusing_client_ids_gets_server_ids_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    refusing = dataclasses.replace(CAPPED, client_ids=False)
+    assert apply_profile(load_settings(), refusing).fhir_id_strategy == "server"
+    assert apply_profile(load_settings(), CAPPED).fhir_id_strategy == "auto"  # unknown: ours
+    assert "push: server-assigned ids" in " ".join(refusing.choices())
+    monkeypatch.setenv("ADAPTER_FHIR_ID_STRATEGY", "client")
+    assert apply_profile(load_settings(), refusing).fhir_id_strategy == "client"

@@ -1,0 +1,306 @@
+"""Writing to a server that assigns ids itself (``ADAPTER_FHIR_ID_STRATEGY=server``).
+
+Production EHR-style servers refuse client-assigned ids: a PUT to a new ``Type/id`` cannot
+create. The sync engine still speaks only the adapter's deterministic ids; a
+:class:`ServerIdClient` stands between it and the server and translates at the wire
+(:class:`adapter.sync.idmap.IdMap`, kept in the ledger per server):
+
+- a write with If-Match (the ledger knows the resource) is ``PUT Type/<server id>``;
+- any other write of a resource with the adapter's business identifier is a conditional update,
+  ``PUT Type?identifier=<system>|<value>``: it creates the resource when the server holds none
+  (the server picks the id), updates it when it does (a lost ledger, a split's second landing),
+  and stores an identical body as no change. A resource without an identifier (Provenance) is
+  a ``POST``;
+- inside a transaction, references to a resource the same transaction creates are its
+  ``fullUrl`` (``urn:uuid:...``), which the server rewrites to the id it assigns; references
+  to resources the server already named are by the server's id.
+
+Every id the server assigns is read from its answer, checked (the type sent, one id per
+resource of ours, never an id that already belongs to another of ours, the adapter's own
+identifier when the server returns the resource) and recorded in the ledger before anything
+is built on it. What is read (reads, searches, history) is translated back, so verify, merges,
+adoption and pulls see the deterministic ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack
+from typing import Any, Protocol, TypeVar
+
+from adapter.errors import ResourceNotFound, ResponseError
+from adapter.fhir.client import BundleResult, FHIRClient, Params, Prefer
+from adapter.fhir.results import EntryResult, WriteResult, location_parts
+from adapter.sync.idmap import IdMap, criteria_of, entry_key, is_conditional
+from adapter.sync.ledger.records import ResourceKey
+
+__all__ = ["ServerIdClient", "with_server_ids"]
+
+NO_CHANGE = "SUCCESSFUL_UPDATE_NO_CHANGE"
+Resource = dict[str, Any]
+_Result = TypeVar("_Result", EntryResult, WriteResult)
+
+
+class _Store(Protocol):
+    def server_ids(self, server: str) -> dict[ResourceKey, str]: ...
+
+    def record_server_ids(self, server: str, pairs: Sequence[tuple[ResourceKey, str]]) -> None: ...
+
+
+async def with_server_ids(client: FHIRClient, ledger: _Store) -> FHIRClient:
+    """``client`` itself where the adapter's ids are used; where the server assigns ids
+    (``client.server_ids``), a :class:`ServerIdClient` with the ledger's ids for that server."""
+    if isinstance(client, ServerIdClient) or not client.server_ids:
+        return client
+    known = await asyncio.to_thread(ledger.server_ids, client.base.url)
+    return ServerIdClient(client, ledger, IdMap(known))
+
+
+class ServerIdClient(FHIRClient):
+    """The same client, speaking deterministic ids to its caller and the server's to the server.
+
+    Shares the wrapped client's connection pool, limits and retry policy."""
+
+    def __init__(self, inner: FHIRClient, ledger: _Store, ids: IdMap) -> None:
+        vars(self).update(vars(inner))
+        self.ids = ids
+        self._ledger = ledger
+        self._lock = asyncio.Lock()  # one ledger write of new ids at a time, checked first
+        self._writing: dict[ResourceKey, asyncio.Lock] = {}
+
+    # -- reading: the server's ids back to ours --------------------------------------------
+
+    async def read(self, resource_type: str, resource_id: str) -> Resource:
+        found = await super().read(resource_type, self._id(resource_type, resource_id))
+        return self.ids.to_local(found)
+
+    async def vread(self, resource_type: str, resource_id: str, version_id: str) -> Resource:
+        found = await super().vread(resource_type, self._id(resource_type, resource_id), version_id)
+        return self.ids.to_local(found)
+
+    async def search_pages(
+        self, resource_type: str, params: Params | None = None, *, no_cache: bool = False
+    ) -> AsyncIterator[Resource]:
+        outbound = self._params(resource_type, params)
+        async for page in super().search_pages(resource_type, outbound, no_cache=no_cache):
+            yield self._page(page)
+
+    async def history_pages(
+        self,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Resource]:
+        named = self._id(resource_type, resource_id) if resource_type and resource_id else None
+        async for page in super().history_pages(resource_type, named or resource_id, **kwargs):
+            yield self._page(page)
+
+    async def delete(self, resource_type: str, resource_id: str) -> WriteResult:
+        result = await super().delete(resource_type, self._id(resource_type, resource_id))
+        return self._localized(result, ResourceKey(resource_type, resource_id))
+
+    # -- writing: ours to the server's --------------------------------------------------------
+
+    async def update(
+        self,
+        resource: Mapping[str, Any],
+        *,
+        if_match: str | int | None = None,
+        prefer: Prefer = "representation",
+    ) -> WriteResult:
+        """A single write of one of ours: by the server's id when it named the resource, else
+        a conditional update by identifier (or a create)."""
+        key = ResourceKey(str(resource["resourceType"]), str(resource["id"]))
+        body = self.ids.to_server(resource)
+        if "id" in body:
+            try:
+                written = await super().update(body, if_match=if_match, prefer=prefer)
+                return self._localized(written, key)
+            except ResourceNotFound:  # the server lost it: create it again
+                body.pop("id")
+        criteria = criteria_of(resource)
+        if criteria is None:
+            written = await super().create(body, prefer=prefer)
+        else:
+            written = await super().conditional_update(body, criteria, prefer=prefer)
+        await self._learn([(key, written, criteria)])
+        return self._localized(written, key)
+
+    async def transaction(self, bundle: Mapping[str, Any]) -> BundleResult:
+        entries = [e for e in bundle.get("entry") or [] if isinstance(e, Mapping)]
+        keys = [entry_key(entry) for entry in entries]
+        # Two cases of one client write its Patient at once: the second waits for the first's
+        # answer, so it is not created twice (one conditional update at a time per resource).
+        async with AsyncExitStack() as held:
+            for key in sorted({k for k in keys if k is not None}):
+                await held.enter_async_context(self._writing.setdefault(key, asyncio.Lock()))
+            pending = {
+                f"{key[0]}/{key[1]}": str(entry.get("fullUrl"))
+                for key, entry in zip(keys, entries, strict=True)
+                if key is not None and not self._by_id(entry, key) and entry.get("fullUrl")
+            }
+            sent = [self._outbound(e, k, pending) for e, k in zip(entries, keys, strict=True)]
+            answer = await super().transaction({**bundle, "entry": sent})
+            named = [
+                (key, result, criteria_of(entry["resource"]))
+                for key, entry, result in zip(keys, sent, answer.entries, strict=True)
+                if key is not None
+                and (entry["request"]["method"] == "POST" or is_conditional(entry))
+            ]
+            await self._learn(named)
+        localized = [
+            self._localized(result, key) if key is not None else result
+            for key, result in zip(keys, answer.entries, strict=True)
+        ]
+        return BundleResult(answer.bundle, localized)
+
+    def _outbound(
+        self, entry: Mapping[str, Any], key: ResourceKey | None, pending: Mapping[str, str]
+    ) -> dict[str, Any]:
+        request = dict(entry.get("request") or {})
+        resource = entry.get("resource")
+        out = dict(entry)
+        if key is None:
+            return out
+        if request.get("method") == "DELETE":
+            request["url"] = f"{key[0]}/{self._id(*key)}"
+            return {**out, "request": request}
+        if not isinstance(resource, Mapping) or request.get("method") != "PUT":
+            return out
+        body = self.ids.to_server(resource, pending=pending)
+        if self._by_id(entry, key):
+            request["url"] = f"{key[0]}/{body['id']}"
+        else:
+            body.pop("id", None)
+            request.pop("ifMatch", None)
+            criteria = criteria_of(resource)
+            if criteria is None:
+                request = {"method": "POST", "url": key[0]}
+            else:
+                request = {"method": "PUT", "url": f"{key[0]}?{criteria}"}
+        return {**out, "resource": body, "request": request}
+
+    def _by_id(self, entry: Mapping[str, Any], key: ResourceKey) -> bool:
+        """Written by the server's id: a known version (If-Match), or nothing to find it by;
+        otherwise by identifier (or id tag), which also finds it when the ledger is behind."""
+        if self.ids.server_id(key) is None:
+            return False
+        request = entry.get("request") or {}
+        resource = entry.get("resource")
+        return bool(request.get("ifMatch")) or (
+            isinstance(resource, Mapping) and criteria_of(resource) is None
+        )
+
+    # -- what the server named ----------------------------------------------------------------
+
+    async def _learn(
+        self, named: Sequence[tuple[ResourceKey, EntryResult | WriteResult, str | None]]
+    ) -> None:
+        """Check the ids the server gave our resources and record them before they are used:
+        the type sent, an id, no id that already belongs to another of ours, and our own
+        identifier on the resource when the server returns it (``criteria``: as sent)."""
+        url = self.base.url
+        async with self._lock:
+            seen: dict[tuple[str, str], ResourceKey] = {}
+            pairs: list[tuple[ResourceKey, str]] = []
+            for key, result, criteria in named:
+                server_id, where = result.id, f"{key[0]} written by identifier"
+                problem = None
+                if not server_id or result.resource_type != key[0]:
+                    problem = f"the answer names no {key[0]} id"
+                elif (
+                    self.ids.owner(key[0], server_id) or seen.get((key[0], server_id), key)
+                ) != key:
+                    problem = "the server named an id that belongs to another of our resources"
+                elif result.resource is not None and criteria_of(result.resource) != criteria:
+                    problem = "the server returned a resource without the identifier sent"
+                if problem is not None or not server_id:
+                    raise ResponseError(f"{where}: {problem}", method="POST", url=url)
+                seen[(key[0], server_id)] = key
+                if self.ids.server_id(key) != server_id:
+                    pairs.append((key, server_id))
+            if pairs:
+                await asyncio.to_thread(self._ledger.record_server_ids, url, pairs)
+                self.ids.add_all(pairs)
+
+    async def remember(self, pairs: Sequence[tuple[ResourceKey, str]]) -> None:
+        """Record server ids found by a search for our identifiers
+        (:mod:`adapter.sync.id_discovery`), but never one that belongs to another of ours."""
+        async with self._lock:
+            fresh = [
+                (key, server_id)
+                for key, server_id in pairs
+                if self.ids.owner(key[0], server_id) in (None, key)
+                and self.ids.server_id(key) != server_id
+            ]
+            if fresh:
+                await asyncio.to_thread(self._ledger.record_server_ids, self.base.url, fresh)
+                self.ids.add_all(fresh)
+
+    def _localized(self, result: _Result, key: ResourceKey) -> _Result:
+        """``result`` as if the resource had been written under our id."""
+        parts = location_parts(result.location) if result.location else None
+        location = result.location
+        if parts is not None:
+            version = f"/_history/{parts[2]}" if parts[2] else ""
+            location = f"{key[0]}/{key[1]}{version}"
+        code = result.storage_code
+        if code and code.endswith("_NO_CHANGE"):
+            code = NO_CHANGE  # a conditional update that matched and changed nothing
+        return dataclasses.replace(
+            result,
+            id=key[1] if result.id else None,
+            location=location,
+            resource=self.ids.to_local(result.resource) if result.resource else None,
+            storage_code=code,
+        )
+
+    def _owner(
+        self, kind: str, server_id: str, seen: Mapping[tuple[str, str], ResourceKey]
+    ) -> ResourceKey | None:
+        return self.ids.owner(kind, server_id) or seen.get((kind, server_id))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _id(self, resource_type: str, resource_id: str) -> str:
+        return self.ids.server_id((resource_type, resource_id)) or resource_id
+
+    def _params(self, resource_type: str, params: Params | None) -> Params | None:
+        if params is None:
+            return None
+        pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+        out: list[tuple[str, str]] = []
+        for name, value in pairs:
+            values = [value] if isinstance(value, str) else list(value)
+            for item in values:
+                if name == "_id":
+                    item = ",".join(self._id(resource_type, one) for one in item.split(","))
+                out.append((name, item))
+        return out
+
+    def _page(self, page: Mapping[str, Any]) -> Resource:
+        entries = []
+        for entry in page.get("entry") or []:
+            entry = dict(entry)
+            if isinstance(entry.get("resource"), Mapping):
+                entry["resource"] = self.ids.to_local(entry["resource"])
+            for field, holder in (("fullUrl", entry), ("url", entry.get("request"))):
+                if isinstance(holder, dict) and isinstance(holder.get(field), str):
+                    holder = entry if holder is entry else dict(holder)
+                    holder[field] = self._local_url(holder[field])
+                    if holder is not entry:
+                        entry["request"] = holder
+            entries.append(entry)
+        return {**page, "entry": entries} if "entry" in page else dict(page)
+
+    def _local_url(self, text: str) -> str:
+        parts = location_parts(text)
+        if parts is None:
+            return text
+        local = self.ids.local_id(parts[0], parts[1])
+        if local is None:
+            return text
+        version = f"/_history/{parts[2]}" if parts[2] else ""
+        return f"{parts[0]}/{local}{version}"
