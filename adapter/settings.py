@@ -174,6 +174,12 @@ class Settings(BaseSettings):
     fhir_max_transaction_entries: int | None = Field(
         default=None, ge=1, description="largest transaction the server takes; None = no cap"
     )
+    fhir_atomic_transactions: bool | None = Field(
+        default=None, description="None: the server profile's finding, else taken as atomic"
+    )
+    resource_types: str | None = Field(
+        default=None, description="comma list of the resource types to write; None = all"
+    )
     profile: ProfileName = "auto"
     namespace: str | None = None
     identifier_base: str | None = None
@@ -202,6 +208,13 @@ class Settings(BaseSettings):
                 allow_insecure_http=self.allow_insecure_http,
                 name="ADAPTER_FHIR_AUTH__TOKEN_URL",
             )
+        if self.resource_types is not None:
+            named = {part.strip() for part in self.resource_types.split(",")}
+            missing = sorted({"EpisodeOfCare", "Patient"} - named)
+            if missing:
+                raise ValueError(
+                    f"ADAPTER_RESOURCE_TYPES: {', '.join(missing)} is required for a case"
+                )
         if self.namespace is not None:
             try:
                 check_namespace(self.namespace)

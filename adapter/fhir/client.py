@@ -7,7 +7,7 @@ repeated only as :mod:`adapter.fhir.retry` allows.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -51,7 +51,9 @@ class FHIRClient:
     ``deadline`` bounds each request from sending to the answer's last byte (seconds) and
     ``max_response_bytes`` the size of any answer read (see :class:`Transport`).
     ``max_transaction_entries`` is the server's transaction cap, for callers that split (None:
-    no cap known).
+    no cap known). ``atomic_transactions``: whether a failed transaction is known to have left
+    nothing behind (False: the server may apply part of it, callers read back).
+    ``resource_types``: the types to write to this server (None: every type).
     """
 
     def __init__(
@@ -65,9 +67,13 @@ class FHIRClient:
         deadline: float = TimeoutSettings().total,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_transaction_entries: int | None = None,
+        atomic_transactions: bool = True,
+        resource_types: Collection[str] | None = None,
     ) -> None:
         self.base = BaseURL(base_url)
         self.max_transaction_entries = max_transaction_entries
+        self.atomic_transactions = atomic_transactions
+        self.resource_types = frozenset(resource_types) if resource_types is not None else None
         self.policy = policy or RetryPolicy()
         self._transport = Transport(
             http,

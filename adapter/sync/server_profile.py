@@ -3,8 +3,10 @@
 ``adapter ping`` learns a server's profile (:mod:`adapter.fhir.preflight`) and keeps it in the
 ledger's settings as JSON under ``server-profile|<base URL>``. Before a push or pull,
 :func:`settings_with_profile` fills in what the profile learned for each setting not given
-explicitly: ``ADAPTER_FHIR_MAX_TRANSACTION_ENTRIES`` (the cap found) and
-``ADAPTER_PULL_STRATEGY`` (the best way to read changes). A profile holds only while the server
+explicitly: ``ADAPTER_FHIR_MAX_TRANSACTION_ENTRIES`` (the cap found),
+``ADAPTER_PULL_STRATEGY`` (the best way to read changes) and ``ADAPTER_FHIR_ATOMIC_TRANSACTIONS``
+(whether a failed transaction may have left part behind) and ``ADAPTER_RESOURCE_TYPES`` (the
+types the server declares it can update). A profile holds only while the server
 runs the same software, version and FHIR version: when those change it is learned again.
 """
 
@@ -25,6 +27,7 @@ from adapter.fhir.preflight import learn_profile
 from adapter.fhir.retry import RetryPolicy
 from adapter.fhir.server_profile import ServerProfile
 from adapter.fhir.write_probe import WriteProbe
+from adapter.mappings.context import RESOURCE_TYPES
 from adapter.mappings.namespace import namespace_tag
 from adapter.settings import Settings
 
@@ -87,6 +90,12 @@ def apply_profile(settings: Settings, profile: ServerProfile) -> Settings:
         update["fhir_max_transaction_entries"] = profile.max_transaction_entries
     if "pull_strategy" not in given and profile.pull_strategy is not None:
         update["pull_strategy"] = profile.pull_strategy
+    if "fhir_atomic_transactions" not in given and profile.atomic is not None:
+        update["fhir_atomic_transactions"] = profile.atomic
+    if "resource_types" not in given and profile.writable_types:
+        # the case's own types always: a server not declaring them is told by its refusal
+        writable = set(profile.writable_types).intersection(RESOURCE_TYPES)
+        update["resource_types"] = ",".join(sorted(writable | {"EpisodeOfCare", "Patient"}))
     return settings.model_copy(update=update) if update else settings
 
 
@@ -96,7 +105,8 @@ async def settings_with_profile(
     """The settings a push or pull runs with: the stored profile applied (learned again first
     when the server's software changed); unchanged when no profile was ever learned."""
     given = settings.model_fields_set
-    if {"fhir_max_transaction_entries", "pull_strategy"} <= given:
+    learned = {"fhir_max_transaction_entries", "pull_strategy", "fhir_atomic_transactions"}
+    if learned | {"resource_types"} <= given:
         return settings
     profile = await asyncio.to_thread(stored_profile, ledger, settings.fhir_base_url)
     if profile is None:
