@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from adapter.errors import ConfigError
 from adapter.fhir.server_profile import ServerProfile
 from adapter.settings import load_settings
 from adapter.sync.server_profile import PROFILE_KEY_PREFIX, apply_profile, stored_profile
@@ -58,3 +61,30 @@ def test_an_unreadable_stored_profile_is_no_profile(caplog: pytest.LogCaptureFix
     assert stored_profile(kept, "s") is None
     assert stored_profile(kept, "other") is None
     assert "run adapter ping again" in caplog.text
+
+
+def test_a_non_atomic_server_without_provenance_is_written_to_accordingly(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    odd = dataclasses.replace(
+        CAPPED, atomic=False, writable_types=["Basic", "EpisodeOfCare", "Goal", "Task"]
+    )
+    chosen = apply_profile(load_settings(), odd)
+    assert chosen.fhir_atomic_transactions is False
+    # only the types the adapter writes, the case's own always
+    assert chosen.resource_types == "EpisodeOfCare,Goal,Patient,Task"
+    monkeypatch.setenv("ADAPTER_FHIR_ATOMIC_TRANSACTIONS", "true")
+    monkeypatch.setenv("ADAPTER_RESOURCE_TYPES", "Patient,EpisodeOfCare,Provenance")
+    given = apply_profile(load_settings(), odd)
+    assert (given.fhir_atomic_transactions, given.resource_types) == (
+        True,
+        "Patient,EpisodeOfCare,Provenance",
+    )
+
+
+def test_a_resource_selection_without_the_cases_own_types_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("ADAPTER_RESOURCE_TYPES", "Patient,Task")
+    with pytest.raises(ConfigError, match="ADAPTER_RESOURCE_TYPES: EpisodeOfCare is required"):
+        load_settings()
