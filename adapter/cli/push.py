@@ -98,9 +98,11 @@ def print_report(report: PushReport, server: str) -> None:
     elif report.server_check == "unsupported":
         out.print("server check: skipped (the server refused the marker resource)")
     if report.left_out_types:
+        mapped = s["resources_left_out"]
+        count = f" ({mapped} resources of the cases mapped in this run)" if mapped else ""
         out.print(
-            f"left out: {s['resources_left_out']} resources of types this server does not take "
-            f"({', '.join(report.left_out_types)}; see ADAPTER_RESOURCE_TYPES in docs/sync.md)"
+            f"left out, not taken by this server: {', '.join(report.left_out_types)}{count}; "
+            "see ADAPTER_RESOURCE_TYPES in docs/sync.md"
         )
     for case in report.cases:
         for change in case.taken:

@@ -68,6 +68,11 @@ def test_resource_types_setting_leaves_out_provenance_and_observation(
     code, again = push(folder, fhir_base_url)
     assert code == 0
     assert (again["resources_written"], again["cases_unchanged"]) == (0, 21)
+    # the server holds exactly what the ledger recorded: a pull finds nothing to apply
+    pulled = CliRunner().invoke(app, ["pull", "--server", fhir_base_url])
+    assert pulled.exit_code == 0, pulled.output
+    assert "0 changed resources" in pulled.stdout
+    assert " 0 conflicts, 0 warnings" in pulled.stdout
     print(f"\nADAPTER_RESOURCE_TYPES: 21 cases, {first['resources_written']} written, "
           f"{first['resources_left_out']} left out; re-push 0 written")  # fmt: skip
 

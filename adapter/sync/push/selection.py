@@ -179,8 +179,8 @@ def _prune(node: Any, gone: set[str]) -> Any:
             if kept not in ({}, []):
                 out[key] = kept
         return out
-    if isinstance(node, list):
-        return [kept for item in node if (kept := _prune(item, gone)) is not _GONE]
+    if isinstance(node, list):  # an item emptied is gone too (a server drops it: hashes differ)
+        return [kept for item in node if (kept := _prune(item, gone)) not in (_GONE, {}, [])]
     return node
 
 
