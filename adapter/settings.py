@@ -178,6 +178,12 @@ class Settings(BaseSettings):
     # client: PUT by the adapter's deterministic ids; server: the server assigns ids (conditional
     # update by business identifier, the ledger keeps them); auto: the server profile decides.
     fhir_id_strategy: IdStrategyName = "auto"
+    fhir_atomic_transactions: bool | None = Field(
+        default=None, description="None: the server profile's finding, else taken as atomic"
+    )
+    resource_types: str | None = Field(
+        default=None, description="comma list of the resource types to write; None = all"
+    )
     profile: ProfileName = "auto"
     namespace: str | None = None
     identifier_base: str | None = None
@@ -219,6 +225,13 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "ADAPTER_CHANGES_WEBHOOK_SECRET: at least 16 characters are needed to sign "
                     "the change feed's deliveries when ADAPTER_CHANGES_WEBHOOK_URL is set"
+                )
+        if self.resource_types is not None:
+            named = {part.strip() for part in self.resource_types.split(",")}
+            missing = sorted({"EpisodeOfCare", "Patient"} - named)
+            if missing:
+                raise ValueError(
+                    f"ADAPTER_RESOURCE_TYPES: {', '.join(missing)} is required for a case"
                 )
         if self.namespace is not None:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,9 @@ def push(
     server: ServerOption = None,
     concurrency: ConcurrencyOption = None,
     ledger: LedgerOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the run's summary and failed cases as JSON.")
+    ] = False,
 ) -> None:
     """Push cases: one transaction per case, unchanged resources skipped, failures dead-lettered.
 
@@ -58,7 +62,13 @@ def push(
                 total=len(files),
             )
         )
-    print_report(report, settings.fhir_base_url)
+    if as_json:
+        failed = [{"case": c.case_id, "reason": str(c.reason), "message": c.message}
+                  for c in report.failed]  # fmt: skip
+        found = {"run": report.run_id, "server": settings.fhir_base_url, **report.summary()}
+        typer.echo(json.dumps({**found, "failed": failed}, indent=2))
+    else:
+        print_report(report, settings.fhir_base_url)
     raise typer.Exit(0 if report.all_ok else EXIT_FAILED)
 
 
@@ -87,6 +97,13 @@ def print_report(report: PushReport, server: str) -> None:
         )
     elif report.server_check == "unsupported":
         out.print("server check: skipped (the server refused the marker resource)")
+    if report.left_out_types:
+        mapped = s["resources_left_out"]
+        count = f" ({mapped} resources of the cases mapped in this run)" if mapped else ""
+        out.print(
+            f"left out, not taken by this server: {', '.join(report.left_out_types)}{count}; "
+            "see ADAPTER_RESOURCE_TYPES in docs/sync.md"
+        )
     for case in report.cases:
         for change in case.taken:
             out.print(f"  case {escape(case.case_id)}: {escape(change)} (from the server)")

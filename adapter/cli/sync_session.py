@@ -133,6 +133,9 @@ async def push_with_progress(
                 progress.stop()
                 message = describe_refusal(exc, settings.fhir_base_url, settings.fhir_auth)
                 fail(message, EXIT_UNREACHABLE)
+            except ConfigError as exc:  # ADAPTER_RESOURCE_TYPES naming a type never written
+                progress.stop()
+                fail(str(exc), EXIT_CONFIG)
 
 
 async def _reachable(settings: Settings) -> None:

@@ -7,7 +7,7 @@ repeated only as :mod:`adapter.fhir.retry` allows.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -53,6 +53,9 @@ class FHIRClient:
     ``max_transaction_entries`` is the server's transaction cap, for callers that split (None:
     no cap known). ``server_ids``: the server assigns ids, so the sync engine writes through
     :class:`adapter.sync.server_ids.ServerIdClient` (the client itself sends what it is given).
+    ``atomic_transactions``: whether a failed transaction is known to have left
+    nothing behind (False: the server may apply part of it, callers read back).
+    ``resource_types``: the types to write to this server (None: every type).
     """
 
     def __init__(
@@ -67,10 +70,14 @@ class FHIRClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_transaction_entries: int | None = None,
         server_ids: bool = False,
+        atomic_transactions: bool = True,
+        resource_types: Collection[str] | None = None,
     ) -> None:
         self.base = BaseURL(base_url)
         self.max_transaction_entries = max_transaction_entries
         self.server_ids = server_ids
+        self.atomic_transactions = atomic_transactions
+        self.resource_types = frozenset(resource_types) if resource_types is not None else None
         self.policy = policy or RetryPolicy()
         self._transport = Transport(
             http,

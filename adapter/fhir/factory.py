@@ -76,6 +76,8 @@ async def open_client(
             max_response_bytes=settings.fhir_max_response_bytes,
             max_transaction_entries=settings.fhir_max_transaction_entries,
             server_ids=settings.fhir_id_strategy == "server",
+            atomic_transactions=settings.fhir_atomic_transactions is not False,
+            resource_types=_types(settings.resource_types),
         )
 
 
@@ -104,6 +106,13 @@ async def probe_server(
     async with open_client(settings, transport=transport, policy=_capped(settings, 1)) as c:
         statement = dict(await c.capabilities())
         return statement, await probe_write(c)
+
+
+def _types(text: str | None) -> list[str] | None:
+    """``ADAPTER_RESOURCE_TYPES`` as a list (None: not set)."""
+    if text is None or not text.strip():
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _capped(settings: Settings, attempts: int) -> RetryPolicy:

@@ -21,7 +21,7 @@ from adapter.fhir.results import WriteResult
 from adapter.fhir.server_profile import PROBE_SIZES, ServerProfile
 from adapter.fhir.write_probe import WriteProbe, probe_write
 
-__all__ = ["declared_abilities", "learn_profile"]
+__all__ = ["declared_abilities", "learn_profile", "writable_types"]
 
 Finding = tuple[bool | None, str]
 _TYPES = ("EpisodeOfCare", "CarePlan", "Goal", "Task")
@@ -44,6 +44,17 @@ def declared_abilities(statement: Mapping[str, Any]) -> dict[str, bool]:
     found["Basic.conditionalCreate"] = bool(basic.get("conditionalCreate"))
     found["Basic.conditionalUpdate"] = bool(basic.get("conditionalUpdate"))
     return found
+
+
+def writable_types(statement: Mapping[str, Any]) -> list[str]:
+    """The resource types the CapabilityStatement declares ``update`` for, sorted."""
+    rests = [r for r in statement.get("rest") or [] if r.get("mode", "server") == "server"]
+    return sorted(
+        str(res.get("type"))
+        for r in rests
+        for res in r.get("resource") or []
+        if any(i.get("code") == "update" for i in res.get("interaction") or [])
+    )
 
 
 async def learn_profile(
@@ -78,6 +89,7 @@ async def learn_profile(
         software_version=software.get("version"),
         learned_at=datetime.now(UTC).isoformat(timespec="seconds"),
         declared=declared_abilities(statement),
+        writable_types=writable_types(statement),
         details=details,
         **found,
     )

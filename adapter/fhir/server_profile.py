@@ -44,6 +44,8 @@ class ServerProfile:
     client_ids: bool | None = None
     write: str = "unknown"
     validate: bool | None = None
+    writable_types: list[str] = field(default_factory=list)
+    """The types the CapabilityStatement declares ``update`` for (empty: it lists none)."""
     declared: dict[str, bool] = field(default_factory=dict)
     """What the CapabilityStatement claims (e.g. ``history-system``, ``Task.identifier``)."""
     details: dict[str, str] = field(default_factory=dict)

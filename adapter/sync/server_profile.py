@@ -4,8 +4,10 @@
 ledger's settings as JSON under ``server-profile|<base URL>``. Before a push or pull,
 :func:`settings_with_profile` fills in what the profile learned for each setting not given
 explicitly: ``ADAPTER_FHIR_MAX_TRANSACTION_ENTRIES`` (the cap found),
-``ADAPTER_PULL_STRATEGY`` (the best way to read changes) and ``ADAPTER_FHIR_ID_STRATEGY`` (server
-ids where client-assigned ids are refused). A profile holds only while the server
+``ADAPTER_PULL_STRATEGY`` (the best way to read changes), ``ADAPTER_FHIR_ID_STRATEGY`` (server
+ids where client-assigned ids are refused), ``ADAPTER_FHIR_ATOMIC_TRANSACTIONS`` (whether a
+failed transaction may have left part behind) and ``ADAPTER_RESOURCE_TYPES`` (the types the
+server declares it can update). A profile holds only while the server
 runs the same software, version and FHIR version: when those change it is learned again.
 """
 
@@ -26,6 +28,7 @@ from adapter.fhir.preflight import learn_profile
 from adapter.fhir.retry import RetryPolicy
 from adapter.fhir.server_profile import ServerProfile
 from adapter.fhir.write_probe import WriteProbe
+from adapter.mappings.context import RESOURCE_TYPES
 from adapter.mappings.namespace import namespace_tag
 from adapter.settings import Settings
 
@@ -90,6 +93,12 @@ def apply_profile(settings: Settings, profile: ServerProfile) -> Settings:
         update["pull_strategy"] = profile.pull_strategy
     if settings.fhir_id_strategy == "auto" and profile.id_strategy == "server":
         update["fhir_id_strategy"] = "server"
+    if "fhir_atomic_transactions" not in given and profile.atomic is not None:
+        update["fhir_atomic_transactions"] = profile.atomic
+    if "resource_types" not in given and profile.writable_types:
+        # the case's own types always: a server not declaring them is told by its refusal
+        writable = set(profile.writable_types).intersection(RESOURCE_TYPES)
+        update["resource_types"] = ",".join(sorted(writable | {"EpisodeOfCare", "Patient"}))
     return settings.model_copy(update=update) if update else settings
 
 
@@ -99,7 +108,8 @@ async def settings_with_profile(
     """The settings a push or pull runs with: the stored profile applied (learned again first
     when the server's software changed); unchanged when no profile was ever learned."""
     given = settings.model_fields_set
-    if {"fhir_max_transaction_entries", "pull_strategy", "fhir_id_strategy"} <= given:
+    learned = {"fhir_max_transaction_entries", "pull_strategy", "fhir_atomic_transactions"}
+    if learned | {"resource_types", "fhir_id_strategy"} <= given:
         return settings
     profile = await asyncio.to_thread(stored_profile, ledger, settings.fhir_base_url)
     if profile is None:

@@ -40,6 +40,9 @@ class CaseOutcome:
     restored: int = 0
     """Conflicts a pull listed (case-management elements changed on the server) that this push
     resolved by writing the case manager's values back."""
+    left_out: int = 0
+    """Resources not written because this server does not take their type
+    (:mod:`adapter.sync.push.selection`)."""
 
     @property
     def ok(self) -> bool:
@@ -53,6 +56,8 @@ class CaseOutcome:
             text += f", {self.merged} merged"
         if self.restored:
             text += f", {self.restored} conflicts restored"
+        if self.left_out:
+            text += f", {self.left_out} left out"
         if self.failed:
             text += f", {self.failed} failed"
         if self.reason is not None:
@@ -74,6 +79,7 @@ class PushReport:
     server_check: str = "same"
     forgotten: int = 0
     namespace: str | None = None  # the namespace the run wrote under (None: plain ids)
+    left_out_types: tuple[str, ...] = ()  # types not written to this server (by the end)
 
     def count(self, status: CaseStatus) -> int:
         return sum(1 for case in self.cases if case.status is status)
@@ -109,6 +115,8 @@ class PushReport:
             "taken_from_server": sum(len(case.taken) for case in self.cases),
             "conflicts_restored": sum(case.restored for case in self.cases),
             "stale_fields_kept": sum(len(case.kept) for case in self.cases),
+            "resources_left_out": sum(case.left_out for case in self.cases),
+            "left_out_types": list(self.left_out_types),
             "dead_letters_by_reason": dict(sorted(reasons.items())),
             "server_check": self.server_check,
             "forgotten": self.forgotten,

@@ -46,6 +46,7 @@ from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.queue import work_through
 from adapter.sync.push.recording import record_sent, taken_from_server
+from adapter.sync.push.selection import Selection, learn_refused, refused_types, selection_for
 from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
@@ -91,14 +92,18 @@ class _Run:
     namespace: str | None = None
     on_case: Callable[[CaseOutcome], None] | None = None
     adopting: bool = False  # a new ledger on a server holding our data: read before writing
+    selection: Selection = field(default_factory=Selection)  # the types this server takes
     server: str = field(init=False)
-    mapping: str = field(init=False)
     unchanged: UnchangedBatch = field(init=False)
 
     def __post_init__(self) -> None:
         self.server = self.client.base.url
-        self.mapping = mapping_fingerprint(self.namespace)
         self.unchanged = UnchangedBatch(self.ledger, self.run_id, self.server, self.call)
+
+    @property
+    def mapping(self) -> str:
+        """The mapping fingerprint, under the types this server takes."""
+        return self.selection.fingerprint(mapping_fingerprint(self.namespace))
 
 
 async def push_cases(
@@ -128,6 +133,9 @@ async def push_cases(
     with LedgerThread() as thread:
         state = _Run(client, ledger, run.id, thread, namespace, on_case)
         try:
+            state.selection = await thread(
+                selection_for, client.resource_types, ledger, client.base.url
+            )
             checked = await check_server(client, ledger, namespace)
             state.adopting = checked.state == "adopt"
             outcomes = await work_through(
@@ -146,6 +154,7 @@ async def push_cases(
             server_check=checked.state,
             forgotten=checked.forgotten,
             namespace=namespace,
+            left_out_types=tuple(sorted(state.selection.left_out)),
         )
         try:
             await state.unchanged.flush()
@@ -160,10 +169,10 @@ async def push_cases(
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     """One case; a ledger error reading or recording it fails this case only."""
     try:
-        return await _push_case(run, item)
+        return _done(run, await _push_case(run, item))
     except LedgerError as exc:
         failure = Failure(ReasonCode.LEDGER_ERROR, type(exc).__name__, str(exc))
-        return await _failed(run, item.case_id, failure)
+        return _done(run, await _failed(run, item.case_id, failure))
 
 
 async def _push_case(
@@ -183,10 +192,10 @@ async def _push_case(
     if isinstance(step, _Unchanged):
         if step.fast:
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
-        outcome = CaseOutcome(
-            step.case_id, CaseStatus.UNCHANGED, unchanged=step.total, kept=step.kept
-        )
-        return _done(run, outcome)
+        return CaseOutcome(
+            step.case_id, CaseStatus.UNCHANGED, unchanged=step.total, kept=step.kept,
+            left_out=step.left_out,
+        )  # fmt: skip
     plan = step.plan
     if run.adopting and not adopted and (held := await held_resources(run.client, plan)):
         await run.call(run.ledger.adopt, run.run_id, run.server, held)
@@ -198,6 +207,9 @@ async def _push_case(
             raise  # the case stays as it is in the ledger: the next push sends it again
         failure = classify(exc)
         if not again and failure.reason is ReasonCode.DANGLING_REFERENCE and await _lost(run, plan):
+            return await _push_case(run, item, again=True)
+        alone = [(p.key, failure.outcome) for p in plan.send] if len(plan.send) == 1 else []
+        if not again and await _refused_type(run, alone):
             return await _push_case(run, item, again=True)
         return await _failed(run, plan.case_id, failure, [p.key for p in plan.send])
     dangling = any(f.reason is ReasonCode.DANGLING_REFERENCE for _, f in sent.failed)
@@ -216,7 +228,11 @@ async def _push_case(
         record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping,
         taken, item.source,
     )  # fmt: skip
-    return _done(run, dataclasses.replace(outcome, kept=step.kept))
+    outcome = dataclasses.replace(outcome, kept=step.kept, left_out=step.left_out)
+    # A type the server does not support: what landed is recorded; the case goes again without it
+    if not again and await _refused_type(run, [(k, f.outcome) for k, f in sent.failed]):
+        return _after(outcome, await _push_case(run, item, again=True))
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -229,6 +245,7 @@ class _Unchanged:
     fast: bool = False
     moved_to: str | None = None
     kept: tuple[str, ...] = ()
+    left_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -237,6 +254,7 @@ class _Prepared:
     as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
     case: Case  # the case kept in the store
     kept: tuple[str, ...] = ()  # stale fields of the input, kept as the store has them
+    left_out: int = 0  # resources of types this server does not take
 
 
 def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
@@ -273,7 +291,7 @@ def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
         mapping=run.mapping if as_filed else None,
         resolved=plan.restoring,  # the server already holds the case manager's values
     )
-    return _Unchanged(case.id, plan.total, kept=prepared.kept)
+    return _Unchanged(case.id, plan.total, kept=prepared.kept, left_out=prepared.left_out)
 
 
 def _parse(item: CaseInput) -> Case:
@@ -302,7 +320,9 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
         document = checked.case.model_dump(mode="json", exclude_none=True)
     sent = None if item.from_store or not isinstance(item.document, dict) else item.document
     try:
-        resources = case_to_resources(checked.case, namespace=run.namespace)
+        resources, left = run.selection.apply(
+            case_to_resources(checked.case, namespace=run.namespace)
+        )
     except MappingError:
         run.ledger.put_case(case.id, document, source=item.source)
         raise
@@ -317,7 +337,9 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
     previous = None
     if context.snapshot is not None:
         try:
-            before = case_to_resources(parse_case(context.snapshot), namespace=run.namespace)
+            before, _ = run.selection.apply(
+                case_to_resources(parse_case(context.snapshot), namespace=run.namespace)
+            )
             previous = {key_of(r): r for r in before}
         except AdapterError:  # a snapshot from an older model: no base, ownership decides
             previous = None
@@ -330,7 +352,13 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
     if context.disputes or settled:
         closing = (*context.disputes, *settled)
         plan = dataclasses.replace(plan, restoring=tuple(d.conflict_id for d in closing))
-    return _Prepared(plan, as_filed=not checked.rebased, case=checked.case, kept=checked.rebased)
+    return _Prepared(
+        plan,
+        as_filed=not checked.rebased,
+        case=checked.case,
+        kept=checked.rebased,
+        left_out=sum(left.values()),
+    )
 
 
 def _check(case: Case, context: PushContext) -> Checked:
@@ -348,6 +376,18 @@ async def _lost(run: _Run, plan: CasePlan) -> bool:
     claimed = [ResourceKey(r.resource_type, r.resource_id) for r in plan.unchanged]
     claimed += [p.key for p in plan.send if p.if_match is not None]
     return await forget_absent(run.client, run.ledger, plan.case_id, claimed)
+
+
+async def _refused_type(run: _Run, failures: list[tuple[ResourceKey, Any]]) -> bool:
+    """The server refused an optional type as not supported: remembered for this server (the
+    case is then sent again without it, and so are the cases after it)."""
+    kinds = refused_types(failures) - run.selection.left_out
+    if not kinds:
+        return False
+    log.warning("the server does not support %s: left out from now on", ", ".join(sorted(kinds)))
+    refused = await run.call(learn_refused, run.ledger, run.server, kinds)
+    run.selection = Selection(run.selection.left_out | refused)
+    return True
 
 
 def _landed_snapshot(
@@ -379,8 +419,18 @@ async def _failed(
     except LedgerError as exc:  # not even a dead letter: the case's one line says so
         if failure.reason is not ReasonCode.LEDGER_ERROR:
             message += f" (no dead letter recorded: {exc})"
-    outcome = CaseOutcome(case_id, CaseStatus.FAILED, reason=failure.reason, message=message)
-    return _done(run, outcome)
+    return CaseOutcome(case_id, CaseStatus.FAILED, reason=failure.reason, message=message)
+
+
+def _after(first: CaseOutcome, retry: CaseOutcome) -> CaseOutcome:
+    """A case sent again in the same run: the retry's outcome, with the first send's writes."""
+    written = first.written + retry.written
+    status = retry.status
+    if status is CaseStatus.UNCHANGED and written:
+        status = CaseStatus.WRITTEN
+    return dataclasses.replace(
+        retry, status=status, written=written, merged=first.merged + retry.merged
+    )
 
 
 def _done(run: _Run, outcome: CaseOutcome) -> CaseOutcome:

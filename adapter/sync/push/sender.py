@@ -1,11 +1,14 @@
 """Sending one case's changed resources: one transaction, version conflicts merged, and a
-rejected transaction bisected so that only the poison entry stays behind.
+rejected transaction bisected so that only the poison entry stays behind. After a failed
+transaction that may have left part behind (a non-atomic server, or no answer), the resources
+are read back before anything is sent again (:mod:`adapter.sync.push.settle`).
 
 Strictly sequential within a case; the caller runs cases in parallel.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,10 +27,13 @@ from adapter.sync.push.failures import (
     stops_the_run,
 )
 from adapter.sync.push.planner import Planned, units
+from adapter.sync.push.settle import settle, uncertain
 from adapter.sync.push.split import parts
 from adapter.sync.resources import key_of, meta_version, reference_values
 
 __all__ = ["CaseSender", "MergeNote", "Sent"]
+
+log = logging.getLogger("adapter.sync.push")
 
 NO_CHANGE = "SUCCESSFUL_UPDATE_NO_CHANGE"
 MAX_CONFLICT_ROUNDS = 3
@@ -65,6 +71,7 @@ class CaseSender:
 
     def __init__(self, client: FHIRClient) -> None:
         self.client = client
+        self._present: set[ResourceKey] = set()  # on the server before: a failure blocks none
 
     async def send(self, planned: Sequence[Planned]) -> Sent:
         """One transaction, or with a transaction cap (``client.max_transaction_entries``)
@@ -75,12 +82,13 @@ class CaseSender:
         for item in planned:
             rebased = await self._rebased(item, sent) if item.rebase else item
             pending += [rebased] if rebased is not None else []
+        self._present = {p.key for p in pending if p.if_match is not None}
         split = parts(pending, self.client.max_transaction_entries)
         if len(split) == 1:
             await self._send_part(split[0], sent)
             return sent
         for part in split:
-            for kept in _unblocked([part], {key for key, _ in sent.failed}, sent):
+            for kept in _unblocked([part], self._missing(sent), sent):
                 try:
                     await self._send_part(kept, sent)
                 except AdapterError as exc:
@@ -99,13 +107,21 @@ class CaseSender:
                 sent.landed += await self._transaction(pending)
                 return
             except AdapterError as exc:
+                if stops_the_run(exc):
+                    raise
+                settled = await self._settled(exc, pending, sent)
+                pending = settled if settled is not None else pending
                 if not is_version_conflict(exc):
                     if is_entry_rejection(exc) and len(pending) > 1:
                         sent.add(await self._bisect(pending))
                         sent.split_by = classify(exc)
                         return
-                    raise
-            pending = [m for p in pending if (m := await self._refreshed(p, sent)) is not None]
+                    if settled is None:
+                        raise
+                    sent.failed += [(p.key, _about(p, classify(exc))) for p in pending]
+                    return
+            if settled is None:  # settled ones carry the version read back already
+                pending = [m for p in pending if (m := await self._refreshed(p, sent)) is not None]
         failure = Failure(ReasonCode.CONFLICT, "VersionConflict", "kept changing while merging")
         sent.failed += [(p.key, failure) for p in pending]
 
@@ -124,11 +140,13 @@ class CaseSender:
         """After a version conflict: merged with the server's current copy if it moved on."""
         return await self._merged(planned, sent, always=False)
 
-    async def _merged(self, planned: Planned, sent: Sent, *, always: bool) -> Planned | None:
+    async def _merged(
+        self, planned: Planned, sent: Sent, *, always: bool, current: dict[str, Any] | None = None
+    ) -> Planned | None:
         if planned.if_match is None:
             return planned
         try:
-            current = await self.client.read(*planned.key)
+            current = current or await self.client.read(*planned.key)
         except ResourceNotFound:  # gone from the server: write it afresh
             return planned.with_body(planned.body, None)
         version = meta_version(current)
@@ -162,6 +180,42 @@ class CaseSender:
         except FHIRStatusError:  # history not kept: the merge falls back to our last mapping
             return None
 
+    # -- uncertain outcomes ---------------------------------------------------------------------
+
+    async def _settled(
+        self, exc: AdapterError, pending: list[Planned], sent: Sent
+    ) -> list[Planned] | None:
+        """After a failed transaction that may have left part behind: what the read-back proved
+        landed goes into ``sent``; the rest, to send again (merged onto someone else's version
+        where there is one). None when nothing can have landed, or the read-back failed (then
+        nothing is proved and the failure stands)."""
+        # one entry is all or nothing on any server
+        if not uncertain(exc, atomic=self.client.atomic_transactions or len(pending) == 1):
+            return None
+        try:
+            found = await settle(self.client, pending)
+        except AdapterError as err:
+            if stops_the_run(err):
+                raise
+            log.warning("read-back after a failed transaction failed too: %s", type(err).__name__)
+            return None
+        if found.landed:
+            log.info("%d of %d resources of a failed transaction had landed", len(found.landed),
+                     len(pending))  # fmt: skip
+        sent.landed += found.landed
+        self._present |= {ResourceKey(r.resource_type, r.resource_id) for r in found.landed}
+        again: list[Planned] = []
+        for item, current in found.again:
+            merged: Planned | None = item
+            if current is not None:  # someone else's version: ours merged onto it
+                merged = await self._merged(item, sent, always=False, current=current)
+            again += [merged] if merged is not None else []
+        return again
+
+    def _missing(self, sent: Sent) -> set[ResourceKey]:
+        """Failed resources the server does not hold at all: what references them is blocked."""
+        return {key for key, _ in sent.failed if key not in self._present}
+
     # -- bisection ------------------------------------------------------------------------------
 
     async def _bisect(self, planned: Sequence[Planned]) -> Sent:
@@ -170,15 +224,26 @@ class CaseSender:
 
     async def _land(self, groups: list[list[Planned]]) -> Sent:
         flat = [p for group in groups for p in group]
+        sent = Sent()
         try:
             return Sent(landed=await self._transaction(flat))
         except AdapterError as exc:
+            if stops_the_run(exc):
+                raise
             failure = classify(exc)
-            if not is_entry_rejection(exc) or len(groups) == 1:
-                return Sent(failed=[(p.key, _about(p, failure)) for p in flat])
+            settled = await self._settled(exc, flat, sent)
+            if settled is not None:  # what landed is out; the rest keeps its groups
+                again = {p.key: p for p in settled}
+                groups = [
+                    g for g in ([again[p.key] for p in gr if p.key in again] for gr in groups) if g
+                ]
+                flat = settled
+            if not is_entry_rejection(exc) or len(groups) <= 1:
+                sent.failed += [(p.key, _about(p, failure)) for p in flat]
+                return sent
         half = len(groups) // 2
-        sent = await self._land(groups[:half])
-        rest = _unblocked(groups[half:], {key for key, _ in sent.failed}, sent)
+        sent.add(await self._land(groups[:half]))
+        rest = _unblocked(groups[half:], self._missing(sent), sent)
         sent.add(await self._land(rest) if rest else Sent())
         return sent
 

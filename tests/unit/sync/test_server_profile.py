@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from adapter.errors import ConfigError
 from adapter.fhir.server_profile import ServerProfile
 from adapter.settings import load_settings
 from adapter.sync.server_profile import PROFILE_KEY_PREFIX, apply_profile, stored_profile
@@ -71,3 +72,30 @@ def test_a_server_refusing_client_ids_gets_server_ids_unless_told_otherwise(
     assert "push: server-assigned ids" in " ".join(refusing.choices())
     monkeypatch.setenv("ADAPTER_FHIR_ID_STRATEGY", "client")
     assert apply_profile(load_settings(), refusing).fhir_id_strategy == "client"
+
+
+def test_a_non_atomic_server_without_provenance_is_written_to_accordingly(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    odd = dataclasses.replace(
+        CAPPED, atomic=False, writable_types=["Basic", "EpisodeOfCare", "Goal", "Task"]
+    )
+    chosen = apply_profile(load_settings(), odd)
+    assert chosen.fhir_atomic_transactions is False
+    # only the types the adapter writes, the case's own always
+    assert chosen.resource_types == "EpisodeOfCare,Goal,Patient,Task"
+    monkeypatch.setenv("ADAPTER_FHIR_ATOMIC_TRANSACTIONS", "true")
+    monkeypatch.setenv("ADAPTER_RESOURCE_TYPES", "Patient,EpisodeOfCare,Provenance")
+    given = apply_profile(load_settings(), odd)
+    assert (given.fhir_atomic_transactions, given.resource_types) == (
+        True,
+        "Patient,EpisodeOfCare,Provenance",
+    )
+
+
+def test_a_resource_selection_without_the_cases_own_types_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("ADAPTER_RESOURCE_TYPES", "Patient,Task")
+    with pytest.raises(ConfigError, match="ADAPTER_RESOURCE_TYPES: EpisodeOfCare is required"):
+        load_settings()
