@@ -138,6 +138,8 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
         out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
     for refusal in report.refused:
         out.print(f"  [cyan]note[/cyan] not supported by the server: {escape(refusal)}")
+    for invalid in report.invalid:
+        out.print(f"  [cyan]warning[/cyan] not applied: {escape(invalid)}")
     if report.rewound:
         out.print(
             f"[bold red]warning[/bold red]: the server went back in time: {len(report.rewound)} "

@@ -110,6 +110,24 @@ async def test_provider_changes_come_back_into_the_stored_case_once(client, ledg
     assert {r["type"] for r in sent} <= {"ServiceRequest"}
 
 
+async def test_a_change_that_is_not_valid_fhir_is_named_and_the_rest_applies(client, ledger):
+    case = example_case("CM-2001", suffix())
+    await push(client, ledger, case)
+    await pull_changes(client, ledger)
+    task = await client.read("Task", resource_of(case, "Task", "T-2")["id"])
+    del task["status"]  # another system drops a required element; HAPI stores it as sent
+    await client.update(task)
+    await edit(client, case, "Goal", "G-1", achievementStatus=ACHIEVED)
+
+    report = await pull_changes(client, ledger)
+
+    assert f"Task/{task['id']}: not valid FHIR: Task.status: " in "\n".join(report.invalid)
+    after = stored(ledger, case.id)
+    assert after.plan is not None
+    assert after.plan.goals[0].achievement is GoalAchievement.ACHIEVED  # the valid change
+    assert next(t for t in after.tasks if t.id == "T-2").status is TaskStatus.IN_PROGRESS
+
+
 async def test_a_task_deleted_on_the_server_is_cancelled_in_the_case(client, ledger):
     case = example_case("CM-2007", suffix())  # in screening: one task, no plan pointing at it
     await push(client, ledger, case)
