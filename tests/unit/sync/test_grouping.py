@@ -118,7 +118,8 @@ def test_a_goal_of_a_patient_with_two_cases_joins_neither():
     ]
     goal = {"resourceType": "Goal", "id": "g", "subject": patient}
     consent = {"resourceType": "Consent", "id": "c", "patient": patient}
-    resources = [{"resourceType": "Patient", "id": "p"}, *episodes, goal, consent]
+    resources: list[dict[str, Any]] = [{"resourceType": "Patient", "id": "p"}, *episodes, goal]
+    resources.append(consent)
 
     groups = group_cases(resources)
 
