@@ -25,7 +25,9 @@ __all__ = ["NDJSON", "ExportFile", "ExportManifest", "export", "read_ndjson"]
 
 NDJSON: Final = "application/fhir+ndjson"
 _FIRST_WAIT: Final = 0.5
-_MAX_WAIT: Final = 30.0
+#: The longest wait between polls: a server's Retry-After is honoured up to this (HAPI always
+#: answers 120 s, whatever the export's size; a small export is done in seconds).
+POLL_CAP: Final = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +50,19 @@ async def export(
     types: Sequence[str],
     since: datetime | None = None,
     group: str | None = None,
+    system: bool = False,
     wait_limit: float = 3600.0,
+    poll_cap: float = POLL_CAP,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> ExportManifest:
-    """Run one export of ``types`` (Patient level, or Group level with ``group``) to its
-    manifest. UnsupportedByServer when the server has no ``$export``; FHIRError when the job
-    fails or does not finish within ``wait_limit`` seconds."""
-    path = ("Group", group, "$export") if group else ("Patient", "$export")
+    """Run one export of ``types`` (Patient level; Group level with ``group``; system level
+    with ``system``) to its manifest. UnsupportedByServer when the server has no ``$export``;
+    FHIRError when the job fails or does not finish within ``wait_limit`` seconds."""
+    path: tuple[str, ...] = ("Patient", "$export")
+    if group:
+        path = ("Group", group, "$export")
+    elif system:
+        path = ("$export",)
     params = {"_type": ",".join(types), "_outputFormat": NDJSON}
     if since is not None:
         params["_since"] = since.isoformat()
@@ -64,7 +72,7 @@ async def export(
         kickoff = await client.send("GET", url, params=params, headers=prefer)
     except FHIRError as exc:
         status = getattr(exc, "status", None)
-        if status in (400, 404, 405, 501):
+        if status in (404, 405, 501):
             raise UnsupportedByServer(
                 f"the server offers no bulk $export at {'/'.join(path)} (HTTP {status})",
                 method="GET",
@@ -78,7 +86,7 @@ async def export(
             method="GET",
             url=url,
         )
-    return await _poll(client, status_url, wait_limit=wait_limit, sleep=sleep)
+    return await _poll(client, status_url, wait_limit=wait_limit, cap=poll_cap, sleep=sleep)
 
 
 async def _poll(
@@ -86,6 +94,7 @@ async def _poll(
     status_url: str,
     *,
     wait_limit: float,
+    cap: float,
     sleep: Callable[[float], Awaitable[None]],
 ) -> ExportManifest:
     deadline = time.monotonic() + wait_limit
@@ -100,16 +109,17 @@ async def _poll(
             )
         if time.monotonic() >= deadline:
             raise FHIRError(f"$export did not finish within {wait_limit:g} s", url=status_url)
-        wait = _retry_after(answer.headers.get("retry-after"), wait)
-        await sleep(min(wait, max(0.0, deadline - time.monotonic())))
-        wait = min(wait * 2, _MAX_WAIT)
+        asked = _retry_after(answer.headers.get("retry-after"))
+        pause = min(max(wait, asked), cap)
+        await sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        wait = min(wait * 2, cap)
 
 
-def _retry_after(header: str | None, current: float) -> float:
-    """Seconds to wait: the server's ``Retry-After`` (seconds), bounded; else ``current``."""
+def _retry_after(header: str | None) -> float:
+    """Seconds the server asks to wait (``Retry-After`` in seconds; 0 when it names none)."""
     if header and header.strip().isdigit():
-        return min(max(float(header.strip()), _FIRST_WAIT), _MAX_WAIT)
-    return current
+        return float(header.strip())
+    return 0.0
 
 
 def _manifest(body: Any, url: str) -> ExportManifest:

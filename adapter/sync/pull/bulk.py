@@ -9,6 +9,11 @@ outside the Patient compartment) is read by id over REST, as in a REST import.
 
 With ``since``, the export (``_since``) names the patients with a changed case resource; their
 cases are then read whole over REST, since an export since an instant holds only what changed.
+
+HAPI (like the Bulk Data spec's Patient compartment) refuses Task in a Patient or Group level
+export (HAPI-0512): Tasks come from a second, system-level export of Task alone, indexed by
+their patient (``for``) and by what they are based on or focus on (a CarePlan, a Goal), so a
+Task tied only to the plan is found as a REST import finds it.
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ __all__ = ["EXPORT_TYPES", "BulkGatherer", "bulk_gatherer"]
 
 Resource = Mapping[str, Any]
 
-#: What a Patient-level export is asked for (``_type``): the patient and the case resources.
-EXPORT_TYPES: Final = ("Patient", *BY_PATIENT)
+#: What a Patient-level export is asked for (``_type``): the patient and the case resources
+#: (Task apart: see the module doc).
+EXPORT_TYPES: Final = tuple(t for t in ("Patient", *BY_PATIENT) if t != "Task")
+SYSTEM_TYPES: Final = ("Task",)
 _CASE_ROOTS: Final = ("EpisodeOfCare", "CarePlan")
 _BATCH: Final = 500
 
@@ -44,7 +51,7 @@ class BulkGatherer:
 
     client: FHIRClient
     db: sqlite3.Connection
-    manifest: ExportManifest
+    manifests: tuple[ExportManifest, ...]
     patient: str | None = None
     since: datetime | None = None
     bad_lines: list[str] = field(default_factory=list)
@@ -71,9 +78,24 @@ class BulkGatherer:
         for (body,) in rows:
             resource = json.loads(body)
             found.setdefault(key_text(resource), resource)
+        self._add_tasks(found)
         self._add_from_store(found)
         await add_referenced(self.client, found)
         return list(found.values())
+
+    def _add_tasks(self, found: dict[str, dict[str, Any]]) -> None:
+        """Tasks based on or focused on the patient's CarePlans and Goals (REST: based-on and
+        focus searches)."""
+        anchors = sorted(k for k in found if k.split("/", 1)[0] in ("CarePlan", "Goal"))
+        for key in anchors:
+            rows = self.db.execute(
+                "SELECT body FROM resource JOIN link ON link.source = resource.key "
+                "WHERE link.target = ? ORDER BY seq",
+                (key,),
+            )
+            for (body,) in rows:
+                task = json.loads(body)
+                found.setdefault(key_text(task), task)
 
     def _add_from_store(self, found: dict[str, dict[str, Any]]) -> None:
         missing = {k for r in list(found.values()) for k in references(r)} - found.keys()
@@ -94,8 +116,9 @@ async def bulk_gatherer(
 ) -> AsyncIterator[BulkGatherer]:
     """Run the export, index its files on disk, and hand out the gatherer (the index is
     deleted on leaving)."""
-    manifest = await export(
-        client, types=EXPORT_TYPES, since=since, group=group, wait_limit=wait_limit
+    manifests = (
+        await export(client, types=EXPORT_TYPES, since=since, group=group, wait_limit=wait_limit),
+        await export(client, types=SYSTEM_TYPES, since=since, system=True, wait_limit=wait_limit),
     )
     with tempfile.TemporaryDirectory(prefix="adapter-bulk-") as folder:
         db = sqlite3.connect(Path(folder) / "export.sqlite")
@@ -105,7 +128,9 @@ async def bulk_gatherer(
                 "patient TEXT, body TEXT)"
             )
             db.execute("CREATE INDEX by_patient ON resource (patient)")
-            gatherer = BulkGatherer(client, db, manifest, patient=patient, since=since)
+            db.execute("CREATE TABLE link (target TEXT, source TEXT)")
+            db.execute("CREATE INDEX by_target ON link (target)")
+            gatherer = BulkGatherer(client, db, manifests, patient=patient, since=since)
             await _load(gatherer)
             yield gatherer
         finally:
@@ -114,25 +139,35 @@ async def bulk_gatherer(
 
 async def _load(gatherer: BulkGatherer) -> None:
     rows: list[tuple[str, str, str | None, str]] = []
-    for file in gatherer.manifest.files:
+    links: list[tuple[str, str]] = []
+    files = [file for manifest in gatherer.manifests for file in manifest.files]
+    for file in files:
         async for number, resource in read_ndjson(gatherer.client, file):
             if resource is None or not isinstance(resource.get("id"), str):
                 gatherer.bad_lines.append(f"{file.type} export line {number}: not a resource")
                 continue
-            rows.append(
-                (key_text(resource), file.type, _patient_of(resource), json.dumps(resource))
-            )
+            key = key_text(resource)
+            rows.append((key, file.type, _patient_of(resource), json.dumps(resource)))
+            if resource.get("resourceType") == "Task":
+                targets = references({k: resource.get(k) for k in ("basedOn", "focus")})
+                links += [(target, key) for target in targets]
             if len(rows) >= _BATCH:
-                _insert(gatherer.db, rows)
-        _insert(gatherer.db, rows)
+                _insert(gatherer.db, rows, links)
+        _insert(gatherer.db, rows, links)
 
 
-def _insert(db: sqlite3.Connection, rows: list[tuple[str, str, str | None, str]]) -> None:
+def _insert(
+    db: sqlite3.Connection,
+    rows: list[tuple[str, str, str | None, str]],
+    links: list[tuple[str, str]],
+) -> None:
     db.executemany(
         "INSERT OR REPLACE INTO resource (key, type, patient, body) VALUES (?, ?, ?, ?)", rows
     )
+    db.executemany("INSERT INTO link (target, source) VALUES (?, ?)", links)
     db.commit()
     rows.clear()
+    links.clear()
 
 
 def _patient_of(resource: Resource) -> str | None:

@@ -86,7 +86,7 @@ async def run_import(
         ) as gatherer:
             summary = await import_with(gatherer, **options)
             summary.refused += gatherer.bad_lines
-            began = instant(gatherer.manifest.transaction_time)
+            began = instant(gatherer.manifests[0].transaction_time)
     else:
         began = await server_time(client)
         summary = await import_with(RestGatherer(client, request.patient, since=since), **options)
