@@ -14,11 +14,13 @@ a payer imports what others wrote; ``own_data`` includes them or imports only th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from adapter.errors import MappingError
 from adapter.mappings.foreign import case_identifier, episode_from_plan, read_foreign_case
@@ -45,6 +47,7 @@ __all__ = [
 ]
 
 Resource = Mapping[str, Any]
+GATHER_AHEAD: Final = 4
 Progress = Callable[[int, int], None]
 """Called with (clients done, clients in all) after each client."""
 
@@ -166,8 +169,9 @@ async def import_with(
     run = _Run(server, out_dir, namespace, own_data, summary, None, known)
     if ndjson is not None:
         run.ndjson = []
-    for done, patient_id in enumerate(patients, start=1):
-        found = await gatherer.gather(patient_id)
+    done = 0
+    async for patient_id, found in _gathered(gatherer, patients):
+        done += 1
         resources, errors = split_valid(found)
         run.summary.refused += [str(e) for e in errors]
         groups = group_cases(resources)
@@ -180,6 +184,27 @@ async def import_with(
     if run.ndjson is not None and ndjson is not None:
         write_if_changed(ndjson, "".join(run.ndjson))
     return run.summary
+
+
+async def _gathered(
+    gatherer: Gatherer, patients: Sequence[str]
+) -> AsyncIterator[tuple[str, Sequence[Resource]]]:
+    """(patient, resources) in the patients' order, up to GATHER_AHEAD gathered at once: the
+    server works on the next clients while this one is mapped; memory holds only that window."""
+    ahead: deque[tuple[str, asyncio.Task[Sequence[Resource]]]] = deque()
+    waiting = iter(patients)
+    try:
+        for patient_id in waiting:
+            ahead.append((patient_id, asyncio.ensure_future(gatherer.gather(patient_id))))
+            if len(ahead) >= GATHER_AHEAD:
+                first, task = ahead.popleft()
+                yield first, await task
+        while ahead:
+            first, task = ahead.popleft()
+            yield first, await task
+    finally:
+        for _, task in ahead:
+            task.cancel()
 
 
 def _patient_of(group: CaseGroup) -> str | None:
@@ -207,7 +232,8 @@ def _import_one(group: CaseGroup, run: _Run) -> None:
     if not own and run.own_data is OwnData.ONLY:
         run.summary.other_left_out += 1
         return
-    resources: Sequence[Resource] = group.resources
+    # The same case reads the same whatever order a server or an export listed it in.
+    resources: Sequence[Resource] = sorted(group.resources, key=_reading_order)
     if group.derived:
         resources = [episode_from_plan(group.episode), *group.resources]
     found = namespaces_of(group.episode) - {None}
@@ -240,6 +266,13 @@ def _import_one(group: CaseGroup, run: _Run) -> None:
             case.id, group.episode_key, path, source.label, tuple(record["warnings"]), written
         )
     )
+
+
+def _reading_order(resource: Resource) -> tuple[str, str]:
+    """Other systems' resources by type and id; the adapter's own keep their order (a stable
+    sort), which is the order they were written in."""
+    own = own_identifier(resource) is not None
+    return str(resource.get("resourceType")), "" if own else str(resource.get("id"))
 
 
 def _source_of(group: CaseGroup, server: str, own: bool) -> CaseSource:
