@@ -16,6 +16,7 @@ from adapter.cli.failures import describe
 from adapter.cli.sync_session import (
     EXIT_FAILED,
     EXIT_UNREACHABLE,
+    SINCE_FORMATS,
     LedgerOption,
     ServerOption,
     fail,
@@ -39,7 +40,7 @@ def pull(
         datetime | None,
         typer.Option(
             "--since",
-            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d"],
+            formats=SINCE_FORMATS,
             help="Read changes from this instant (e.g. 2026-01-05T12:00:00+00:00) or date "
             "(2026-01-05: from its start, UTC) instead of the stored watermark.",
             show_default=False,
@@ -145,6 +146,8 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
         out.print(f"  [red]failed[/red] case {escape(failure.case_id)}: {escape(failure.reason)}")
     for refusal in report.refused:
         out.print(f"  [cyan]note[/cyan] not supported by the server: {escape(refusal)}")
+    for invalid in report.invalid:
+        out.print(f"  [cyan]warning[/cyan] not applied: {escape(invalid)}")
     if report.rewound:
         out.print(
             f"[bold red]warning[/bold red]: the server went back in time: {len(report.rewound)} "

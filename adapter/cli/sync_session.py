@@ -33,6 +33,7 @@ __all__ = [
     "EXIT_CONFIG",
     "EXIT_FAILED",
     "EXIT_UNREACHABLE",
+    "SINCE_FORMATS",
     "ConcurrencyOption",
     "LedgerOption",
     "ServerOption",
@@ -54,6 +55,8 @@ LedgerOption = Annotated[
         "--ledger", help="Ledger database URL (default: ADAPTER_LEDGER_URL).", show_default=False
     ),
 ]
+#: What ``--since`` accepts: an instant with its zone, or a date (UTC).
+SINCE_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d"]
 ConcurrencyOption = Annotated[
     int | None,
     typer.Option(

@@ -14,13 +14,13 @@ from typing import Any, Literal
 
 import httpx
 
-from adapter.errors import FHIRStatusError, InputError, ResponseError
+from adapter.errors import FHIRStatusError, InputError, ResponseError, ResponseTooLarge
 from adapter.fhir import json_body
 from adapter.fhir.answers import Asked, check_bundle_answer, check_write
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
 from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
-from adapter.fhir.transport import Transport, parse_json
+from adapter.fhir.transport import Transport, parse_json, status_error
 from adapter.fhir.urls import BaseURL
 from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
@@ -30,6 +30,7 @@ FHIR_JSON = "application/fhir+json"
 Prefer = Literal["minimal", "representation", "OperationOutcome"]
 Params = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 Resource = dict[str, Any]
+Headers = Mapping[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,33 @@ class FHIRClient:
                 return ValidationResult(outcome=exc.outcome, status=exc.status)
             raise
         return ValidationResult(outcome=parse_json(response), status=response.status_code)
+
+    async def send(
+        self, method: str, url: str, *, params: Params | None = None, headers: Headers = None
+    ) -> httpx.Response:
+        """One request through the retry layer, the answer as it came: for operations that
+        answer with no resource (Bulk Data's 202 kick-off and status polls)."""
+        return await self._request(method, self.base.resolve(url), params=params, headers=headers)
+
+    async def stream_lines(self, url: str, *, accept: str) -> AsyncIterator[str]:
+        """The lines of an answer as they arrive (an NDJSON file of any size, never held whole;
+        one line may not exceed the response size limit). Not retried: restart the caller."""
+        absolute = self.base.resolve(url)
+        headers = {"Accept": accept}
+        async with self._http.stream("GET", absolute, headers=headers) as response:
+            if response.is_error or not response.is_success:
+                await response.aread()
+                raise status_error(response, label=f"GET {self.base.resource_type(absolute)}")
+            async for line in response.aiter_lines():
+                if len(line) > self._transport.max_response_bytes:
+                    raise ResponseTooLarge(
+                        "an NDJSON line is larger than ADAPTER_FHIR_MAX_RESPONSE_BYTES",
+                        limit=self._transport.max_response_bytes,
+                        method="GET",
+                        url=absolute,
+                    )
+                if line.strip():
+                    yield line
 
     async def _bundle(self, bundle: Mapping[str, Any], kind: str) -> BundleResult:
         if bundle.get("resourceType") != "Bundle" or bundle.get("type") != kind:

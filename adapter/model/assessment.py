@@ -14,6 +14,7 @@ from adapter.model.base import (
     Record,
     ShortText,
     Text,
+    process_rule,
     require_unique,
 )
 from adapter.model.codes import AssessmentDomain, AssessmentKind, AssessmentStatus
@@ -61,6 +62,7 @@ class Assessment(Record):
     summary: Text | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Assessment:
         require_unique(self.domains, field="domains", attr="")
         require_unique((s.id for s in self.scores), field="scores")

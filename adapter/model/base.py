@@ -7,10 +7,13 @@ an id can be embedded in a FHIR id or identifier without escaping.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -25,8 +28,10 @@ __all__ = [
     "Record",
     "ShortText",
     "Text",
+    "process_rule",
     "require_order",
     "require_unique",
+    "rules_as_warnings",
 ]
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.-]{1,64}$")]
@@ -74,6 +79,44 @@ class FieldRuleError(ValueError):
         self.field = field
         self.reason = reason
         super().__init__(reason)
+
+
+_RELAXED: ContextVar[list[str] | None] = ContextVar("rules_as_warnings", default=None)
+_R = TypeVar("_R", bound=Record)
+
+
+@contextmanager
+def rules_as_warnings() -> Iterator[list[str]]:
+    """Inside the block, a broken :func:`process_rule` is a warning, not an error.
+
+    For records other systems wrote (``adapter import``): the CMSA process rules (an active
+    case needs consent, a closed one a closure reason ...) bind the case manager's own records;
+    a payer's copy of a provider's data is described, not refused. Yields the list that
+    collects ``<Record>.<field>: <reason>`` (no values). Field types and formats still fail.
+    """
+    sink: list[str] = []
+    token = _RELAXED.set(sink)
+    try:
+        yield sink
+    finally:
+        _RELAXED.reset(token)
+
+
+def process_rule(check: Callable[[_R], _R]) -> Callable[[_R], _R]:
+    """Mark a model validator as a process rule (relaxed by :func:`rules_as_warnings`)."""
+
+    @functools.wraps(check)
+    def run(self: _R) -> _R:
+        try:
+            return check(self)
+        except FieldRuleError as exc:
+            sink = _RELAXED.get()
+            if sink is None:
+                raise
+            sink.append(f"{type(self).__name__}.{exc.field}: {exc.reason}")
+            return self
+
+    return run
 
 
 class Period(Record):

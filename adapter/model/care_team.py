@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from adapter.model.base import Email, FhirId, FieldRuleError, Id, Name, Phone, Record
+from adapter.model.base import Email, FhirId, FieldRuleError, Id, Name, Phone, Record, process_rule
 from adapter.model.codes import CareTeamRole, MemberKind
 
 __all__ = ["CareTeamMember"]
@@ -30,6 +30,7 @@ class CareTeamMember(Record):
     fhir_id: FhirId | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> CareTeamMember:
         if self.kind is MemberKind.ORGANIZATION and self.organization is not None:
             raise FieldRuleError("organization", "an organization member has no employer")

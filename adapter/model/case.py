@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import Field, model_validator
 
 from adapter.model.assessment import Assessment
-from adapter.model.base import FieldRuleError, Id, Record, ShortText, require_order
+from adapter.model.base import FieldRuleError, Id, Record, ShortText, process_rule, require_order
 from adapter.model.care_team import CareTeamMember
 from adapter.model.client import Client
 from adapter.model.codes import (
@@ -75,6 +75,7 @@ class Case(Record):
         return self.status in ENDED_CASE_STATUSES
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Case:
         self._check_closure()
         self._check_engagement()

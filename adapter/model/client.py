@@ -17,6 +17,7 @@ from adapter.model.base import (
     Record,
     ShortText,
     SystemUri,
+    process_rule,
     require_unique,
 )
 from adapter.model.codes import Gender, IdentifierKind, PreferenceKind
@@ -97,6 +98,7 @@ class Client(Record):
     match_existing: bool = False
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Client:
         if self.deceased_on is not None and self.deceased_on < self.birth_date:
             raise FieldRuleError("deceased_on", "date of death is before the birth date")

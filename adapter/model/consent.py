@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import model_validator
 
-from adapter.model.base import Id, Record, ShortText, require_order
+from adapter.model.base import Id, Record, ShortText, process_rule, require_order
 from adapter.model.codes import ConsentScope, ConsentStatus
 
 __all__ = ["Consent"]
@@ -29,6 +29,7 @@ class Consent(Record):
     note: ShortText | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Consent:
         require_order(self.recorded_on, self.expires_on, field="expires_on", what="expiry")
         return self

@@ -14,6 +14,7 @@ from adapter.model.base import (
     Record,
     ShortText,
     Text,
+    process_rule,
     require_order,
     require_unique,
 )
@@ -54,6 +55,7 @@ class GoalTarget(Record):
     due_date: date | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> GoalTarget:
         if self.value is not None and self.text is not None:
             raise FieldRuleError("text", "give the target as a value or as text, not both")
@@ -79,6 +81,7 @@ class GoalProgress(Record):
     author_id: Id | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> GoalProgress:
         if self.unit is not None and self.value is None:
             raise FieldRuleError("unit", "unit needs a value")
@@ -111,6 +114,7 @@ class Goal(Record):
     note: Text | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Goal:
         if self.lifecycle is GoalLifecycle.COMPLETED and self.achievement not in FINAL_ACHIEVEMENTS:
             raise FieldRuleError(

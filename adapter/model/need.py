@@ -6,7 +6,15 @@ from datetime import date
 
 from pydantic import model_validator
 
-from adapter.model.base import FieldRuleError, Id, Record, ShortText, Text, require_order
+from adapter.model.base import (
+    FieldRuleError,
+    Id,
+    Record,
+    ShortText,
+    Text,
+    process_rule,
+    require_order,
+)
 from adapter.model.codes import AssessmentDomain, NeedKind, NeedStatus
 
 __all__ = ["Need"]
@@ -29,6 +37,7 @@ class Need(Record):
     note: Text | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Need:
         if self.resolved_on is not None and self.status is not NeedStatus.RESOLVED:
             raise FieldRuleError("resolved_on", "only a resolved need has a resolution date")

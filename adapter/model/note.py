@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from adapter.model.base import FieldRuleError, Id, Record, Text, require_unique
+from adapter.model.base import FieldRuleError, Id, Record, Text, process_rule, require_unique
 from adapter.model.codes import ContactMode, NoteKind
 
 __all__ = ["MonitoringNote"]
@@ -31,6 +31,7 @@ class MonitoringNote(Record):
     task_ids: tuple[Id, ...] = Field(default=(), max_length=50)
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> MonitoringNote:
         if self.kind in _CONTACT_KINDS:
             if self.reached is None:

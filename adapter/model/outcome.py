@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import model_validator
 
-from adapter.model.base import Amount, FieldRuleError, Id, Name, Record, ShortText
+from adapter.model.base import Amount, FieldRuleError, Id, Name, Record, ShortText, process_rule
 from adapter.model.codes import OutcomeDomain
 
 __all__ = ["OutcomeMeasurement"]
@@ -29,6 +29,7 @@ class OutcomeMeasurement(Record):
     goal_id: Id | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> OutcomeMeasurement:
         if (self.value is None) == (self.text is None):
             raise FieldRuleError("value", "give the result as a value or as text (exactly one)")

@@ -14,6 +14,7 @@ from adapter.model.base import (
     Record,
     ShortText,
     Text,
+    process_rule,
     require_order,
     require_unique,
 )
@@ -57,6 +58,7 @@ class PlanOfCare(Record):
     note: Text | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> PlanOfCare:
         require_unique((g.id for g in self.goals), field="goals")
         previous = self.created_on

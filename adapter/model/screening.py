@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field, NonNegativeInt, model_validator
 
-from adapter.model.base import Id, Record, ShortText, Text, require_unique
+from adapter.model.base import Id, Record, ShortText, Text, process_rule, require_unique
 from adapter.model.codes import Acuity, ScreeningCriterion
 
 __all__ = ["CriterionResult", "Screening"]
@@ -37,6 +37,7 @@ class Screening(Record):
     note: Text | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Screening:
         require_unique((c.criterion for c in self.criteria), field="criteria", attr="criterion")
         return self

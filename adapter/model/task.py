@@ -12,6 +12,7 @@ from adapter.model.base import (
     Record,
     ShortText,
     Text,
+    process_rule,
     require_unique,
 )
 from adapter.model.codes import InterventionType, TaskPriority, TaskStatus
@@ -56,6 +57,7 @@ class Task(Record):
     outcome: Text | None = None
 
     @model_validator(mode="after")
+    @process_rule
     def _consistent(self) -> Task:
         require_unique(self.goal_ids, field="goal_ids", attr="")
         if self.outcome is not None and self.status in _NOT_STARTED:

@@ -75,9 +75,17 @@ def test_import_writes_the_clients_cases_and_reports_an_unknown_patient(fhir_bas
     )
 
     assert code == 0, err
-    assert f"imported 1 cases of 1 clients into {out_dir}" in out
-    written = Case.model_validate_json((out_dir / f"{case.id}.json").read_text())
-    assert written == case
+    assert f"imported 1 cases of 1 clients into {out_dir} (1 written, 0 unchanged)" in out
+    [path] = out_dir.iterdir()
+    assert path.name.endswith(f"__{case.id}.json")
+    record = json.loads(path.read_text())
+    assert Case.model_validate(record["case"]) == case
+    assert record["source"]["server"] == fhir_base_url
+    code, out, err = run(
+        "import", "--server", fhir_base_url, "--patient", patient["id"], "--out", str(out_dir)
+    )
+    assert code == 0, err
+    assert "(0 written, 1 unchanged)" in out  # the same case again: the file is left alone
     code, _, err = run(
         "import", "--server", fhir_base_url, "--patient", "no-such-client", "--out", str(out_dir)
     )

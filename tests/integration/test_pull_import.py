@@ -6,6 +6,7 @@ looks at its own cases in the reports (other tests' resources show up as "not ou
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,8 @@ from adapter.model.case import Case
 from adapter.model.codes import GoalAchievement, TaskStatus
 from adapter.sync.ledger import Ledger
 from adapter.sync.pull.changes import history_time
-from adapter.sync.pull.importer import import_cases
+from adapter.sync.pull.gather import RestGatherer
+from adapter.sync.pull.importer import ImportSummary, OwnData, import_with
 from adapter.sync.pull.inbound import DisputeKind
 from adapter.sync.pull.run import PullReport, pull_changes
 from adapter.sync.push.run import CaseInput, push_cases
@@ -108,6 +110,24 @@ async def test_provider_changes_come_back_into_the_stored_case_once(client, ledg
     assert {r["type"] for r in sent} <= {"ServiceRequest"}
 
 
+async def test_a_change_that_is_not_valid_fhir_is_named_and_the_rest_applies(client, ledger):
+    case = example_case("CM-2001", suffix())
+    await push(client, ledger, case)
+    await pull_changes(client, ledger)
+    task = await client.read("Task", resource_of(case, "Task", "T-2")["id"])
+    del task["status"]  # another system drops a required element; HAPI stores it as sent
+    await client.update(task)
+    await edit(client, case, "Goal", "G-1", achievementStatus=ACHIEVED)
+
+    report = await pull_changes(client, ledger)
+
+    assert f"Task/{task['id']}: not valid FHIR: Task.status: " in "\n".join(report.invalid)
+    after = stored(ledger, case.id)
+    assert after.plan is not None
+    assert after.plan.goals[0].achievement is GoalAchievement.ACHIEVED  # the valid change
+    assert next(t for t in after.tasks if t.id == "T-2").status is TaskStatus.IN_PROGRESS
+
+
 async def test_a_task_deleted_on_the_server_is_cancelled_in_the_case(client, ledger):
     case = example_case("CM-2007", suffix())  # in screening: one task, no plan pointing at it
     await push(client, ledger, case)
@@ -149,26 +169,25 @@ async def test_import_of_one_client_and_of_all_recent_cases_round_trips(client, 
     for case in (first, second):
         await client.transaction(case_to_bundle(case))
 
-    by_id = await import_cases(client, out_dir=tmp_path / "one", patient=_patient_id(first))
-    by_identifier = await import_cases(
-        client,
-        out_dir=tmp_path / "two",
-        patient=f"{identifier_system('client')}|{second.client.id}",
+    by_id = await _import(client, tmp_path / "one", patient=_patient_id(first))
+    by_identifier = await _import(
+        client, tmp_path / "two", patient=f"{identifier_system('client')}|{second.client.id}"
     )
-    everything = await import_cases(client, out_dir=tmp_path / "all", since=start)
+    everything = await _import(client, tmp_path / "all", since=start)
 
     assert [c.case_id for c in by_id.imported] == [first.id]
-    assert _read(tmp_path / "one" / f"{first.id}.json") == first
+    assert _read(by_id.imported[0].path) == first
+    assert by_id.imported[0].warnings == ()  # the adapter's own data: nothing defaulted
     assert [c.case_id for c in by_identifier.imported] == [second.id]
-    assert _read(tmp_path / "two" / f"{second.id}.json") == second
+    assert _read(by_identifier.imported[0].path) == second
     mine = {c.case_id for c in everything.imported} & {first.id, second.id}
     assert mine == {first.id, second.id}
-    assert _read(tmp_path / "all" / f"{first.id}.json") == first
-    text = (tmp_path / "one" / f"{first.id}.json").read_text()
-    assert text == (tmp_path / "all" / f"{first.id}.json").read_text()  # deterministic
+    again = next(c for c in everything.imported if c.case_id == first.id)
+    assert again.path.name == by_id.imported[0].path.name
+    assert again.path.read_text() == by_id.imported[0].path.read_text()  # deterministic
 
 
-async def test_foreign_resources_import_with_warnings_or_a_clear_reason(client, tmp_path):
+async def test_foreign_resources_import_with_warnings_and_defaults(client, tmp_path):
     tag = suffix()
     resources = _foreign(tag)
     await client.transaction(
@@ -185,20 +204,19 @@ async def test_foreign_resources_import_with_warnings_or_a_clear_reason(client, 
         }
     )
 
-    summary = await import_cases(client, out_dir=tmp_path, patient=f"fp-{tag}")
+    summary = await _import(client, tmp_path, patient=f"fp-{tag}")
 
-    assert len(summary.imported) == 1, summary.failed
-    [imported] = summary.imported
+    assert not summary.failed
+    by_id = {c.case_id: c for c in summary.imported}
+    imported = by_id[f"fep-{tag}"]
     case = _read(imported.path)
-    assert case.id == f"fep-{tag}"
     assert [t.status for t in case.tasks] == [TaskStatus.ACCEPTED]  # FHIR "ready"
     assert case.plan is not None
     assert [g.description for g in case.plan.goals] == ["Walk daily"]
     assert any("funding-stream ignored" in w for w in imported.warnings)
-    [failure] = summary.failed
-    assert failure.episode == f"EpisodeOfCare/fep2-{tag}"
-    assert "referral" in failure.reason
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"fep-{tag}.json"]
+    # No referral: described with a default and a warning, not refused.
+    without = by_id[f"fep2-{tag}"]
+    assert any("referralRequest missing" in w for w in without.warnings)
 
 
 def _patient_id(case: Case) -> str:
@@ -206,7 +224,7 @@ def _patient_id(case: Case) -> str:
 
 
 def _read(path: Path) -> Case:
-    return Case.model_validate_json(path.read_text(encoding="utf-8"))
+    return Case.model_validate(json.loads(path.read_text(encoding="utf-8"))["case"])
 
 
 def _foreign(tag: str) -> list[dict[str, Any]]:
@@ -247,7 +265,7 @@ def _foreign(tag: str) -> list[dict[str, Any]]:
             "for": patient, "basedOn": [{"reference": f"CarePlan/fcp-{tag}"}],
             "authoredOn": "2023-03-15T09:20:00+01:00", "description": "Call the client back",
         },
-        # No referral: not a case the model can hold; reported, and the import goes on.
+        # No referral (optional in FHIR): a default referral, with a warning.
         {
             "resourceType": "EpisodeOfCare", "id": f"fep2-{tag}", "status": "active",
             "patient": patient, "period": {"start": "2023-04-01"},
@@ -255,9 +273,7 @@ def _foreign(tag: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-async def test_import_reads_its_own_namespace_and_leaves_other_installations_cases_out(
-    client, tmp_path
-):
+async def test_import_leaves_this_installations_cases_out_unless_asked(client, tmp_path):
     tag = suffix()
     start = await server_now(client)
     case = example_case("CM-2001", tag)
@@ -265,12 +281,36 @@ async def test_import_reads_its_own_namespace_and_leaves_other_installations_cas
     for namespace in (mine, theirs):
         await client.transaction(case_to_bundle(case, namespace=namespace))
 
-    own = await import_cases(client, out_dir=tmp_path / "own", since=start, namespace=mine)
-    every = await import_cases(client, out_dir=tmp_path / "every", since=start)
+    others = await _import(client, tmp_path / "others", since=start, namespace=mine)
+    both = await _import(
+        client, tmp_path / "both", since=start, namespace=mine, own_data=OwnData.INCLUDE
+    )
+    only = await _import(
+        client, tmp_path / "only", since=start, namespace=mine, own_data=OwnData.ONLY
+    )
 
-    assert [c.case_id for c in own.imported if c.case_id == case.id] == [case.id]
-    assert own.other_namespace >= 1  # the other installation's copy of the same case
-    assert _read(tmp_path / "own" / f"{case.id}.json") == case
-    # Without a namespace both copies are read, and the second one is the same case id again.
-    assert [c.case_id for c in every.imported].count(case.id) == 1
-    assert any(case.id in f.reason for f in every.failed)
+    # Another installation is another system: its copy is imported by default.
+    assert [c.case_id for c in others.imported].count(case.id) == 1
+    assert others.own_left_out >= 1
+    assert _read(next(c.path for c in others.imported if c.case_id == case.id)) == case
+    # Both copies, in two files named by their identifier systems.
+    copies = [c for c in both.imported if c.case_id == case.id]
+    assert len(copies) == 2
+    assert len({c.path.name for c in copies}) == 2
+    assert [c.case_id for c in only.imported] == [case.id]
+    assert mine in only.imported[0].source
+
+
+async def _import(
+    client: FHIRClient,
+    out: Path,
+    *,
+    patient: str | None = None,
+    since: datetime | None = None,
+    namespace: str | None = None,
+    own_data: OwnData = OwnData.EXCLUDE,
+) -> ImportSummary:
+    gatherer = RestGatherer(client, patient, since=since)
+    return await import_with(
+        gatherer, server=client.base.url, out_dir=out, namespace=namespace, own_data=own_data
+    )

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from adapter.fhir import FHIRClient
 from adapter.sync.pull.history import CASE_RESOURCE_TYPES
-from adapter.sync.resources import key_text, references
+from adapter.sync.resources import key_text, reference_key, references
 
-__all__ = ["BY_PATIENT", "gather_patient"]
+__all__ = [
+    "BY_PATIENT",
+    "CHANGED_BY",
+    "RestGatherer",
+    "add_referenced",
+    "find_patients",
+    "gather_patient",
+]
 
 Resource = dict[str, Any]
 
@@ -38,6 +47,19 @@ BY_PATIENT: Final[Mapping[str, str]] = {
     "RelatedPerson": "patient",
 }
 
+#: Resource type -> the element naming its patient: a change to any of these marks the
+#: patient's cases as changed (``--since``).
+CHANGED_BY: Final[Mapping[str, str]] = {
+    "EpisodeOfCare": "patient",
+    "CarePlan": "subject",
+    "Goal": "subject",
+    "Task": "for",
+    "Consent": "patient",
+    "Condition": "subject",
+    "ServiceRequest": "subject",
+    "Patient": "id",
+}
+
 _IDS_PER_SEARCH: Final = 50  # keeps the query string well under URL length limits
 _PAGE: Final = "200"
 
@@ -55,11 +77,18 @@ async def gather_patient(client: FHIRClient, patient_id: str) -> list[Resource]:
     targets = [k for k in found if k.split("/", 1)[0] in ("EpisodeOfCare", "CarePlan")]
     for chunk in _chunks(targets):
         _add(found, await _search(client, "Provenance", {"target": ",".join(chunk)}))
-    await _add_referenced(client, found)
+    # Tasks tied to the plan or its goals but not to the patient (Task.for is optional).
+    plans = [k for k in found if k.startswith("CarePlan/")]
+    for chunk in _chunks(plans):
+        _add(found, await _search(client, "Task", {"based-on": ",".join(chunk)}))
+    focus = [k for k in found if k.split("/", 1)[0] in ("CarePlan", "Goal")]
+    for chunk in _chunks(focus):
+        _add(found, await _search(client, "Task", {"focus": ",".join(chunk)}))
+    await add_referenced(client, found)
     return list(found.values())
 
 
-async def _add_referenced(client: FHIRClient, found: dict[str, Resource]) -> None:
+async def add_referenced(client: FHIRClient, found: dict[str, Resource]) -> None:
     """Read what the found resources point at, until nothing new appears (members are leaves,
     so this takes one or two rounds); a reference to nothing is left for the mapping to report."""
     asked: set[str] = set()
@@ -91,3 +120,47 @@ def _add(found: dict[str, Resource], resources: Iterable[Resource]) -> None:
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _IDS_PER_SEARCH):
         yield items[start : start + _IDS_PER_SEARCH]
+
+
+@dataclass(frozen=True)
+class RestGatherer:
+    """Resources by REST searches: the clients of ``patient`` (an id or ``system|value``),
+    of those with a case resource changed at or after ``since``, or of every case."""
+
+    client: FHIRClient
+    patient: str | None = None
+    since: datetime | None = None
+
+    async def patients(self) -> list[str]:
+        return await find_patients(self.client, self.patient, since=self.since)
+
+    async def gather(self, patient_id: str) -> list[Resource]:
+        return await gather_patient(self.client, patient_id)
+
+
+async def find_patients(
+    client: FHIRClient, patient: str | None, *, since: datetime | None = None
+) -> list[str]:
+    """Patient ids: of ``patient``, else of every EpisodeOfCare and CarePlan (with ``since``:
+    of every case resource updated at or after it)."""
+    if patient is not None:
+        criteria = {"identifier": patient} if "|" in patient else {"_id": patient}
+        return sorted(
+            {str(r["id"]) async for r in client.search("Patient", criteria, no_cache=True)}
+        )
+    kinds = CHANGED_BY if since is not None else {"EpisodeOfCare": "patient", "CarePlan": "subject"}
+    ids: set[str] = set()
+    for kind, element in kinds.items():
+        params = {"_count": _PAGE}
+        if element != "id":
+            params["_elements"] = element
+        if since is not None:
+            params["_lastUpdated"] = f"ge{since.isoformat()}"
+        async for resource in client.search(kind, params, no_cache=True):
+            if kind == "Patient":
+                ids.add(str(resource.get("id")))
+                continue
+            key = reference_key(str((resource.get(element) or {}).get("reference", "")))
+            if key is not None and key.startswith("Patient/"):
+                ids.add(key.removeprefix("Patient/"))
+    return sorted(ids)

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from adapter.errors import AdapterError
 from adapter.fhir import FHIRClient
+from adapter.mappings.structure import structure_errors
 from adapter.model.case import Case
 from adapter.sync.feed import FeedChange, Origin, feed_changes
 from adapter.sync.ledger import Ledger
@@ -83,6 +84,8 @@ class PullReport:
     ledger numbered with cursors up to ``cursor``)."""
     cursor: int = 0
     """The change feed's newest cursor after the run."""
+    invalid: list[str] = field(default_factory=list)
+    """Changed resources that are not valid FHIR (type, id, element): not applied."""
     rewound: list[ResourceKey] = field(default_factory=list)
     """Resources at or below the ledger's version with other content that changed a case: the
     server went back in time (one warning for all of them)."""
@@ -97,7 +100,8 @@ class PullReport:
         """Reported only: resources new on the server, finished records deleted there, and
         cases with changes that are not in the case store."""
         rewound = 1 if self.rewound else 0
-        return sum(len(u.warnings) for u in self.updates) + len(self.not_stored) + rewound
+        others = len(self.not_stored) + len(self.invalid) + rewound
+        return sum(len(u.warnings) for u in self.updates) + others
 
     @property
     def ok(self) -> bool:
@@ -111,6 +115,7 @@ class PullReport:
             "watermark": self.watermark.isoformat() if self.watermark else None,
             "strategy": self.strategy,
             "refused": self.refused,
+            "not_valid_fhir": self.invalid,
             "entries_read": self.entries_read,
             "changed_resources": self.changed_resources,
             "already_known": self.already_known,
@@ -167,10 +172,11 @@ async def pull_changes(
             batch = await read_changes(client, since=start, namespace=namespace, strategy=strategy)
         report.entries_read, report.strategy = batch.entries_read, batch.strategy
         report.refused = list(batch.refused)
-        known = await asyncio.to_thread(ledger.known, server, [c.key for c in batch.changes])
-        news = fresh(batch.changes, known)
-        doubtful = suspects(batch.changes, known)
-        report.changed_resources, report.already_known = len(news), len(batch.changes) - len(news)
+        changes = _valid(batch.changes, report)
+        known = await asyncio.to_thread(ledger.known, server, [c.key for c in changes])
+        news = fresh(changes, known)
+        doubtful = suspects(changes, known)
+        report.changed_resources, report.already_known = len(news), len(changes) - len(news)
         by_case = await _assign(ledger, server, [*news, *doubtful], known, report)
         context = _Context(ledger, run.id, server, known, frozenset(c.key for c in doubtful))
         for case_id, changes in sorted(by_case.items()):
@@ -194,6 +200,19 @@ async def pull_changes(
     await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
     report.cursor = await asyncio.to_thread(ledger.feed_cursor)
     return report
+
+
+def _valid(changes: Sequence[Change], report: PullReport) -> list[Change]:
+    """The changes whose resource is valid FHIR (deletes carry none); the others are named in
+    ``report.invalid`` and not applied: one bad resource never stops the pull."""
+    kept = []
+    for change in changes:
+        error = structure_errors(change.resource) if change.resource is not None else None
+        if error is None:
+            kept.append(change)
+        else:
+            report.invalid.append(str(error))
+    return kept
 
 
 async def _assign(

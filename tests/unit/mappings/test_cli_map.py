@@ -66,3 +66,32 @@ def test_unknown_extensions_are_ignored_with_a_warning():
     warnings: list[str] = []
     bundle_to_case(bundle, warnings=warnings)
     assert warnings == [f"Goal/{goal['id']}: extension http://example.org/x ignored"]
+
+
+def test_map_reverse_of_malformed_fhir_names_each_bad_resource_and_never_tracebacks(tmp_path):
+    bundle = json.loads((GOLDEN / "deceased.fhir.json").read_text())
+    goal = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Goal")
+    goal["description"] = "a string where a CodeableConcept belongs"
+    patient = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+    patient["name"] = "Doe"  # a string where a list of HumanName belongs
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bundle))
+
+    result = runner.invoke(app, ["map", "--reverse", str(path)])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"Goal/{goal['id']}: not valid FHIR: Goal.description" in result.stderr
+    assert f"Patient/{patient['id']}: not valid FHIR: Patient.name" in result.stderr
+    assert "Doe" not in result.stderr  # never the value
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_map_reverse_of_a_bundle_whose_entries_are_not_a_list_is_one_line(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": 7}))
+    result = runner.invoke(app, ["map", "--reverse", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {path}: Bundle.entry: not a list"

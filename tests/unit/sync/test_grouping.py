@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from adapter.mappings.bundle import bundle_to_case, case_to_resources
-from adapter.sync.pull.grouping import group_cases
+from adapter.sync.pull.grouping import group_cases, unlinked
 from adapter.sync.resources import key_text as key_of
 from adapter.sync.resources import own_case_id, reference_key
 from tests.support.casefiles import example_case
@@ -89,3 +89,40 @@ def test_reference_keys_of_relative_absolute_and_versioned_references():
     assert reference_key("#contained") is None
     assert reference_key("urn:uuid:1234") is None
     assert reference_key("nothing") is None
+
+
+def test_careplans_without_an_episode_are_cases_and_patient_links_join_the_one_case():
+    patient = {"reference": "Patient/p"}
+    plan = {"resourceType": "CarePlan", "id": "cp", "status": "active", "intent": "plan",
+            "subject": patient, "goal": [{"reference": "Goal/g1"}]}  # fmt: skip
+    goal1 = {"resourceType": "Goal", "id": "g1", "subject": patient}
+    goal2 = {"resourceType": "Goal", "id": "g2", "subject": patient}  # only the patient
+    task = {"resourceType": "Task", "id": "t", "for": patient, "focus": {"reference": "Goal/g1"}}
+    consent = {"resourceType": "Consent", "id": "c", "patient": patient}
+    person = {"resourceType": "Patient", "id": "p"}
+
+    [group] = group_cases([person, plan, goal1, goal2, task, consent])
+
+    assert group.derived
+    assert group.episode is plan
+    assert group.via["Goal/g1"] == "CarePlan/cp refers to it"
+    assert group.via["Task/t"] == "refers to Goal/g1"
+    assert group.via["Goal/g2"] == "by patient, one case"
+    assert group.via["Consent/c"] == "by patient"
+
+
+def test_a_goal_of_a_patient_with_two_cases_joins_neither():
+    patient = {"reference": "Patient/p"}
+    episodes = [
+        {"resourceType": "EpisodeOfCare", "id": f"e{n}", "patient": patient} for n in (1, 2)
+    ]
+    goal = {"resourceType": "Goal", "id": "g", "subject": patient}
+    consent = {"resourceType": "Consent", "id": "c", "patient": patient}
+    resources: list[dict[str, Any]] = [{"resourceType": "Patient", "id": "p"}, *episodes, goal]
+    resources.append(consent)
+
+    groups = group_cases(resources)
+
+    assert all("Goal/g" not in g.via for g in groups)
+    assert all(g.via.get("Consent/c") == "by patient" for g in groups)
+    assert unlinked(resources, groups) == ["Goal/g"]

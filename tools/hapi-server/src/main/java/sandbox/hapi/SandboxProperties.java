@@ -30,6 +30,7 @@ public record SandboxProperties(
 		@DefaultValue("true") boolean etag_support_enabled,
 		@DefaultValue("false") boolean enable_task_pre_expand_value_sets,
 		@DefaultValue("false") boolean userRequestRetryVersionConflictsInterceptorEnabled,
+		@DefaultValue("true") boolean bulk_export_enabled,
 		@DefaultValue Subscription subscription) {
 
 	public record Subscription(

@@ -1,5 +1,6 @@
 package sandbox.hapi;
 
+import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
@@ -40,6 +41,7 @@ public class ServerConfig {
 			SubscriptionTriggeringProvider subscriptionTriggeringProvider,
 			DiffProvider diffProvider,
 			ObjectProvider<BearerAuthInterceptor> bearerAuth,
+			ObjectProvider<BulkDataExportProvider> bulkExport,
 			ProductionProperties production) {
 		RestfulServer server = new RestfulServer(systemDao.getContext());
 		if (!props.narrative_enabled()) {
@@ -47,6 +49,10 @@ public class ServerConfig {
 		}
 		server.registerProviders(resourceProviders.createProviders());
 		server.registerProviders(systemProvider, valueSetProvider, subscriptionTriggeringProvider, diffProvider);
+		if (props.bulk_export_enabled()) {
+			// FHIR Bulk Data $export (system, Patient and Group level): payers import with it
+			bulkExport.ifAvailable(server::registerProvider);
+		}
 		JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
 				server, systemDao, storageSettings, searchParamRegistry, validationSupport);
 		capabilities.setImplementationDescription("Sandbox HAPI FHIR R4 server (tests only)");

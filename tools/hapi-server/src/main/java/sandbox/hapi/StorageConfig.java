@@ -53,6 +53,15 @@ public class StorageConfig {
 		settings.setReuseCachedSearchResultsForMillis(props.reuse_cached_search_results_millis());
 		settings.setFetchSizeDefaultMaximum(props.max_page_size());
 		settings.setEnableTaskPreExpandValueSets(props.enable_task_pre_expand_value_sets());
+		// Bulk export: each output chunk is read by one search, which must stay within the
+		// fetch size above (else HAPI-0464); every kick-off is a new job (no reuse of an
+		// earlier export's files, which would hide what changed since).
+		settings.setBulkExportFileMaximumCapacity(props.max_page_size());
+		if (props.bulk_export_enabled()) {
+			// the export reads each chunk by one synchronous _id search: not capped at a page
+			settings.setFetchSizeDefaultMaximum(null);
+		}
+		settings.setEnableBulkExportJobReuse(false);
 		return settings;
 	}
 
