@@ -283,3 +283,36 @@ def test_golden_case_resources_conform_to_their_profiles(
     tally.check(server, resources)
     print("\n" + tally.report(golden.name))
     assert tally.errors == []
+
+
+def _with_server_assigned_ids(resources: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The resources as a server that assigns its own ids would hold them: numeric ids, every
+    reference between them rewritten to those ids."""
+    renamed = {
+        f"{r['resourceType']}/{r['id']}": f"{r['resourceType']}/{1000 + n}"
+        for n, r in enumerate(resources)
+    }
+    text = json.dumps(list(resources))
+    for ours, theirs in renamed.items():
+        text = text.replace(f'"{ours}"', f'"{theirs}"')
+    moved: list[dict[str, Any]] = json.loads(text)
+    for n, resource in enumerate(moved):
+        resource["id"] = str(1000 + n)
+    return moved
+
+
+def test_resources_under_server_assigned_ids_conform_as_well(server: httpx.Client) -> None:
+    """No profile constrains an id or the form of a reference: the same resources under ids
+    a production server chose (numeric, unlike ours) validate alike."""
+    golden = GOLDEN_DIR / "plan-revision-active.fhir.json"
+    resources = _resources(json.loads(golden.read_text(encoding="utf-8")))
+    moved = _with_server_assigned_ids(resources)
+    assert all(r["id"].isdigit() for r in moved)
+    text = json.dumps(moved)
+    assert '"reference": "Patient/cm-' in json.dumps(resources)
+    assert '"reference": "Patient/cm-' not in text
+    assert '"reference": "Patient/1' in text
+    tally = ValidationTally()
+    tally.check(server, moved)
+    assert tally.resources == len(resources)
+    assert tally.errors == []
