@@ -175,6 +175,32 @@ def _case_without_program_type() -> dict[str, Any]:
     return _without(minimal_case(), "type")
 
 
+def _case_link_without_the_case() -> dict[str, Any]:
+    relation = {"system": canonical.code_system("case-link-relation"), "code": "reopened-from"}
+    link = {
+        "url": canonical.extension("related-case"),
+        "extension": [{"url": "relation", "valueCoding": relation}],
+    }
+    return minimal_case() | {"extension": [*minimal_case()["extension"], link]}
+
+
+def _owner_history_without_period() -> dict[str, Any]:
+    entry = {
+        "url": canonical.extension("task-owner-history"),
+        "extension": [{"url": "owner", "valueReference": {"reference": "Practitioner/cm-1"}}],
+    }
+    return minimal_task() | {"extension": [*minimal_task()["extension"], entry]}
+
+
+def _case_with_unknown_link_relation() -> dict[str, Any]:
+    case = _case_link_without_the_case()
+    case["extension"][-1]["extension"][0]["valueCoding"]["code"] = "bogus"
+    case["extension"][-1]["extension"].append(
+        {"url": "case", "valueReference": {"identifier": identifier("case", "CM-0")}}
+    )
+    return case
+
+
 # case -> (profile id, builder of the broken resource, a fragment of the expected error)
 NON_CONFORMING: dict[str, tuple[str, Callable[[], dict[str, Any]], str]] = {
     "task-without-case-link": ("cm-task", lambda: _task_without("extension"), "extension"),
@@ -235,6 +261,31 @@ def test_resource_breaking_the_profile_is_reported(server: httpx.Client, case: s
     assert base_errors == [], [describe(i) for i in base_errors]
     found = errors(validate(server, resource, canonical.profile(profile_id)))
     assert any(fragment in describe(issue) for issue in found), [describe(i) for i in found]
+
+
+# Broken adapter extensions: the server applies an extension's definition wherever it is used,
+# with or without the profile, so these are errors in both cases.
+BROKEN_EXTENSIONS: dict[str, tuple[str, Callable[[], dict[str, Any]], str]] = {
+    "case-link-without-the-case": (
+        "cm-episode-of-care",
+        _case_link_without_the_case,
+        "extension:case",
+    ),
+    "case-link-with-unknown-relation": (
+        "cm-episode-of-care",
+        _case_with_unknown_link_relation,
+        "bogus",
+    ),
+    "owner-history-without-period": ("cm-task", _owner_history_without_period, "extension:period"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_EXTENSIONS))
+def test_a_broken_adapter_extension_is_reported(server: httpx.Client, case: str) -> None:
+    profile_id, build, fragment = BROKEN_EXTENSIONS[case]
+    for profile in (None, canonical.profile(profile_id)):
+        found = errors(validate(server, build(), profile))
+        assert any(fragment in describe(issue) for issue in found), [describe(i) for i in found]
 
 
 def _with_case_status(code: str) -> dict[str, Any]:
