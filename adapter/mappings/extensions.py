@@ -19,10 +19,13 @@ __all__ = [
     "MEMBER_ORGANIZATION",
     "PERTAINS_TO_GOAL",
     "PLAN_REVISION_NUMBER",
+    "PRACTICE_SETTING",
     "RECORD_NOTE",
     "REFERRAL_SOURCE_TYPE",
+    "RELATED_CASE",
     "TARGET_COMPARATOR",
     "TASK_EPISODE_OF_CARE",
+    "TASK_OWNER_HISTORY",
     "WORKFLOW_EPISODE",
 ]
 
@@ -44,3 +47,8 @@ MEMBER_ORGANIZATION: Final = extension("member-organization")
 PLAN_REVISION_NUMBER: Final = extension("plan-revision-number")
 TARGET_COMPARATOR: Final = extension("target-comparator")
 RECORD_NOTE: Final = extension("record-note")
+
+# Adapter extensions of the practice settings and the gaps of issue 18 (docs/mapping.md).
+PRACTICE_SETTING: Final = extension("practice-setting")
+RELATED_CASE: Final = extension("related-case")
+TASK_OWNER_HISTORY: Final = extension("task-owner-history")

@@ -94,11 +94,12 @@ class CaseReader:
         return Case(
             id=fields.id,
             program=fields.program,
+            setting=fields.setting,
             status=fields.status,
             client=self._client(episode),
             referral=service_request.from_fhir(referral, index=self.index),
             screening=self._screening(),
-            consents=tuple(consent.from_fhir(r) for r in self.of_type("Consent")),
+            consents=tuple(consent.from_fhir(r, index=self.index) for r in self.of_type("Consent")),
             case_manager_id=fields.case_manager_id,
             care_team=tuple(self._care_team()),
             coverages=tuple(coverage.from_fhir(r) for r in self.of_type("Coverage")),
@@ -119,6 +120,7 @@ class CaseReader:
                 observation.outcome_from_fhir(r, index=self.index)
                 for r in self.of_type("Observation", "outcome")
             ),
+            related_cases=fields.related_cases,
         )
 
     def _client(self, episode: Resource) -> Any:

@@ -7,10 +7,11 @@ the status transition tables.
 
 from __future__ import annotations
 
-from adapter.model.assessment import Assessment, Finding, InstrumentScore
+from adapter.model.assessment import Assessment, CodedAnswer, Finding, InstrumentScore
 from adapter.model.base import Period
 from adapter.model.care_team import CareTeamMember
 from adapter.model.case import Case
+from adapter.model.case_link import CaseLink
 from adapter.model.client import (
     Address,
     Client,
@@ -28,7 +29,7 @@ from adapter.model.outcome import OutcomeMeasurement
 from adapter.model.plan import PlanOfCare, PlanRevision
 from adapter.model.referral import Referral
 from adapter.model.screening import CriterionResult, Screening
-from adapter.model.task import Task
+from adapter.model.task import FinancialResult, OwnerAssignment, Task
 from adapter.model.validation import case_problems, parse_case, parse_cases
 
 __all__ = [
@@ -36,12 +37,15 @@ __all__ = [
     "Assessment",
     "CareTeamMember",
     "Case",
+    "CaseLink",
     "Client",
     "ClientIdentifier",
+    "CodedAnswer",
     "Consent",
     "ContactInfo",
     "Coverage",
     "CriterionResult",
+    "FinancialResult",
     "Finding",
     "Goal",
     "GoalProgress",
@@ -50,6 +54,7 @@ __all__ = [
     "MonitoringNote",
     "Need",
     "OutcomeMeasurement",
+    "OwnerAssignment",
     "Period",
     "PersonName",
     "PlanOfCare",

@@ -13,13 +13,14 @@ from adapter.model.base import (
     Name,
     Record,
     ShortText,
+    SystemUri,
     Text,
     process_rule,
     require_unique,
 )
 from adapter.model.codes import AssessmentDomain, AssessmentKind, AssessmentStatus
 
-__all__ = ["Assessment", "Finding", "InstrumentScore"]
+__all__ = ["Assessment", "CodedAnswer", "Finding", "InstrumentScore"]
 
 
 class Finding(Record):
@@ -29,16 +30,38 @@ class Finding(Record):
     text: Text
 
 
-class InstrumentScore(Record):
-    """The score of a standardised instrument (PHQ-9, PRAPARE, a functional scale, ...).
+class CodedAnswer(Record):
+    """An answer from an instrument's answer list, coded: ``system`` the code system (LOINC
+    answer codes ``LA...`` for PRAPARE and C-SSRS, ``http://loinc.org``). An answer in words
+    only is a ``text`` result."""
 
-    ``instrument`` is the instrument's short name or code as the source system knows it.
+    system: SystemUri
+    code: Name
+    display: Name | None = None
+
+
+class InstrumentScore(Record):
+    """The result of a standardised instrument (PHQ-9, PRAPARE, C-SSRS, a functional scale):
+    a numeric ``score``, a categorical ``answer`` (C-SSRS "yes", a PRAPARE answer code) or a
+    ``text`` answer, exactly one of them.
+
+    ``instrument`` is the instrument's short name or code (an item: ``C-SSRS Q2``) as the
+    source system knows it.
     """
 
     id: Id
     instrument: Name
-    score: Amount
+    score: Amount | None = None
+    answer: CodedAnswer | None = None
+    text: ShortText | None = None
     interpretation: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _one_result(self) -> InstrumentScore:
+        given = [v for v in (self.score, self.answer, self.text) if v is not None]
+        if len(given) != 1:
+            raise FieldRuleError("score", "give exactly one of score, answer and text")
+        return self
 
 
 class Assessment(Record):

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from adapter.model.assessment import Assessment
 from adapter.model.base import FieldRuleError, Id, Record, ShortText, process_rule, require_order
 from adapter.model.care_team import CareTeamMember
+from adapter.model.case_link import CaseLink
 from adapter.model.client import Client
 from adapter.model.codes import (
     CaseStatus,
@@ -16,6 +17,7 @@ from adapter.model.codes import (
     ConsentScope,
     ConsentStatus,
     PlanStatus,
+    PracticeSetting,
     ProgramType,
 )
 from adapter.model.consent import Consent
@@ -41,6 +43,8 @@ _ENDED_PLAN = frozenset({PlanStatus.COMPLETED, PlanStatus.REVOKED})
 class Case(Record):
     """One client's enrolment in a case-management program, from referral to closure.
 
+    ``setting`` is where the case manager works (payer, provider, employer, hospital);
+    ``related_cases`` link earlier cases of the same client (a transfer, a re-opening).
     ``id`` is the case number, unique across the source system; every record inside has an id
     unique among the records of its kind in this case. ``case_manager_id`` and every other
     ``*_id`` field name a record of this case (a care team member, a need, a goal, a task).
@@ -50,6 +54,7 @@ class Case(Record):
 
     id: Id
     program: ProgramType
+    setting: PracticeSetting | None = None
     status: CaseStatus
     client: Client
     referral: Referral
@@ -68,6 +73,7 @@ class Case(Record):
     tasks: tuple[Task, ...] = Field(default=(), max_length=1000)
     notes: tuple[MonitoringNote, ...] = Field(default=(), max_length=2000)
     outcomes: tuple[OutcomeMeasurement, ...] = Field(default=(), max_length=500)
+    related_cases: tuple[CaseLink, ...] = Field(default=(), max_length=20)
 
     @property
     def ended(self) -> bool:

@@ -15,6 +15,7 @@ __all__ = [
     "AssessmentKind",
     "AssessmentStatus",
     "CareTeamRole",
+    "CaseLinkRelation",
     "CaseStatus",
     "ClosureReason",
     "Comparator",
@@ -22,6 +23,7 @@ __all__ = [
     "ConsentStatus",
     "ContactMode",
     "CoverageKind",
+    "FinancialAmount",
     "Gender",
     "GoalAchievement",
     "GoalCategory",
@@ -35,6 +37,7 @@ __all__ = [
     "NoteKind",
     "OutcomeDomain",
     "PlanStatus",
+    "PracticeSetting",
     "PreferenceKind",
     "ProgramType",
     "ReferralSourceType",
@@ -52,6 +55,9 @@ class ProgramType(StrEnum):
     CATASTROPHIC_CLAIM = "catastrophic-claim"
     MATERNITY = "maternity"
     BEHAVIORAL_HEALTH = "behavioral-health"
+    WORKERS_COMPENSATION = "workers-compensation"
+    DISABILITY = "disability"
+    OCCUPATIONAL_HEALTH = "occupational-health"
 
 
 class ReferralSourceType(StrEnum):
@@ -177,6 +183,13 @@ class CareTeamRole(StrEnum):
     PAYER_REPRESENTATIVE = "payer-representative"
     CAREGIVER = "caregiver"
     SERVICE_PROVIDER = "service-provider"
+    EMPLOYER_CONTACT = "employer-contact"
+    DIETITIAN = "dietitian"
+    GUARDIAN = "guardian"
+    LEGAL_REPRESENTATIVE = "legal-representative"
+    FAMILY_CAREGIVER = "family-caregiver"
+    CLAIMS_ADJUSTER = "claims-adjuster"
+    VOCATIONAL_COUNSELOR = "vocational-counselor"
 
 
 class CoverageKind(StrEnum):
@@ -297,7 +310,8 @@ class Comparator(StrEnum):
 
 
 class InterventionType(StrEnum):
-    """Kind of intervention or coordination task."""
+    """Kind of intervention or coordination task: the functions of a case manager in each
+    practice setting (:mod:`adapter.model.practice` says which setting does which)."""
 
     REFERRAL = "referral"
     SERVICE_ARRANGEMENT = "service-arrangement"
@@ -306,6 +320,24 @@ class InterventionType(StrEnum):
     FOLLOW_UP = "follow-up"
     TRANSITION = "transition"
     OUTREACH = "outreach"
+    RATE_NEGOTIATION = "rate-negotiation"
+    COVERAGE_EXCEPTION = "coverage-exception"
+    COMMUNITY_SERVICES = "community-services"
+    CLAIMS_COORDINATION = "claims-coordination"
+    COVERAGE_VERIFICATION = "coverage-verification"
+    DISCHARGE_COORDINATION = "discharge-coordination"
+    PROVIDER_COORDINATION = "provider-coordination"
+    ABSENCE_VERIFICATION = "absence-verification"
+    RETURN_TO_WORK = "return-to-work"
+    CHRONIC_ILLNESS_SUPPORT = "chronic-illness-support"
+    WELLNESS_PROGRAM = "wellness-program"
+    SPECIALIZED_TREATMENT = "specialized-treatment"
+    ADVOCACY = "advocacy"
+    CARE_COORDINATION = "care-coordination"
+    UTILIZATION_MANAGEMENT = "utilization-management"
+    OUTCOMES_MANAGEMENT = "outcomes-management"
+    PSYCHOSOCIAL_MANAGEMENT = "psychosocial-management"
+    PRACTICE_DEVELOPMENT = "practice-development"
 
 
 class TaskStatus(StrEnum):
@@ -320,6 +352,32 @@ class TaskStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     FAILED = "failed"
+
+
+class PracticeSetting(StrEnum):
+    """Where the case manager works: a payer (health insurer, HMO), a provider, an employer or
+    a hospital; each setting has its own functions (:mod:`adapter.model.practice`)."""
+
+    PAYER = "payer"
+    PROVIDER = "provider"
+    EMPLOYER = "employer"
+    HOSPITAL = "hospital"
+
+
+class CaseLinkRelation(StrEnum):
+    """How an earlier case of the same client relates to this one."""
+
+    TRANSFERRED_FROM = "transferred-from"
+    REOPENED_FROM = "reopened-from"
+    FOLLOWS = "follows"
+
+
+class FinancialAmount(StrEnum):
+    """The amounts of a rate negotiation or a coverage exception."""
+
+    BILLED = "billed"
+    NEGOTIATED = "negotiated"
+    SAVINGS = "savings"
 
 
 class TaskPriority(StrEnum):

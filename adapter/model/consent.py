@@ -17,7 +17,8 @@ class Consent(Record):
 
     ``recorded_on`` is when the decision (or the pending request) was recorded; ``expires_on``
     ends a granted consent; ``share_with`` names who may receive information, for
-    ``information-sharing`` consents.
+    ``information-sharing`` consents. ``given_by_id`` is the care team member who gave the
+    consent for the client (a guardian, a legal representative); absent, the client gave it.
     """
 
     id: Id
@@ -27,6 +28,7 @@ class Consent(Record):
     expires_on: date | None = None
     share_with: ShortText | None = None
     note: ShortText | None = None
+    given_by_id: Id | None = None
 
     @model_validator(mode="after")
     @process_rule

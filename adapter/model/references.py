@@ -32,8 +32,18 @@ def check_references(case: Case) -> None:
         _refer(f"needs[{i}].assessment_id", [need.assessment_id], assessments, "assessment")
     if case.plan is not None:
         _check_plan_references(case.plan, members, needs)
+    for i, consent in enumerate(case.consents):
+        _refer(f"consents[{i}].given_by_id", [consent.given_by_id], members, "care team member")
+    for i, link in enumerate(case.related_cases):
+        if link.case_id == case.id:
+            raise FieldRuleError(f"related_cases[{i}].case_id", "a case cannot follow itself")
+    require_unique(
+        (link.case_id for link in case.related_cases), field="related_cases", attr="case_id"
+    )
     for i, task in enumerate(case.tasks):
         _refer(f"tasks[{i}].owner_id", [task.owner_id], members, "care team member")
+        owners = [entry.owner_id for entry in task.owner_history]
+        _refer(f"tasks[{i}].owner_history", owners, members, "care team member")
         _refer(f"tasks[{i}].goal_ids", task.goal_ids, goals, "goal")
     for i, note in enumerate(case.notes):
         _refer(f"notes[{i}].author_id", [note.author_id], members, "care team member")

@@ -121,7 +121,44 @@ STRATA: Final = {
 CODES: Final = {**POPULATIONS, **STRATUM_POPULATIONS, **STRATIFIERS, **STRATA}
 
 _PUBLISHER = "cm-fhir-adapter"
-_TEXT = "text/plain"  # the criteria are rules in words (docs/reports.md), not CQL
+# The criteria are FHIRPath (one of the three languages R4 allows in Expression.language), each
+# evaluated on the resources the adapter writes for the cohort's cases, with the reporting
+# period's first and last day as %periodStart and %periodEnd; the rule in words is the
+# expression's description (docs/reports.md).
+_FHIRPATH = "text/fhirpath"
+_ACHIEVED = "(code = 'achieved' or code = 'sustaining')"
+_NOT_ACHIEVED = "(code = 'not-achieved' or code = 'no-progress' or code = 'not-attainable')"
+_ENDED_IN_PERIOD = "period.end >= %periodStart and period.end <= %periodEnd"
+CRITERIA: Final = {
+    "cases-opened": "EpisodeOfCare.where(period.start >= %periodStart "
+    "and period.start <= %periodEnd)",
+    "cases-closed": f"EpisodeOfCare.where(status = 'finished' and {_ENDED_IN_PERIOD})",
+    "cases-cancelled": f"EpisodeOfCare.where(status = 'cancelled' and {_ENDED_IN_PERIOD})",
+    "cases-open-at-end": "EpisodeOfCare.where(period.end.empty() or period.end > %periodEnd)",
+    "goals": "Goal",
+    "goals-achieved": f"Goal.where(achievementStatus.coding.where{_ACHIEVED}.exists())",
+    "goals-achieved-on-time": f"Goal.where(achievementStatus.coding.where{_ACHIEVED}.exists() "
+    "and statusDate <= target.first().dueDate)",
+    "goals-achieved-late": f"Goal.where(achievementStatus.coding.where{_ACHIEVED}.exists() "
+    "and statusDate > target.first().dueDate)",
+    "goals-not-achieved": f"Goal.where(achievementStatus.coding.where{_NOT_ACHIEVED}.exists())",
+    "goals-cancelled": "Goal.where(lifecycleStatus = 'cancelled' and "
+    f"achievementStatus.coding.where({_ACHIEVED[1:-1]} or {_NOT_ACHIEVED[1:-1]}).empty())",
+    "goals-open": "Goal.where(lifecycleStatus != 'cancelled' and "
+    f"achievementStatus.coding.where({_ACHIEVED[1:-1]} or {_NOT_ACHIEVED[1:-1]}).empty())",
+    "tasks": "Task",
+    "tasks-completed": "Task.where(status = 'completed')",
+    "tasks-failed": "Task.where(status = 'failed')",
+}
+GUIDANCE: Final = (
+    "Each criterion is a FHIRPath expression evaluated on the resources the adapter writes for "
+    "the cases of the cohort (their EpisodeOfCare, the Goals of their plans of care, their "
+    "Tasks), with the environment variables %periodStart and %periodEnd set to the first and "
+    "last day of the reporting period. The expression's description states the rule in words; "
+    "where the two differ (a goal reached on a progress entry before its status date, a case "
+    "whose close date bounds the day a goal was reached), the words are what `adapter report` "
+    "counts."
+)
 
 
 def coded(code: str) -> dict[str, Any]:
@@ -187,6 +224,7 @@ def measure(version: str) -> dict[str, Any]:
         "closed by reason and open; goals achieved and on time; days from referral to first "
         "contact and to the plan; tasks completed and failed; ED visits and admissions where "
         "recorded; outcome measurements per Standard O domain.",
+        "guidance": GUIDANCE,
         "scoring": _concept("http://terminology.hl7.org/CodeSystem/measure-scoring", "cohort"),
         "type": [
             _concept("http://terminology.hl7.org/CodeSystem/measure-type", "process"),
@@ -196,7 +234,10 @@ def measure(version: str) -> dict[str, Any]:
             {
                 "code": {"coding": [programs.to_fhir(program.value).coding()]},
                 "description": f"Cases of the {program.value} program.",
-                "population": [_cohort(), *(_population(code) for code in POPULATIONS)],
+                "population": [
+                    _cohort(program.value),
+                    *(_population(code) for code in POPULATIONS),
+                ],
                 "stratifier": [
                     {"code": coded(code), "description": description}
                     for code, (_, description) in STRATIFIERS.items()
@@ -211,15 +252,20 @@ def _concept(system: str, code: str) -> dict[str, Any]:
     return {"coding": [{"system": system, "code": code}]}
 
 
-def _cohort() -> dict[str, Any]:
+def _cohort(program: str) -> dict[str, Any]:
     rule = (
         "Cases open at some time in the period: opened on or before its end, not closed or "
         "cancelled before its start."
     )
+    expression = (
+        f"EpisodeOfCare.where(type.coding.where(system = '{canonical.code_system('program-type')}'"
+        f" and code = '{program}').exists() and period.start <= %periodEnd "
+        "and (period.end.empty() or period.end >= %periodStart))"
+    )
     return {
         "code": {"coding": [{**COHORT, "display": "Initial Population"}]},
         "description": rule,
-        "criteria": {"language": _TEXT, "expression": rule},
+        "criteria": _criteria(rule, expression),
     }
 
 
@@ -228,8 +274,12 @@ def _population(code: str) -> dict[str, Any]:
     return {
         "code": coded(code),
         "description": definition,
-        "criteria": {"language": _TEXT, "expression": definition},
+        "criteria": _criteria(definition, CRITERIA[code]),
     }
+
+
+def _criteria(rule: str, expression: str) -> dict[str, Any]:
+    return {"description": rule, "language": _FHIRPATH, "expression": expression}
 
 
 def write_definitions(folder: Path, version: str) -> list[Path]:

@@ -30,11 +30,16 @@ __all__ = ["MODEL_FIELDS", "Checked", "check_incoming", "performer_fields", "sto
 
 log = logging.getLogger("adapter.sync.intake")
 
-#: The internal field for each performer-owned FHIR element (:mod:`adapter.sync.ownership`)
-#: the model carries. ``Task.businessStatus`` and ``Task.executionPeriod.end`` have none.
-MODEL_FIELDS: Final[Mapping[str, Mapping[str, str]]] = {
-    "Task": {"status": "status", "statusReason": "status_reason", "output": "outcome"},
-    "Goal": {"achievementStatus": "achievement", "statusDate": "status_date"},
+#: The internal fields of each performer-owned FHIR element (:mod:`adapter.sync.ownership`)
+#: the model carries. ``Task.businessStatus`` and ``Task.executionPeriod.end`` have none;
+#: ``Task.output`` holds the outcome and the financial result (amounts as valueMoney).
+MODEL_FIELDS: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
+    "Task": {
+        "status": ("status",),
+        "statusReason": ("status_reason",),
+        "output": ("outcome", "financial"),
+    },
+    "Goal": {"achievementStatus": ("achievement",), "statusDate": ("status_date",)},
 }
 
 _Item = TypeVar("_Item", Task, Goal)
@@ -53,7 +58,11 @@ def performer_fields(resource_type: str) -> tuple[str, ...]:
     """The internal fields of a ``Task`` or ``Goal`` the performer side owns, sorted."""
     table = MODEL_FIELDS[resource_type]
     return tuple(
-        sorted(table[element] for element in performer_owned(resource_type) & table.keys())
+        sorted(
+            name
+            for element in performer_owned(resource_type) & table.keys()
+            for name in table[element]
+        )
     )
 
 

@@ -175,6 +175,32 @@ def _case_without_program_type() -> dict[str, Any]:
     return _without(minimal_case(), "type")
 
 
+def _case_link_without_the_case() -> dict[str, Any]:
+    relation = {"system": canonical.code_system("case-link-relation"), "code": "reopened-from"}
+    link = {
+        "url": canonical.extension("related-case"),
+        "extension": [{"url": "relation", "valueCoding": relation}],
+    }
+    return minimal_case() | {"extension": [*minimal_case()["extension"], link]}
+
+
+def _owner_history_without_period() -> dict[str, Any]:
+    entry = {
+        "url": canonical.extension("task-owner-history"),
+        "extension": [{"url": "owner", "valueReference": {"reference": "Practitioner/cm-1"}}],
+    }
+    return minimal_task() | {"extension": [*minimal_task()["extension"], entry]}
+
+
+def _case_with_unknown_link_relation() -> dict[str, Any]:
+    case = _case_link_without_the_case()
+    case["extension"][-1]["extension"][0]["valueCoding"]["code"] = "bogus"
+    case["extension"][-1]["extension"].append(
+        {"url": "case", "valueReference": {"identifier": identifier("case", "CM-0")}}
+    )
+    return case
+
+
 # case -> (profile id, builder of the broken resource, a fragment of the expected error)
 NON_CONFORMING: dict[str, tuple[str, Callable[[], dict[str, Any]], str]] = {
     "task-without-case-link": ("cm-task", lambda: _task_without("extension"), "extension"),
@@ -237,6 +263,31 @@ def test_resource_breaking_the_profile_is_reported(server: httpx.Client, case: s
     assert any(fragment in describe(issue) for issue in found), [describe(i) for i in found]
 
 
+# Broken adapter extensions: the server applies an extension's definition wherever it is used,
+# with or without the profile, so these are errors in both cases.
+BROKEN_EXTENSIONS: dict[str, tuple[str, Callable[[], dict[str, Any]], str]] = {
+    "case-link-without-the-case": (
+        "cm-episode-of-care",
+        _case_link_without_the_case,
+        "extension:case",
+    ),
+    "case-link-with-unknown-relation": (
+        "cm-episode-of-care",
+        _case_with_unknown_link_relation,
+        "bogus",
+    ),
+    "owner-history-without-period": ("cm-task", _owner_history_without_period, "extension:period"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_EXTENSIONS))
+def test_a_broken_adapter_extension_is_reported(server: httpx.Client, case: str) -> None:
+    profile_id, build, fragment = BROKEN_EXTENSIONS[case]
+    for profile in (None, canonical.profile(profile_id)):
+        found = errors(validate(server, build(), profile))
+        assert any(fragment in describe(issue) for issue in found), [describe(i) for i in found]
+
+
 def _with_case_status(code: str) -> dict[str, Any]:
     case = minimal_case()
     coding = {"system": canonical.code_system("case-status"), "code": code}
@@ -282,4 +333,37 @@ def test_golden_case_resources_conform_to_their_profiles(
     tally = ValidationTally()
     tally.check(server, resources)
     print("\n" + tally.report(golden.name))
+    assert tally.errors == []
+
+
+def _with_server_assigned_ids(resources: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The resources as a server that assigns its own ids would hold them: numeric ids, every
+    reference between them rewritten to those ids."""
+    renamed = {
+        f"{r['resourceType']}/{r['id']}": f"{r['resourceType']}/{1000 + n}"
+        for n, r in enumerate(resources)
+    }
+    text = json.dumps(list(resources))
+    for ours, theirs in renamed.items():
+        text = text.replace(f'"{ours}"', f'"{theirs}"')
+    moved: list[dict[str, Any]] = json.loads(text)
+    for n, resource in enumerate(moved):
+        resource["id"] = str(1000 + n)
+    return moved
+
+
+def test_resources_under_server_assigned_ids_conform_as_well(server: httpx.Client) -> None:
+    """No profile constrains an id or the form of a reference: the same resources under ids
+    a production server chose (numeric, unlike ours) validate alike."""
+    golden = GOLDEN_DIR / "plan-revision-active.fhir.json"
+    resources = _resources(json.loads(golden.read_text(encoding="utf-8")))
+    moved = _with_server_assigned_ids(resources)
+    assert all(r["id"].isdigit() for r in moved)
+    text = json.dumps(moved)
+    assert '"reference": "Patient/cm-' in json.dumps(resources)
+    assert '"reference": "Patient/cm-' not in text
+    assert '"reference": "Patient/1' in text
+    tally = ValidationTally()
+    tally.check(server, moved)
+    assert tally.resources == len(resources)
     assert tally.errors == []

@@ -114,7 +114,7 @@ def test_push_of_a_missing_path_is_one_line_and_exit_2(env: dict[str, str], tmp_
 def test_demo_pushes_the_examples_and_reads_them_back(env: dict[str, str]):
     code, output = run("demo", "--server", env["ADAPTER_FHIR_BASE_URL"])
     assert code == 0, output
-    assert "21 cases" in output
+    assert "26 cases" in output
     rows = [line.split("│")[1:4] for line in output.splitlines() if line.count("│") == 4]
     assert rows
     assert all(expected.strip() == found.strip() for _, expected, found in rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from adapter.model import Case, Coverage, Referral
+from adapter.model import Case, CaseLink, Coverage, Referral
 from adapter.model import codes as c
 from tests.strategies.basics import (
     Draw,
@@ -66,9 +66,11 @@ def cases(draw: Draw, *, max_items: int = 2, status: c.CaseStatus | None = None)
         )
         for cid in unique_ids(draw, max_items)
     ]
+    case_id = draw(ids)
     return Case(
-        id=draw(ids),
+        id=case_id,
         program=draw(st.sampled_from(c.ProgramType)),
+        setting=draw(maybe(st.sampled_from(c.PracticeSetting))),
         status=status,
         client=draw(clients(max_items)),
         referral=Referral(
@@ -79,7 +81,9 @@ def cases(draw: Draw, *, max_items: int = 2, status: c.CaseStatus | None = None)
             reason=draw(texts),
         ),
         screening=draw(maybe(st.just(draw_screening(draw, member_ids)))),
-        consents=tuple(draw_consents(draw, max_items, engaged=engaged, opened=opened)),
+        consents=tuple(
+            draw_consents(draw, max_items, engaged=engaged, opened=opened, members=member_ids)
+        ),
         case_manager_id=draw(ref(member_ids)),
         care_team=tuple(members),
         coverages=tuple(coverages),
@@ -97,4 +101,9 @@ def cases(draw: Draw, *, max_items: int = 2, status: c.CaseStatus | None = None)
             )
         ),
         outcomes=tuple(draw_outcomes(draw, max_items, goal_ids)),
+        related_cases=tuple(
+            CaseLink(case_id=other, relation=draw(st.sampled_from(c.CaseLinkRelation)))
+            for other in unique_ids(draw, max_items)
+            if other != case_id
+        ),
     )

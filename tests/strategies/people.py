@@ -73,13 +73,16 @@ def draw_members(draw: Draw, max_items: int) -> list[CareTeamMember]:
     return members
 
 
-def draw_consents(draw: Draw, max_items: int, *, engaged: bool, opened: date) -> list[Consent]:
+def draw_consents(
+    draw: Draw, max_items: int, *, engaged: bool, opened: date, members: list[str]
+) -> list[Consent]:
     consents = [
         Consent(
             id=cid,
             scope=draw(st.sampled_from(c.ConsentScope)),
             status=draw(st.sampled_from(c.ConsentStatus)),
             recorded_on=draw(dates),
+            given_by_id=draw(ref(members)),
         )
         for cid in unique_ids(draw, max_items)
     ]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from hypothesis import strategies as st
 
 from adapter.model import (
     Assessment,
+    CodedAnswer,
+    FinancialResult,
     Finding,
     Goal,
     GoalProgress,
@@ -17,6 +20,7 @@ from adapter.model import (
     MonitoringNote,
     Need,
     OutcomeMeasurement,
+    OwnerAssignment,
     Period,
     PlanOfCare,
     PlanRevision,
@@ -54,9 +58,9 @@ def draw_assessments(draw: Draw, max_items: int, members: list[str]) -> list[Ass
         scores = [
             InstrumentScore(
                 id=sid,
-                instrument=draw(st.sampled_from(["PHQ-9", "GAD-7", "PRAPARE"])),
-                score=draw(amounts),
+                instrument=draw(st.sampled_from(["PHQ-9", "GAD-7", "PRAPARE", "C-SSRS Q1"])),
                 interpretation=draw(maybe(texts)),
+                **draw(_result()),
             )
             for sid in unique_ids(draw, max_items)
         ]
@@ -74,6 +78,44 @@ def draw_assessments(draw: Draw, max_items: int, members: list[str]) -> list[Ass
             )
         )
     return result
+
+
+def _result() -> st.SearchStrategy[dict[str, Any]]:
+    """One instrument result: a score, a coded answer or a text answer."""
+    answers = st.builds(
+        CodedAnswer,
+        system=st.just("http://loinc.org"),
+        code=st.sampled_from(["LA33-6", "LA32-8", "LA30190-5"]),
+        display=maybe(texts),
+    )
+    return st.one_of(
+        amounts.map(lambda v: {"score": v}),
+        answers.map(lambda a: {"answer": a}),
+        texts.map(lambda t: {"text": t}),
+    )
+
+
+def _owner_history(draw: Draw, owner: str | None, members: list[str]) -> list[OwnerAssignment]:
+    if owner is None or not draw(st.booleans()):
+        return []
+    start = draw(dates)
+    handed_over = after(draw, start, 30)
+    earlier = draw(st.sampled_from(members))
+    return [
+        OwnerAssignment.model_validate({"owner_id": earlier, "from": start, "to": handed_over}),
+        OwnerAssignment.model_validate({"owner_id": owner, "from": handed_over}),
+    ]
+
+
+def _financial(draw: Draw) -> FinancialResult:
+    billed, negotiated = abs(draw(amounts)), abs(draw(amounts))
+    savings = billed - negotiated if draw(st.booleans()) else None
+    return FinancialResult(
+        currency=draw(st.sampled_from(["USD", "EUR"])),
+        billed=billed,
+        negotiated=negotiated,
+        savings=savings,
+    )
 
 
 def draw_needs(draw: Draw, max_items: int, assessments: list[str]) -> list[Need]:
@@ -198,6 +240,7 @@ def draw_tasks(
         started = status not in (c.TaskStatus.DRAFT, c.TaskStatus.REQUESTED, c.TaskStatus.ACCEPTED)
         due_start = draw(maybe(dates))
         due = Period(start=due_start, end=after(draw, due_start, 30) if due_start else draw(dates))
+        owner = draw(ref(members))
         result.append(
             Task(
                 id=tid,
@@ -206,12 +249,14 @@ def draw_tasks(
                 status=status,
                 status_reason=draw(maybe(texts)),
                 priority=draw(st.sampled_from(c.TaskPriority)),
-                owner_id=draw(ref(members)),
+                owner_id=owner,
                 service=draw(maybe(texts)),
                 goal_ids=draw(refs(goals)),
                 created_at=draw(instants),
                 due=draw(maybe(st.just(due))),
                 outcome=draw(maybe(texts)) if started else None,
+                owner_history=tuple(_owner_history(draw, owner, members)),
+                financial=_financial(draw) if started and draw(st.booleans()) else None,
             )
         )
     return result

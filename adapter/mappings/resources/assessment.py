@@ -25,7 +25,7 @@ from adapter.mappings.datatypes import (
 from adapter.mappings.extensions import WORKFLOW_EPISODE
 from adapter.mappings.resources.observation import OBSERVATION_KIND
 from adapter.mappings.terminology import table
-from adapter.model.assessment import Assessment, Finding, InstrumentScore
+from adapter.model.assessment import Assessment, CodedAnswer, Finding, InstrumentScore
 from adapter.model.case import Case
 from adapter.model.codes import AssessmentDomain, AssessmentKind, AssessmentStatus
 
@@ -86,21 +86,47 @@ def score_to_fhir(score: InstrumentScore, *, assessment: Assessment, case: Case)
             "code": {"text": score.instrument},
             "subject": refs.patient(),
             "effectiveDateTime": fhir_date(assessment.performed_on),
-            "valueQuantity": {"value": fhir_number(score.score)},
+            **_result(score),
             "interpretation": [{"text": score.interpretation}] if score.interpretation else [],
         }
     )
 
 
+def _result(score: InstrumentScore) -> Json:
+    """``value[x]`` of a result: a Quantity, a CodeableConcept (an answer code) or a string."""
+    answer = score.answer
+    if answer is not None:
+        return {
+            "valueCodeableConcept": codeable_concept(
+                coding(answer.system, answer.code, answer.display)
+            )
+        }
+    if score.text is not None:
+        return {"valueString": score.text}
+    return {"valueQuantity": {"value": fhir_number(score.score)}}
+
+
 def score_from_fhir(resource: Mapping[str, Any]) -> InstrumentScore:
     where = f"Observation/{resource.get('id')}"
-    value = (resource.get("valueQuantity") or {}).get("value")
     interpretation = (resource.get("interpretation") or [{}])[0].get("text")
+    fields: dict[str, Any] = {}
+    if "valueCodeableConcept" in resource:
+        coded = (resource["valueCodeableConcept"].get("coding") or [{}])[0]
+        fields["answer"] = CodedAnswer(
+            system=required(coded.get("system"), resource=where, element="valueCodeableConcept"),
+            code=required(coded.get("code"), resource=where, element="valueCodeableConcept"),
+            display=coded.get("display"),
+        )
+    elif "valueString" in resource:
+        fields["text"] = resource["valueString"]
+    else:
+        value = amount((resource.get("valueQuantity") or {}).get("value"), where="valueQuantity")
+        fields["score"] = required(value, resource=where, element="value")
     return InstrumentScore(
         id=identifier_value(resource, "assessment-score", last=True) or str(resource.get("id")),
         instrument=str((resource.get("code") or {}).get("text") or "instrument"),
-        score=required(amount(value, where="valueQuantity"), resource=where, element="value"),
         interpretation=interpretation,
+        **fields,
     )
 
 

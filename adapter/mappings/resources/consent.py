@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapter.mappings.context import Refs
+from adapter.mappings.context import Index, Refs
 from adapter.mappings.datatypes import (
     Json,
     codeable_concept,
@@ -57,13 +57,15 @@ def to_fhir(consent: Consent, *, case: Case) -> Json:
             "category": [codeable_concept(PATIENT_CONSENT)],  # category is 1..*
             "patient": refs.patient(),
             "dateTime": fhir_date(consent.recorded_on),
+            # who agreed: a guardian or legal representative; absent, the client themself
+            "performer": [refs.member(consent.given_by_id)] if consent.given_by_id else [],
             "policyRule": POLICY_RULE,
             "provision": provision or None,
         }
     )
 
 
-def from_fhir(resource: Mapping[str, Any]) -> Consent:
+def from_fhir(resource: Mapping[str, Any], *, index: Index) -> Consent:
     """The consent behind a Consent. Foreign scopes other than treatment/privacy are errors."""
     where = f"Consent/{resource.get('id')}"
     scopes = table("consent-scope")
@@ -91,4 +93,13 @@ def from_fhir(resource: Mapping[str, Any]) -> Consent:
         expires_on=parse_date((provision.get("period") or {}).get("end"), where="provision.period"),
         share_with=(actors[0].get("reference") or {}).get("display") if actors else None,
         note=note.get("valueString") if note else None,
+        given_by_id=_given_by(resource, index),
     )
+
+
+def _given_by(resource: Mapping[str, Any], index: Index) -> str | None:
+    """The care team member in ``performer``; the client (``Patient``) is no member."""
+    for ref in resource.get("performer", []):
+        if not str(ref.get("reference", "")).startswith("Patient/"):
+            return index.lookup_any(ref, where="Consent.performer")
+    return None

@@ -36,9 +36,16 @@ from adapter.mappings.extensions import (
     REFERRAL_SOURCE_TYPE,
 )
 from adapter.mappings.ids import resource_id
+from adapter.mappings.resources.episode_links import (
+    links_from_fhir,
+    links_to_fhir,
+    setting_from_fhir,
+    setting_to_fhir,
+)
 from adapter.mappings.terminology import table
 from adapter.model.case import Case
-from adapter.model.codes import CaseStatus, ClosureReason, ProgramType
+from adapter.model.case_link import CaseLink
+from adapter.model.codes import CaseStatus, ClosureReason, PracticeSetting, ProgramType
 
 __all__ = ["EpisodeFields", "from_fhir", "to_fhir"]
 
@@ -68,6 +75,8 @@ def to_fhir(case: Case) -> Json:
                     ),
                 ),
                 None if is_practitioner else extension(CASE_MANAGER, valueReference=manager),
+                setting_to_fhir(case),
+                *links_to_fhir(case),
             ),
             "identifier": [identifier("case", case.id)],
             "status": status.code,
@@ -115,6 +124,8 @@ class EpisodeFields:
     closure_reason: ClosureReason | None
     closure_note: str | None
     case_manager_id: str | None
+    setting: PracticeSetting | None = None
+    related_cases: tuple[CaseLink, ...] = ()
 
 
 def from_fhir(episode: Mapping[str, Any], *, index: Index) -> EpisodeFields:
@@ -158,6 +169,8 @@ def from_fhir(episode: Mapping[str, Any], *, index: Index) -> EpisodeFields:
         closure_reason=reason,
         closure_note=note,
         case_manager_id=index.lookup_any(manager, where="EpisodeOfCare.careManager"),
+        setting=setting_from_fhir(episode, where),
+        related_cases=links_from_fhir(episode, where),
     )
 
 

@@ -94,6 +94,8 @@ def service_to_fhir(task: Task, *, case: Case) -> Json:
             # Derived from the Task, which is the source of truth for the referral's state.
             "status": table("service-request-status").to_fhir(task.status).code,
             "intent": "order",
+            # what kind of work orders the service (a payer's special services, a discharge)
+            "category": [codeable_concept(table("intervention-type").to_fhir(task.type).coding())],
             "code": {"text": task.service},
             "subject": refs.patient(),
             "basedOn": [refs.careplan()] if refs.plan_id else [],

@@ -23,6 +23,12 @@ from adapter.mappings.datatypes import (
     required,
 )
 from adapter.mappings.extensions import PERTAINS_TO_GOAL, TASK_EPISODE_OF_CARE
+from adapter.mappings.resources.task_work import (
+    financial_from_fhir,
+    financial_to_fhir,
+    owners_from_fhir,
+    owners_to_fhir,
+)
 from adapter.mappings.terminology import table
 from adapter.model.base import Period
 from adapter.model.case import Case
@@ -48,7 +54,8 @@ def to_fhir(task: Task, *, case: Case) -> Json:
             + [
                 {"url": PERTAINS_TO_GOAL, "valueReference": refs.record("Goal", "goal", g)}
                 for g in task.goal_ids
-            ],
+            ]
+            + owners_to_fhir(task, refs),
             "identifier": [refs.identifier("task", task.id)],
             "basedOn": [refs.careplan()] if refs.plan_id else [],
             "groupIdentifier": identifier("case", case.id),
@@ -63,7 +70,8 @@ def to_fhir(task: Task, *, case: Case) -> Json:
             "authoredOn": fhir_datetime(task.created_at),
             "owner": refs.member(task.owner_id),
             "restriction": {"period": _due(task.due)} if task.due else None,
-            "output": [{"type": OUTCOME, "valueString": task.outcome}] if task.outcome else [],
+            "output": ([{"type": OUTCOME, "valueString": task.outcome}] if task.outcome else [])
+            + financial_to_fhir(task.financial),
         }
     )
 
@@ -126,6 +134,8 @@ def from_fhir(task: Mapping[str, Any], *, index: Index, service: str | None = No
         ),
         due=due,
         outcome=outputs[0] if outputs else None,
+        owner_history=owners_from_fhir(task, index=index),
+        financial=financial_from_fhir(task),
     )
 
 

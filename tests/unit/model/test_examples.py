@@ -73,3 +73,12 @@ def test_examples_include_a_plan_revision_an_external_referral_and_an_unreachabl
 
 def test_examples_cover_every_outcome_domain():
     assert {o.domain for case in load_all() for o in case.outcomes} == set(c.OutcomeDomain)
+
+
+def test_examples_cover_every_practice_setting_and_intervention_type():
+    cases = load_all()
+    assert {case.setting for case in cases} - {None} == set(c.PracticeSetting)
+    assert {task.type for case in cases for task in case.tasks} == set(c.InterventionType)
+    assert {link.relation for case in cases for link in case.related_cases} == set(
+        c.CaseLinkRelation
+    )

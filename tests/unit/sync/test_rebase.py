@@ -47,8 +47,9 @@ def test_every_mapped_element_is_performer_owned_and_every_field_is_in_the_model
     models: dict[str, type[BaseModel]] = {"Task": Task, "Goal": Goal}
     for resource_type, table in MODEL_FIELDS.items():
         assert set(table) <= performer_owned(resource_type)
-        assert set(table.values()) <= set(models[resource_type].model_fields)
-    assert performer_fields("Task") == ("outcome", "status", "status_reason")
+        fields = {name for names in table.values() for name in names}
+        assert fields <= set(models[resource_type].model_fields)
+    assert performer_fields("Task") == ("financial", "outcome", "status", "status_reason")
 
 
 def test_a_task_completed_by_a_pull_is_kept_when_the_file_is_behind():
@@ -60,6 +61,18 @@ def test_a_task_completed_by_a_pull_is_kept_when_the_file_is_behind():
     assert checked.case.tasks[0].status == "completed"
     assert checked.case.tasks[0].outcome == "Seen by the cardiologist"
     assert checked.rebased == ("tasks[0].outcome", "tasks[0].status")
+
+
+def test_a_financial_result_pulled_with_the_outcome_is_kept_when_the_file_is_behind():
+    money = {"currency": "USD", "billed": "1200.00", "negotiated": "900.00"}
+    stored = version(task(status="completed", outcome="Rate agreed", financial=money))
+
+    checked = check_incoming(version(), stored, version())
+
+    result = checked.case.tasks[0].financial
+    assert result is not None
+    assert str(result.negotiated) == "900.00"
+    assert checked.rebased == ("tasks[0].financial", "tasks[0].outcome", "tasks[0].status")
 
 
 def test_a_stale_goal_achievement_is_kept_although_no_table_refuses_it():
