@@ -101,3 +101,20 @@ def test_unknown_keys_and_variables_get_a_warning(
         load_settings()
     assert "unknown settings ignored: push_concurency" in caplog.text
     assert "unknown setting ADAPTER_FHIR_BASEURL_TYPO ignored" in caplog.text
+
+
+def test_the_file_is_read_by_pydantic_settings_toml_sources(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic_settings import TomlConfigSettingsSource
+
+    from adapter.config_file import file_sources
+    from adapter.settings import Settings
+
+    monkeypatch.setenv("ADAPTER_SERVER_NAME", "prod")
+    chosen, top = file_sources(Settings)
+    assert isinstance(chosen, TomlConfigSettingsSource)
+    assert isinstance(top, TomlConfigSettingsSource)
+    assert chosen.toml_table_header == ("servers", "prod")
+    assert chosen()["push_concurrency"] == 3
+    assert top()["push_concurrency"] == 7
