@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from adapter.cli.app import app
 from adapter.cli.failures import describe
+from adapter.cli.json_out import JsonOption, emit
 from adapter.cli.sync_session import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -46,7 +46,7 @@ def import_command(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOption = False,
     any_namespace: Annotated[
         bool,
         typer.Option(
@@ -75,7 +75,7 @@ def import_command(
     except OSError as exc:
         fail(f"{out}: cannot write the case files ({exc.strerror})", EXIT_CONFIG)
     if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        emit(summary.to_dict())
     else:
         _print(summary, out)
     if patient is not None and summary.patients == 0:

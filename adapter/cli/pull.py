@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +12,7 @@ from rich.markup import escape
 
 from adapter.cli.app import app
 from adapter.cli.failures import describe
+from adapter.cli.json_out import JsonOption, emit
 from adapter.cli.sync_session import (
     EXIT_FAILED,
     EXIT_UNREACHABLE,
@@ -55,7 +55,7 @@ def pull(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Apply server-side changes (tasks completed, goals achieved, deletes) to the stored cases.
 
@@ -87,7 +87,7 @@ def pull(
         except AdapterError as exc:
             fail(str(exc), EXIT_FAILED)
     if as_json:
-        typer.echo(json.dumps(report.summary(), indent=2))
+        emit(pull_json(report, namespace))
     else:
         print_report(report, namespace)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)
@@ -145,6 +145,36 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
             "verify` to find what else it lost."
         )
     out.print(summary_line(report, namespace))
+
+
+def pull_json(report: PullReport, namespace: str | None) -> dict[str, Any]:
+    """``pull --json``: the summary's counts, then per case what changed and what was not."""
+    return {
+        **report.summary(),
+        "run_id": report.run_id,
+        "server": report.server,
+        "namespace": namespace,
+        "cases": [
+            {
+                "case_id": update.case_id,
+                "changes": [str(change) for change in update.changes],
+                "disputes": [
+                    {
+                        "resource": "/".join(dispute.resource),
+                        "kind": dispute.kind,
+                        "fields": list(dispute.fields),
+                        "warning": dispute.is_warning,
+                        "message": dispute.message,
+                    }
+                    for dispute in update.disputes
+                ],
+            }
+            for update in report.updates
+            if update.changes or update.disputes
+        ],
+        "not_stored": list(report.not_stored),
+        "failures": [{"case_id": f.case_id, "reason": f.reason} for f in report.failures],
+    }
 
 
 def _what_was_read(report: PullReport) -> str:
