@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from adapter.cli import app
 from adapter.settings import ledger_url_of, load_settings
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cases"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "cases"
 EXAMPLE = EXAMPLES / "CM-2001-complex-care-heart-failure-mid-implementation.json"
 
 
