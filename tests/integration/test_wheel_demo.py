@@ -4,6 +4,7 @@ fresh virtual environment, run outside the checkout (no server, no ledger writte
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,8 +20,16 @@ REPO = Path(__file__).resolve().parents[2]
 def test_demo_finds_the_examples_in_an_installed_wheel(tmp_path: Path):
     dist, venv, elsewhere = tmp_path / "dist", tmp_path / "venv", tmp_path / "elsewhere"
     elsewhere.mkdir()
+    # Built from a copy of what the wheel is made of: setuptools leaves build/ where it builds.
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPO / "adapter", source / "adapter", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(REPO / "profiles", source / "profiles")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(REPO / name, source / name)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr[-2000:]
