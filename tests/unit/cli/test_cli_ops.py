@@ -29,7 +29,9 @@ def adapter(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 def test_completion_scripts_are_shown_and_commands_complete(tmp_path: Path):
-    shown = adapter("--show-completion", env={"SHELL": "/bin/bash"})
+    # Typer's switch for naming the shell instead of detecting it from the process tree.
+    named = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    shown = adapter("--show-completion", "bash", env=named)
     assert shown.returncode == 0, shown.stderr
     assert "complete -o default -F _adapter_completion adapter" in shown.stdout
 
