@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pydantic import BaseModel
-from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
 
 from adapter.errors import ConfigError
 
@@ -53,35 +53,35 @@ def config_path() -> Path | None:
 
 
 def file_sources(settings_cls: type[BaseSettings]) -> tuple[PydanticBaseSettingsSource, ...]:
-    """The chosen server's table and the file's top level, in that order of priority."""
+    """The chosen server's table and the file's top level, in that order of priority: two
+    pydantic-settings ``TomlConfigSettingsSource``s on the same file (the first one with the
+    table header ``("servers", name)``)."""
     name = os.environ.get(SERVER_NAME_VARIABLE, "").strip() or None
     path = config_path()
     if path is None:
         if name is not None:
             raise ConfigError(f"--server-name {name}: no configuration file ({DEFAULT_CONFIG})")
         return ()
-    data = _read(path)
-    servers = data.pop("servers", {})
+    top = _source(settings_cls, path, ())
+    servers = top.toml_data.get("servers", {})
     if not isinstance(servers, dict):
         raise ConfigError(f"{path}: [servers] must be a table of named servers")
-    _warn_unknown(path, data, settings_cls)
-    chosen: dict[str, Any] = {}
-    if name is not None:
-        if name not in servers or not isinstance(servers[name], dict):
-            known = ", ".join(sorted(servers)) or "none"
-            raise ConfigError(f"{path}: no server named {name!r} (known: {known})")
-        chosen = dict(servers[name])
-        _warn_unknown(path, chosen, settings_cls, table_name=f"servers.{name}")
-    return (
-        InitSettingsSource(settings_cls, init_kwargs=chosen),
-        InitSettingsSource(settings_cls, init_kwargs=data),
-    )
+    _warn_unknown(path, {k: v for k, v in top.toml_data.items() if k != "servers"}, settings_cls)
+    if name is None:
+        return (top,)
+    if not isinstance(servers.get(name), dict):
+        known = ", ".join(sorted(servers)) or "none"
+        raise ConfigError(f"{path}: no server named {name!r} (known: {known})")
+    chosen = _source(settings_cls, path, ("servers", name))
+    _warn_unknown(path, chosen.toml_data, settings_cls, table_name=f"servers.{name}")
+    return chosen, top
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _source(
+    settings_cls: type[BaseSettings], path: Path, header: tuple[str, ...]
+) -> TomlConfigSettingsSource:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=header)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the file ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from adapter.errors import InputError
 
-__all__ = ["MAX_DEPTH", "nesting_depth", "read_json"]
+__all__ = ["MAX_DEPTH", "STDIN", "nesting_depth", "parse_json", "read_json", "read_json_stdin"]
 
 MAX_DEPTH = 100
 """Deepest nesting of objects and arrays accepted (a case needs about 8, a FHIR resource 20)."""
@@ -29,7 +30,20 @@ def read_json(path: Path, *, max_depth: int = MAX_DEPTH) -> Any:
     """The JSON value in ``path``; InputError (record ``file <name>``, field ``(file)``) when it
     is not a readable regular file, not UTF-8 JSON, or nested deeper than ``max_depth``.
     Numbers with a fraction or an exponent are read as exact Decimals."""
-    content = _read_regular(path)
+    return parse_json(_read_regular(path), path, max_depth=max_depth)
+
+
+STDIN: Final = Path("-")
+"""The path that means standard input (``adapter push -``)."""
+
+
+def read_json_stdin(*, max_depth: int = MAX_DEPTH) -> Any:
+    """The JSON value on standard input, checked like a file's (the record is ``file -``)."""
+    return parse_json(sys.stdin.buffer.read(), STDIN, max_depth=max_depth)
+
+
+def parse_json(content: bytes, path: Path, *, max_depth: int = MAX_DEPTH) -> Any:
+    """``content`` (read from ``path``) as JSON, with the checks of :func:`read_json`."""
     try:
         # Fractions as Decimal: 21000.00 keeps its two places (docs/input-format.md).
         value = json.loads(content.decode("utf-8"), parse_float=Decimal)

@@ -25,7 +25,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.canonical import IDENTIFIER_BASE, check_namespace, set_identifier_base
@@ -48,6 +56,7 @@ __all__ = [
     "check_base_url",
     "default_ledger_url",
     "is_loopback",
+    "ledger_url_of",
     "load_settings",
     "politeness",
     "profile_name",
@@ -62,6 +71,15 @@ AuthKind = Literal["none", "bearer", "client_credentials", "smart_backend"]
 ProfileName = Literal["auto", "local", "public"]
 PullStrategyName = Literal["auto", "system-history", "type-history", "search"]
 IdStrategyName = Literal["auto", "client", "server"]
+
+
+def ledger_url_of(value: str) -> str:
+    """``value`` as a database URL: a URL (``sqlite:///...``, ``postgresql+psycopg://...``)
+    as given; anything else is a file path, made absolute, for a SQLite ledger."""
+    text = value.strip()
+    if "://" in text or not text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
 def default_ledger_url(env: Mapping[str, str] | None = None) -> str:
@@ -205,6 +223,12 @@ class Settings(BaseSettings):
     changes_webhook_interval_seconds: float = Field(default=30.0, gt=0)
     log_level: LogLevel = "WARNING"
     log_format: LogFormat = "text"
+
+    @field_validator("ledger_url", mode="after")
+    @classmethod
+    def _ledger_path(cls, value: str) -> str:
+        """A plain file path (``--ledger ./ledger.sqlite``) means a SQLite ledger there."""
+        return ledger_url_of(value)
 
     @model_validator(mode="after")
     def _safe_base_url(self) -> Settings:

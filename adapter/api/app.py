@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
@@ -16,6 +17,7 @@ from adapter.api.routes import (
     cases,
     changes,
     conflicts,
+    docs,
     fhir_notify,
     health,
     letters,
@@ -24,6 +26,7 @@ from adapter.api.routes import (
     sync,
     verify,
 )
+from adapter.api.schemas import errors, openapi_schema
 from adapter.api.security import Guard, check_auth
 from adapter.api.state import AppState
 from adapter.api.telemetry import Metrics, ObserveRequests
@@ -77,27 +80,32 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Case-management cases in, FHIR R4 out (and back).",
         lifespan=lifespan,
         max_body_size=MAX_BODY_BYTES,
-        # The schema is served below, behind the token; no unauthenticated docs pages.
+        # The schema is served below, behind the token; /docs is a shell that fetches it with
+        # the token (adapter.api.routes.docs).
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(ObserveRequests, metrics=telemetry)
-    authed = [Depends(require_token)]
+    authed: dict[str, Any] = {
+        "dependencies": [Depends(require_token)],
+        "responses": errors(401, 503),
+    }
     app.include_router(health.router)
-    app.include_router(metrics.router, dependencies=authed)
-    app.include_router(cases.router, dependencies=authed)
-    app.include_router(sync.router, dependencies=authed)
-    app.include_router(verify.router, dependencies=authed)
-    app.include_router(letters.router, dependencies=authed)
-    app.include_router(changes.router, dependencies=authed)
-    app.include_router(conflicts.router, dependencies=authed)
-    app.include_router(reports.router, dependencies=authed)
+    app.include_router(docs.router)
+    app.include_router(metrics.router, **authed)
+    app.include_router(cases.router, **authed)
+    app.include_router(sync.router, **authed)
+    app.include_router(verify.router, **authed)
+    app.include_router(letters.router, **authed)
+    app.include_router(changes.router, **authed)
+    app.include_router(conflicts.router, **authed)
+    app.include_router(reports.router, **authed)
     app.include_router(fhir_notify.router)
 
-    @app.get("/openapi.json", include_in_schema=False, dependencies=authed)
+    @app.get("/openapi.json", include_in_schema=False, dependencies=authed["dependencies"])
     async def openapi() -> JSONResponse:
-        return JSONResponse(app.openapi())
+        return JSONResponse(openapi_schema(app))
 
     return app

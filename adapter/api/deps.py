@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapter.api.background import BackgroundRuns
 from adapter.api.security import Guard
@@ -76,12 +77,28 @@ def _check(guard: Guard, request: Request) -> None:
         )
 
 
-def require_token(request: Request, state: StateDep) -> None:
+# FastAPI's HTTPBearer declares the scheme in the OpenAPI schema (and /docs offers it); the
+# Guard decides, in constant time. auto_error=False: a missing token is the Guard's 401 (an
+# OperationOutcome with WWW-Authenticate), not HTTPBearer's 403.
+api_bearer = HTTPBearer(auto_error=False, scheme_name="apiToken", description="ADAPTER_API_TOKEN")
+notify_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="notifyToken",
+    description="ADAPTER_NOTIFY_TOKEN (or the API token): only POST /fhir/notify",
+)
+_Presented = HTTPAuthorizationCredentials | None
+
+
+def require_token(
+    request: Request, state: StateDep, _: Annotated[_Presented, Security(api_bearer)]
+) -> None:
     """Every route but /health: ``Authorization: Bearer <ADAPTER_API_TOKEN>``."""
     _check(state.api_guard, request)
 
 
-def require_notify_token(request: Request, state: StateDep) -> None:
+def require_notify_token(
+    request: Request, state: StateDep, _: Annotated[_Presented, Security(notify_bearer)]
+) -> None:
     """/fhir/notify: the API token, or ``ADAPTER_NOTIFY_TOKEN``."""
     _check(state.notify_guard, request)
 

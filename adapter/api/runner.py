@@ -19,13 +19,14 @@ from adapter.errors import LedgerError
 from adapter.fhir import probe_capabilities
 from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
 from adapter.settings import Settings
-from adapter.sync.ledger import Ledger, RunKind
+from adapter.sync.ledger import DeadLetter, Ledger, RunKind
 from adapter.sync.ledger.cases import StoredCase
 from adapter.sync.pull.run import pull_changes
-from adapter.sync.push.outcomes import CaseOutcome
+from adapter.sync.push.outcomes import CaseOutcome, PushReport
+from adapter.sync.push.replay import Replay, close_landed, replay_inputs
 from adapter.sync.push.run import CaseInput, push_cases
 
-__all__ = ["CASE_ID_PATTERN", "start_or_queue_pull", "start_push"]
+__all__ = ["CASE_ID_PATTERN", "start_or_queue_pull", "start_push", "start_retry"]
 
 CASE_ID_PATTERN = r"^[A-Za-z0-9.-]{1,64}$"  # the model's id rule
 
@@ -39,14 +40,41 @@ async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
     The server is asked once first: a push to a server that is not there would dead-letter
     every case, so the caller gets the FHIR error (502/504) instead and nothing starts.
     """
+    return await _start(state, lambda ledger: _inputs(ledger, case_ids))
+
+
+async def start_retry(state: AppState, letter: DeadLetter) -> int:
+    """Push one dead letter's case again in the background, as ``adapter dlq retry ID`` does
+    (its source file if it is still there, else the case store); the letter is resolved when
+    the case lands. 409 when there is nothing to push."""
+    replays: list[Replay] = []
+
+    def read(ledger: Ledger) -> list[CaseInput]:
+        replay = replay_inputs(ledger, [letter])
+        for _, why in replay.missing:
+            raise HTTPException(status_code=409, detail=f"cannot retry: {why}")
+        replays.append(replay)
+        return replay.inputs
+
+    def after(report: PushReport) -> None:
+        close_landed(state.ledger, replays[-1], report)
+
+    return await _start(state, read, after)
+
+
+async def _start(
+    state: AppState,
+    read: Callable[[Ledger], list[CaseInput]],
+    after: Callable[[PushReport], None] | None = None,
+) -> int:
     if (running := state.runs.current) is not None:
         raise RunInProgress(running)
-    await asyncio.to_thread(_inputs, state.ledger, case_ids)  # 404 before asking the server
+    await asyncio.to_thread(read, state.ledger)  # 404 before asking the server
     await _reachable(state.settings)
     # Push stores each input document again when it reaches the case; a newer version posted
     # meanwhile would be overwritten, so these cases refuse new versions until the run ends.
     async with state.case_lock:
-        inputs = await asyncio.to_thread(_inputs, state.ledger, case_ids)
+        inputs = await asyncio.to_thread(read, state.ledger)
         ids = {item.case_id for item in inputs}
 
         def counted(outcome: CaseOutcome) -> None:
@@ -54,7 +82,7 @@ async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
 
         async def push(on_run: OnRun) -> None:
             try:
-                await push_cases(
+                report = await push_cases(
                     inputs,
                     client=state.fhir,
                     ledger=state.ledger,
@@ -63,6 +91,8 @@ async def start_push(state: AppState, case_ids: Sequence[str] | None) -> int:
                     on_case=counted,
                     on_run=on_run,
                 )
+                if after is not None:
+                    await asyncio.to_thread(after, report)
             finally:
                 state.pushing.difference_update(ids)
 

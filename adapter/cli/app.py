@@ -23,7 +23,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -65,7 +65,7 @@ def _root(
         str | None,
         typer.Option(
             "--server-name",
-            help=f"Use the [servers.NAME] table of the configuration file (or set "
+            help=f"Use the \\[servers.NAME] table of the configuration file (or set "
             f"{SERVER_NAME_VARIABLE}).",
             show_default=False,
         ),

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from adapter.cli.app import app
+from adapter.cli.json_out import JsonOption
 from adapter.cli.sync_session import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -29,8 +30,6 @@ from adapter.sync.push.inputs import iter_inputs
 
 case_app = typer.Typer(help="The case store: every case as the adapter last accepted it.")
 app.add_typer(case_app, name="case")
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 @case_app.command("show")
@@ -92,7 +91,9 @@ def export(
 
 @app.command("validate")
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Case files or directories of them.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Case files or directories of them; - reads stdin.")
+    ],
     ledger: LedgerOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from adapter.cli.app import app
+from adapter.cli.json_out import JsonOption, emit
 from adapter.cli.status import when
 from adapter.cli.sync_session import EXIT_FAILED, LedgerOption, fail, ledger_for, settings_for
 from adapter.errors import ConflictError
@@ -21,8 +21,6 @@ conflicts_app = typer.Typer(
     help="Conflicts: server changes the rules did not apply; list, show and settle them."
 )
 app.add_typer(conflicts_app, name="conflicts")
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 class Side(StrEnum):
@@ -41,7 +39,7 @@ def list_command(
     with ledger_for(settings_for(ledger=ledger)) as store:
         found = list_conflicts(store, case_id=case, open_only=not show_all)
     if as_json:
-        typer.echo(json.dumps([view.to_dict() for view in found], indent=2))
+        emit([view.to_dict() for view in found])
         return
     out = Console(soft_wrap=True, highlight=False)
     out.print(f"{len(found)} conflict(s)" + ("" if show_all else " open"))
@@ -62,7 +60,7 @@ def show_command(
         except ConflictError as exc:
             fail(str(exc), EXIT_FAILED)
     if as_json:
-        typer.echo(json.dumps(view.to_dict(), indent=2))
+        emit(view.to_dict())
         return
     out = Console(soft_wrap=True, highlight=False)
     out.print(escape(_line(view)))
@@ -101,7 +99,7 @@ def resolve_command(
             fail(str(exc), EXIT_FAILED)
     if as_json:
         body = {**done.conflict.to_dict(), "changes": [c.to_dict() for c in done.changes]}
-        typer.echo(json.dumps(body, indent=2, default=str))
+        emit(body)
         return
     out = Console(soft_wrap=True, highlight=False)
     out.print(escape(_line(done.conflict)))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +16,7 @@ from rich.table import Table
 import adapter
 from adapter.cli.app import app
 from adapter.cli.push import print_report
+from adapter.cli.push_preview import show_dry_run
 from adapter.cli.sync_session import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -31,7 +34,7 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.settings import Settings
 from adapter.sync.namespace import resolve_namespace
-from adapter.sync.push.inputs import read_inputs
+from adapter.sync.push.inputs import iter_inputs, read_inputs
 from adapter.sync.push.outcomes import PushReport
 from adapter.sync.push.run import CaseInput
 from adapter.sync.readback import count_on_server
@@ -47,14 +50,26 @@ def demo(
     server: ServerOption = None,
     ledger: LedgerOption = None,
     concurrency: ConcurrencyOption = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Only plan the push of the example cases (no server needed, nothing written).",
+        ),
+    ] = False,
 ) -> None:
     """Push the example cases and print what the server now holds, per resource type.
 
     Without --server, starts the local HAPI (scripts/hapi.sh in a checkout) and waits for it.
+    The example cases ship inside the package: this works from an installed wheel too (given
+    --server, or with --dry-run).
     """
-    cases_dir = _find("examples/cases")
-    if cases_dir is None:
-        fail("the example cases (examples/cases) are not here: run from a checkout", EXIT_CONFIG)
+    cases_dir = example_cases()
+    if not cases_dir.is_dir():
+        fail(f"the example cases are missing from the installation ({cases_dir})", EXIT_CONFIG)
+    if dry_run:
+        typer.echo(f"example cases: {cases_dir}", err=True)
+        show_dry_run(settings_for(server, ledger), iter_inputs(cases_dir), as_json=False)
     settings = settings_for(server or _start_local_server(), ledger)
     inputs = read_inputs(cases_dir)
     console = Console(stderr=True)
@@ -66,6 +81,12 @@ def demo(
         namespace = resolve_namespace(settings, store)
     asyncio.run(_show_landed(settings, namespace, inputs, report))
     raise typer.Exit(0 if report.all_ok else EXIT_FAILED)
+
+
+def example_cases() -> Path:
+    """The example cases, package data of ``adapter`` (``examples/cases`` in a checkout is a
+    link to them)."""
+    return Path(str(resources.files("adapter") / "examples" / "cases"))
 
 
 def _find(relative: str) -> Path | None:

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from adapter.cli.app import app
 from adapter.cli.explain import issues
+from adapter.cli.json_out import JsonOption, emit, letter_json, push_json
 from adapter.cli.push import print_report
 from adapter.cli.status import when
 from adapter.cli.sync_session import (
@@ -36,11 +37,15 @@ def list_letters(
     server: ServerOption = None,
     ledger: LedgerOption = None,
     show_all: Annotated[bool, typer.Option("--all", help="Include resolved letters.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List dead letters (open ones unless --all), oldest first."""
     settings = settings_for(server, ledger)
     with ledger_for(settings) as store:
         letters = store.dead_letters(server, open_only=not show_all)
+    if as_json:
+        emit({"dead_letters": [letter_json(letter) for letter in letters]})
+        return
     out = Console(soft_wrap=True, highlight=False)
     out.print(f"{len(letters)} dead letter(s)" + ("" if show_all else " open"))
     for letter in letters:
@@ -56,11 +61,15 @@ def list_letters(
 def show(
     letter_id: Annotated[int, typer.Argument(help="The dead letter's id (see `dlq list`).")],
     ledger: LedgerOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show one dead letter with the server's OperationOutcome."""
     settings = settings_for(None, ledger)
     with ledger_for(settings) as store:
         letter = _letter(store, letter_id)
+    if as_json:
+        emit(letter_json(letter))
+        return
     out = Console(soft_wrap=True, highlight=False)
     state = (
         "open" if letter.is_open else f"resolved {when(letter.resolved_at)} ({letter.resolution})"
@@ -87,6 +96,7 @@ def retry(
     server: ServerOption = None,
     ledger: LedgerOption = None,
     concurrency: ConcurrencyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Re-read the cases (source file, else the case store), validate and push them again.
 
@@ -108,7 +118,7 @@ def retry(
         else:
             letters = store.dead_letters(settings.fhir_base_url)
         replay = replay_inputs(store, letters)
-        for letter, why in replay.missing:
+        for letter, why in replay.missing:  # on stderr: --json keeps stdout for the document
             typer.echo(f"cannot retry #{letter.id} (case {letter.case_id}): {why}", err=True)
         if not replay.inputs:
             fail("nothing to retry", EXIT_FAILED)
@@ -119,7 +129,12 @@ def retry(
             )
         )
         close_landed(store, replay, report)
-    print_report(report, settings.fhir_base_url)
+    if as_json:
+        missing = [{"id": letter.id, "case_id": letter.case_id, "why": why}
+                   for letter, why in replay.missing]  # fmt: skip
+        emit({**push_json(report, settings.fhir_base_url), "not_retried": missing})
+    else:
+        print_report(report, settings.fhir_base_url)
     raise typer.Exit(0 if report.all_ok and not replay.missing else EXIT_FAILED)
 
 

@@ -7,8 +7,18 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from adapter.cli.app import app
+from adapter.cli.conflict_view import conflict_rows, local_resources, server_resources, show
+from adapter.cli.json_out import (
+    JsonOption,
+    attempt_json,
+    conflict_json,
+    emit,
+    letter_json,
+)
+from adapter.cli.push_preview import known_namespace
 from adapter.cli.status import when
 from adapter.cli.sync_session import (
     EXIT_FAILED,
@@ -19,7 +29,7 @@ from adapter.cli.sync_session import (
     settings_for,
 )
 from adapter.fhir.outcome import issue_line, trimmed
-from adapter.sync.ledger import Attempt, Ledger
+from adapter.sync.ledger import Attempt, Conflict, DeadLetter
 
 _LISTED = 20  # written resources listed per attempt
 
@@ -29,27 +39,67 @@ def explain(
     case_id: Annotated[str, typer.Argument(help="The case id (e.g. CM-2001).")],
     server: ServerOption = None,
     ledger: LedgerOption = None,
+    read_server: Annotated[
+        bool,
+        typer.Option(
+            "--read-server",
+            help="Read the server's version of each conflicting resource to show its values.",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Show every attempt at one case with the server's answers, its dead letters and conflicts.
+    """Show every attempt at one case with the server's answers, its dead letters and conflicts
+    (field, local value, server value).
 
     Server diagnostics can quote submitted data: this prints them for you, it never logs them.
     """
     settings = settings_for(server, ledger)
-    out = Console(soft_wrap=True, highlight=False)
     with ledger_for(settings) as store:
         attempts = store.attempts_for_case(case_id, server=server)
         stored = store.get_case(case_id)
         if not attempts and stored is None:
             fail(f"the ledger knows nothing about case {case_id}", EXIT_FAILED)
-        if stored is not None:
-            out.print(
-                f"case {escape(case_id)}: source {escape(stored.source)}, "
-                f"stored {when(stored.updated_at)}"
-                + ("" if stored.document is not None else " (no valid version accepted yet)")
-            )
-        for attempt in attempts:
-            _print_attempt(out, attempt)
-        _print_letters_and_conflicts(out, store, case_id, server)
+        letters = [
+            letter
+            for letter in store.dead_letters(server, open_only=False)
+            if letter.case_id == case_id
+        ]
+        conflicts = store.conflicts(case_id=case_id, server=server, open_only=False)
+        local = local_resources(
+            stored.document if stored else None, known_namespace(settings, store)
+        )
+    remote = None
+    if read_server and conflicts:
+        remote = server_resources(settings, [c for c in conflicts if c.resolved_at is None])
+    rows = {c.id: conflict_rows(c, local, remote) for c in conflicts}
+    if as_json:
+        emit(
+            {
+                "case_id": case_id,
+                "stored": None
+                if stored is None
+                else {
+                    "source": stored.source,
+                    "updated_at": stored.updated_at,
+                    "valid": stored.document is not None,
+                },
+                "attempts": [attempt_json(a) for a in attempts],
+                "dead_letters": [letter_json(letter) for letter in letters],
+                "conflicts": [conflict_json(c, rows[c.id]) for c in conflicts],
+            }
+        )
+        return
+    out = Console(soft_wrap=True, highlight=False)
+    if stored is not None:
+        out.print(
+            f"case {escape(case_id)}: source {escape(stored.source)}, "
+            f"stored {when(stored.updated_at)}"
+            + ("" if stored.document is not None else " (no valid version accepted yet)")
+        )
+    for attempt in attempts:
+        _print_attempt(out, attempt)
+    _print_letters(out, letters)
+    _print_conflicts(out, conflicts, rows)
 
 
 def _print_attempt(out: Console, attempt: Attempt) -> None:
@@ -80,12 +130,8 @@ def _print_attempt(out: Console, attempt: Attempt) -> None:
             out.print(f"      {item['type']}/{item['id']} -> version {item.get('version_id')}")
 
 
-def _print_letters_and_conflicts(
-    out: Console, store: Ledger, case_id: str, server: str | None
-) -> None:
-    for letter in store.dead_letters(server, open_only=False):
-        if letter.case_id != case_id:
-            continue
+def _print_letters(out: Console, letters: list[DeadLetter]) -> None:
+    for letter in letters:
         state = (
             "open"
             if letter.is_open
@@ -95,25 +141,36 @@ def _print_letters_and_conflicts(
             f"dead letter #{letter.id} \\[{letter.reason.value}] {state}, "
             f"{letter.attempts} attempt(s), last {when(letter.last_at)}"
         )
-    for conflict in store.conflicts(case_id=case_id, server=server, open_only=False):
-        state = "open" if conflict.resolved_at is None else (conflict.resolution or "merged")
-        out.print(
-            f"conflict #{conflict.id} {conflict.resource_type}/{conflict.resource_id} {state}: "
-            f"{escape(_detail(conflict.detail))}"
+
+
+def _print_conflicts(
+    out: Console, conflicts: list[Conflict], rows: dict[int, list[dict[str, Any]]]
+) -> None:
+    for conflict in conflicts:
+        state = (
+            "open"
+            if conflict.resolved_at is None
+            else f"closed {when(conflict.resolved_at)} ({conflict.resolution or 'merged'})"
         )
+        kind = (conflict.detail or {}).get("kind")
+        out.print(
+            f"conflict #{conflict.id} {conflict.resource_type}/{escape(conflict.resource_id)} "
+            f"{state}{f' ({escape(str(kind))})' if kind else ''}: "
+            f"ours v{conflict.local_version}, server v{conflict.server_version}"
+        )
+        if not rows[conflict.id]:
+            continue
+        table = Table(show_edge=False, pad_edge=False, box=None)
+        for name in ("field", "local", "server"):
+            table.add_column(name, overflow="fold")
+        for row in rows[conflict.id]:
+            table.add_row(
+                escape(row["field"]), escape(show(row["local"])), escape(show(row["server"]))
+            )
+        out.print(table)
 
 
 def issues(outcome: dict[str, Any] | None) -> list[str]:
     """The OperationOutcome's issues as lines: severity, code, the server's text (trimmed: older
     ledgers may hold whole outcomes), location."""
     return [issue_line(issue) for issue in (trimmed(outcome) or {}).get("issue") or []]
-
-
-def _detail(detail: dict[str, Any] | None) -> str:
-    # Element paths and words only: the server's elements kept with a conflict are left out.
-    parts = [
-        f"{name.replace('_', ' ')}: {paths if isinstance(paths, str) else ', '.join(paths)}"
-        for name, paths in (detail or {}).items()
-        if paths and isinstance(paths, str | list)
-    ]
-    return "; ".join(parts) or "no detail"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from adapter.cli.app import app
 from adapter.cli.failures import describe
+from adapter.cli.json_out import JsonOption, emit
 from adapter.cli.sync_session import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -93,7 +93,7 @@ def import_command(
         bool,
         typer.Option("--ndjson", help="Write one file <out>/cases.ndjson, a record per line."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Import the cases on a server (EpisodesOfCare, and CarePlans without one) as case records.
 
@@ -131,7 +131,7 @@ def import_command(
     except OSError as exc:
         fail(f"{out}: cannot write the case records ({exc.strerror})", EXIT_CONFIG)
     if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        emit(summary.to_dict())
     else:
         _print(summary, out)
     if patient is not None and summary.patients == 0:

@@ -10,7 +10,7 @@ import typer
 from adapter.cli.app import app
 from adapter.errors import AdapterError, InputError
 from adapter.fhir.json_body import dumps_text
-from adapter.jsonfile import read_json
+from adapter.jsonfile import STDIN, read_json, read_json_stdin
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle
 from adapter.mappings.structure import split_valid
 from adapter.model.validation import parse_case
@@ -20,14 +20,17 @@ EXIT_INPUT = 1
 
 @app.command("map")
 def map_command(
-    path: Annotated[Path, typer.Argument(help="A case JSON file (or a Bundle with --reverse).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="A case JSON file (or a Bundle with --reverse); - reads stdin."),
+    ],
     reverse: Annotated[
         bool, typer.Option("--reverse", help="Read a FHIR Bundle and print the case JSON.")
     ] = False,
 ) -> None:
     """Print the FHIR transaction Bundle of a case, or (--reverse) the case held by a Bundle."""
     try:
-        data = read_json(path)
+        data = read_json_stdin() if path == STDIN else read_json(path)
     except InputError as exc:  # not a regular file, not JSON, nested too deeply
         _fail(f"{path}: {exc.reason}")
     try:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,6 +12,7 @@ from rich.markup import escape
 
 from adapter.cli.app import app
 from adapter.cli.failures import describe
+from adapter.cli.json_out import JsonOption, emit
 from adapter.cli.sync_session import (
     EXIT_FAILED,
     EXIT_UNREACHABLE,
@@ -56,14 +56,7 @@ def pull(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[
-        bool,
-        typer.Option(
-            "--json",
-            help="Print the summary as JSON, with every changed field per case (path, old, "
-            "new, server resource and version) and the change feed's cursor.",
-        ),
-    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Apply server-side changes (tasks completed, goals achieved, deletes) to the stored cases.
 
@@ -95,8 +88,7 @@ def pull(
         except AdapterError as exc:
             fail(str(exc), EXIT_FAILED)
     if as_json:
-        body = {**report.summary(), "cursor": report.cursor, "cases": report.changes_by_case()}
-        typer.echo(json.dumps(body, indent=2, default=str))
+        emit(pull_json(report, namespace))
     else:
         print_report(report, namespace)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)
@@ -156,6 +148,43 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
             "verify` to find what else it lost."
         )
     out.print(summary_line(report, namespace))
+
+
+def pull_json(report: PullReport, namespace: str | None) -> dict[str, Any]:
+    """``pull --json``: the summary's counts, then per case what changed and what was not."""
+    return {
+        **report.summary(),
+        "run_id": report.run_id,
+        "server": report.server,
+        "namespace": namespace,
+        "cursor": report.cursor,
+        "cases": _cases_json(report),
+        "not_stored": list(report.not_stored),
+        "failures": [{"case_id": f.case_id, "reason": f.reason} for f in report.failures],
+    }
+
+
+def _cases_json(report: PullReport) -> list[dict[str, Any]]:
+    """Per case: every field the pull changed (the change feed's rows) and what it did not
+    apply (disputes); only cases with something to say."""
+    cases: dict[str, dict[str, Any]] = {}
+    for row in report.changes_by_case():
+        cases[row["case_id"]] = {**row, "disputes": []}
+    for update in report.updates:
+        if not update.disputes:
+            continue
+        case = cases.setdefault(update.case_id, {"case_id": update.case_id, "changes": []})
+        case["disputes"] = [
+            {
+                "resource": "/".join(dispute.resource),
+                "kind": dispute.kind,
+                "fields": list(dispute.fields),
+                "warning": dispute.is_warning,
+                "message": dispute.message,
+            }
+            for dispute in update.disputes
+        ]
+    return [cases[case_id] for case_id in sorted(cases)]
 
 
 def _what_was_read(report: PullReport) -> str:

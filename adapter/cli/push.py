@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from adapter.cli.app import app
+from adapter.cli.json_out import JsonOption, emit, push_json
+from adapter.cli.push_preview import show_diff, show_dry_run
 from adapter.cli.sync_session import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -23,6 +24,7 @@ from adapter.cli.sync_session import (
     push_with_progress,
     settings_for,
 )
+from adapter.jsonfile import STDIN
 from adapter.sync.push.inputs import case_files, iter_inputs
 from adapter.sync.push.outcomes import PushReport
 
@@ -30,25 +32,55 @@ from adapter.sync.push.outcomes import PushReport
 @app.command()
 def push(
     path: Annotated[
-        Path, typer.Argument(help="A case JSON file (object or array) or a directory of them.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="A case JSON file (object or array), a directory of them, or - for stdin.",
+            show_default=False,
+        ),
+    ] = None,
     server: ServerOption = None,
     concurrency: ConcurrencyOption = None,
     ledger: LedgerOption = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the run's summary and failed cases as JSON.")
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Plan every case and print what would be written per case and type; "
+            "no request to the server, no write to the ledger.",
+        ),
     ] = False,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff",
+            metavar="CASE",
+            help="Compare the stored case's resources with the server's, field by field "
+            "(reads the server, writes nothing).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Push cases: one transaction per case, unchanged resources skipped, failures dead-lettered.
 
     Exit status 0 when every case landed, 1 when some are in the dead-letter list.
     """
-    if not path.exists():
+    if diff is not None:
+        if path is not None or dry_run:
+            fail("--diff CASE takes no PATH and no --dry-run", EXIT_CONFIG)
+        show_diff(settings_for(server, ledger), diff, as_json=as_json)
+        return
+    if path is None:
+        fail("give a case file, a directory or - (stdin)", EXIT_CONFIG)
+    if path != STDIN and not path.exists():
         fail(f"{path}: no such file or directory", EXIT_CONFIG)
     settings = settings_for(server, ledger)
     files = case_files(path)
     if not files:
         fail(f"{path}: no *.json case files found", EXIT_CONFIG)
+    if dry_run:
+        show_dry_run(settings, iter_inputs(path), as_json=as_json)
+        return
     console = Console(stderr=True)
     with ledger_for(settings) as store:
         # Read lazily: a directory of 50,000 cases is never held in memory at once.
@@ -59,14 +91,11 @@ def push(
                 iter_inputs(path),
                 concurrency=concurrency,
                 console=console,
-                total=len(files),
+                total=len(files) if path != STDIN else None,
             )
         )
     if as_json:
-        failed = [{"case": c.case_id, "reason": str(c.reason), "message": c.message}
-                  for c in report.failed]  # fmt: skip
-        found = {"run": report.run_id, "server": settings.fhir_base_url, **report.summary()}
-        typer.echo(json.dumps({**found, "failed": failed}, indent=2))
+        emit(push_json(report, settings.fhir_base_url))
     else:
         print_report(report, settings.fhir_base_url)
     raise typer.Exit(0 if report.all_ok else EXIT_FAILED)

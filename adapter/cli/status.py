@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from adapter.cli.app import app
+from adapter.cli.json_out import JsonOption, emit, run_json
 from adapter.cli.sync_session import LedgerOption, ServerOption, ledger_for, settings_for
 from adapter.sync.ledger import Ledger, Run
 from adapter.sync.pull.run import PULL_STREAM
@@ -22,6 +23,7 @@ def status(
     runs: Annotated[
         int, typer.Option("--runs", min=1, max=500, help="How many runs to show.")
     ] = 10,
+    as_json: JsonOption = False,
 ) -> None:
     """Show recent runs, resources per type, open dead letters and open conflicts.
 
@@ -30,6 +32,9 @@ def status(
     settings = settings_for(server, ledger)
     out = Console(soft_wrap=True, highlight=False)
     with ledger_for(settings) as store:
+        if as_json:
+            emit(status_json(store, server, runs))
+            return
         _print_runs(out, store.runs(runs, server=server))
         _print_watermarks(out, store, server)
         _print_counts(out, store, server)
@@ -80,6 +85,37 @@ def _print_counts(out: Console, store: Ledger, server: str | None) -> None:
             f"{conflict.resource_type}/{conflict.resource_id}: {', '.join(conflict.fields)} "
             f"(ours v{conflict.local_version}, server v{conflict.server_version})"
         )
+
+
+def status_json(store: Ledger, server: str | None, runs: int) -> dict[str, Any]:
+    """``status --json``."""
+    marks = store.watermarks(PULL_STREAM)
+    counts = store.counts(server)
+    return {
+        "runs": [run_json(run) for run in store.runs(runs, server=server)],
+        "pull_watermarks": {
+            url: value for url, value in sorted(marks.items()) if server in (None, url)
+        },
+        "resources": counts.entries,
+        "resources_by_type": dict(sorted(counts.entries_by_type.items())),
+        "resources_failing": counts.failing_entries,
+        "runs_running": counts.running_runs,
+        "open_dead_letters": counts.open_dead_letters,
+        "open_dead_letters_by_reason": {
+            reason.value: n for reason, n in sorted(counts.open_dead_letters_by_reason.items())
+        },
+        "open_conflicts": [
+            {
+                "id": c.id,
+                "case_id": c.case_id,
+                "resource": f"{c.resource_type}/{c.resource_id}",
+                "fields": list(c.fields),
+                "local_version": c.local_version,
+                "server_version": c.server_version,
+            }
+            for c in store.conflicts(server=server)
+        ],
+    }
 
 
 def when(moment: datetime | None) -> str:

@@ -52,7 +52,9 @@ ServerOption = Annotated[
 LedgerOption = Annotated[
     str | None,
     typer.Option(
-        "--ledger", help="Ledger database URL (default: ADAPTER_LEDGER_URL).", show_default=False
+        "--ledger",
+        help="Ledger database URL, or a SQLite file path (default: ADAPTER_LEDGER_URL).",
+        show_default=False,
     ),
 ]
 #: What ``--since`` accepts: an instant with its zone, or a date (UTC).

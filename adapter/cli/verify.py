@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from rich.markup import escape
 
 from adapter.cli.app import app
 from adapter.cli.failures import describe
+from adapter.cli.json_out import JsonOption, emit
 from adapter.cli.sync_session import (
     EXIT_FAILED,
     EXIT_UNREACHABLE,
@@ -48,7 +48,7 @@ def verify_command(
     ] = False,
     server: ServerOption = None,
     ledger: LedgerOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Read back every resource the ledger says the server holds and compare presence,
     version and content: per case ok / missing / changed on the server; resources of this
@@ -72,7 +72,7 @@ def verify_command(
             "cases_not_ok": [c.as_json() for c in report.cases if c.state != "ok"],
             "unknown_resources": [f"{t}/{i}" for t, i in report.unknown],
         }
-        typer.echo(json.dumps(shape, indent=2))
+        emit(shape)
     else:
         print_report(report, repaired)
     raise typer.Exit(0 if report.agrees else EXIT_FAILED)

@@ -13,7 +13,7 @@ from adapter.errors import ConfigError
 from adapter.settings import load_settings
 
 CONFIG = """
-ledger_url = "sqlite:////tmp/from-file.sqlite"
+ledger_url = "from-file.sqlite"  # a plain path: a SQLite file in the working directory
 push_concurrency = 7
 
 [fhir_retry]
@@ -42,7 +42,7 @@ def config() -> Path:
 
 def test_the_file_in_the_working_directory_is_read(config: Path):
     settings = load_settings()
-    assert settings.ledger_url == "sqlite:////tmp/from-file.sqlite"
+    assert settings.ledger_url == f"sqlite:///{Path.cwd() / 'from-file.sqlite'}"
     assert (settings.push_concurrency, settings.fhir_retry.max_attempts) == (7, 2)
     assert settings.fhir_base_url == "http://127.0.0.1:8080/fhir"  # the default
 
@@ -101,3 +101,20 @@ def test_unknown_keys_and_variables_get_a_warning(
         load_settings()
     assert "unknown settings ignored: push_concurency" in caplog.text
     assert "unknown setting ADAPTER_FHIR_BASEURL_TYPO ignored" in caplog.text
+
+
+def test_the_file_is_read_by_pydantic_settings_toml_sources(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic_settings import TomlConfigSettingsSource
+
+    from adapter.config_file import file_sources
+    from adapter.settings import Settings
+
+    monkeypatch.setenv("ADAPTER_SERVER_NAME", "prod")
+    chosen, top = file_sources(Settings)
+    assert isinstance(chosen, TomlConfigSettingsSource)
+    assert isinstance(top, TomlConfigSettingsSource)
+    assert chosen.toml_table_header == ("servers", "prod")
+    assert chosen()["push_concurrency"] == 3
+    assert top()["push_concurrency"] == 7

@@ -17,6 +17,7 @@ from adapter.api.bodies import DecimalBodyRoute
 from adapter.api.deps import LedgerDep, SettingsDep, StateDep
 from adapter.api.errors import FHIR_JSON, invalid_input
 from adapter.api.runner import CASE_ID_PATTERN
+from adapter.api.schemas import CASE_BODY, CASE_RESPONSE, errors
 from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import Case, case_problems, parse_case
@@ -46,7 +47,11 @@ class CaseStored(BaseModel):
     response_model=CaseStored,
     response_model_exclude_none=True,
     status_code=201,
-    responses={200: {"model": CaseStored, "description": "an existing case was replaced"}},
+    responses={
+        200: {"model": CaseStored, "description": "an existing case was replaced"},
+        **errors(409, 413, 422),
+    },
+    openapi_extra=CASE_BODY,
 )
 async def put_case(
     document: Annotated[
@@ -87,13 +92,20 @@ async def put_case(
     return CaseStored(id=case.id, status="updated", kept=kept)
 
 
-@router.get("/{case_id}", response_model=None)
+@router.get("/{case_id}", response_model=None, responses={**CASE_RESPONSE, **errors(404)})
 async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
     """The stored internal case, as accepted."""
     return JSONResponse(await asyncio.to_thread(_document, ledger, case_id))
 
 
-@router.get("/{case_id}/fhir", response_model=None)
+@router.get(
+    "/{case_id}/fhir",
+    response_model=None,
+    responses={
+        200: {"description": "a transaction Bundle", "content": {FHIR_JSON: {}}},
+        **errors(404, 422),
+    },
+)
 async def get_case_bundle(case_id: CaseId, ledger: LedgerDep, settings: SettingsDep) -> Response:
     """The transaction Bundle a push of this case would send (in ``ADAPTER_NAMESPACE``), in the
     same bytes: decimals with the digits the case gave (``adapter.fhir.json_body``)."""

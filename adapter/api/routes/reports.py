@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from adapter.api.deps import LedgerDep
 from adapter.api.errors import FHIR_JSON
+from adapter.api.schemas import errors
 from adapter.model.codes import ProgramType
 from adapter.reports import ReportPeriod, cases_from_store, measure_report
 
@@ -26,7 +27,7 @@ class ReportFormat(StrEnum):
     FHIR = "fhir"
 
 
-@router.get("/program", response_model=None)
+@router.get("/program", response_model=None, responses=errors(400, 422))
 async def program_report(
     ledger: LedgerDep,
     program: Annotated[

@@ -6,12 +6,13 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from adapter.api.background import RunInProgress
 from adapter.api.deps import LedgerDep, StateDep, read_or_404
 from adapter.api.runner import CASE_ID_PATTERN, start_push
+from adapter.api.schemas import errors
 
 __all__ = ["RunStarted", "RunView", "SyncRequest", "router"]
 
@@ -53,7 +54,7 @@ class RunView(BaseModel):
     summary: dict[str, Any] | None
 
 
-@router.post("", status_code=202, response_model=RunStarted)
+@router.post("", status_code=202, response_model=RunStarted, responses=errors(404, 409, 502, 504))
 async def start_sync(
     state: StateDep, request: Annotated[SyncRequest | None, Body()] = None
 ) -> RunStarted:
@@ -75,7 +76,9 @@ async def list_runs(
     return [RunView.model_validate(run) for run in runs]
 
 
-@router.get("/runs/{run_id}", response_model=RunView)
-async def get_run(run_id: int, ledger: LedgerDep) -> RunView:
+@router.get("/runs/{run_id}", response_model=RunView, responses=errors(404))
+async def get_run(
+    run_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="the run's id")], ledger: LedgerDep
+) -> RunView:
     """Status and counts of one run (push, pull or import), from the ledger."""
     return RunView.model_validate(await read_or_404(ledger.run, run_id, "run"))

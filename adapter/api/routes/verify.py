@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field, StringConstraints
 from adapter.api.background import RunInProgress
 from adapter.api.deps import StateDep
 from adapter.api.runner import CASE_ID_PATTERN, start_push
+from adapter.api.schemas import errors
 from adapter.sync.push.verify import verify
 
-__all__ = ["VerifyRequest", "router"]
+__all__ = ["VerifyAnswer", "VerifyRequest", "router"]
 
 router = APIRouter(prefix="/verify", tags=["verify"])
 
@@ -33,7 +34,35 @@ class VerifyRequest(BaseModel):
     )
 
 
-@router.post("")
+class CaseCheckView(BaseModel):
+    case: str
+    state: str = Field(description="ok, missing or changed")
+    ok: bool
+    missing: list[str] = Field(description="Type/id the server does not hold")
+    changed: list[str] = Field(description="Type/id the server holds otherwise")
+    older_on_server: int = Field(description="of the changed, older than the ledger's version")
+
+
+class RepairRun(BaseModel):
+    run_id: int
+    status_url: str
+
+
+class VerifyAnswer(BaseModel):
+    server: str
+    cases: int
+    cases_ok: int
+    resources: int
+    missing: int
+    changed: int
+    unknown: int
+    agrees: bool
+    cases_not_ok: list[CaseCheckView]
+    unknown_resources: list[str] = Field(description="ours on the server, not in the ledger")
+    repair_run: RepairRun | None
+
+
+@router.post("", response_model=VerifyAnswer, responses=errors(409, 422, 502, 504))
 async def verify_server(
     state: StateDep, request: Annotated[VerifyRequest | None, Body()] = None
 ) -> dict[str, Any]:

@@ -12,17 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from adapter.errors import InputError
-from adapter.jsonfile import read_json
+from adapter.jsonfile import STDIN, read_json, read_json_stdin
 from adapter.sync.push.run import CaseInput
 
-__all__ = ["case_files", "iter_inputs", "read_inputs", "read_source"]
+__all__ = ["STDIN_SOURCE", "case_files", "iter_inputs", "read_inputs", "read_source"]
+
+#: Where cases read from standard input (``-``) are said to come from.
+STDIN_SOURCE = "<stdin>"
 
 _ID = re.compile(r"[A-Za-z0-9.-]{1,64}")
 
 
 def case_files(path: Path) -> list[Path]:
-    """The file, or the ``*.json`` files of a directory sorted by name."""
-    return sorted(path.glob("*.json")) if path.is_dir() else [path]
+    """The file, or the ``*.json`` files of a directory sorted by name (``-``: stdin)."""
+    return sorted(path.glob("*.json")) if path != STDIN and path.is_dir() else [path]
 
 
 def iter_inputs(path: Path) -> Iterator[CaseInput]:
@@ -41,9 +44,10 @@ def read_source(file: Path) -> list[CaseInput]:
     """The cases in one file: an object is one case, an array a batch. A file that cannot be
     read as JSON (not a regular file, not JSON, nested too deeply) is one input with a problem.
     """
-    source = str(file)
+    # Absolute: `adapter dlq retry` re-reads the file from whatever directory it runs in.
+    source = STDIN_SOURCE if file == STDIN else str(file.absolute())
     try:
-        data: Any = read_json(file)
+        data: Any = read_json_stdin() if file == STDIN else read_json(file)
     except InputError as exc:
         return [CaseInput(file.name, None, source, exc.reason)]
     items = data if isinstance(data, list) else [data]
