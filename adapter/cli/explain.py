@@ -19,7 +19,8 @@ from adapter.cli.sync_session import (
     settings_for,
 )
 from adapter.fhir.outcome import issue_line, trimmed
-from adapter.sync.ledger import Attempt, Ledger
+from adapter.sync.ledger import Attempt
+from adapter.sync.timeline import CaseTimeline, case_timeline
 
 _LISTED = 20  # written resources listed per attempt
 
@@ -37,19 +38,18 @@ def explain(
     settings = settings_for(server, ledger)
     out = Console(soft_wrap=True, highlight=False)
     with ledger_for(settings) as store:
-        attempts = store.attempts_for_case(case_id, server=server)
-        stored = store.get_case(case_id)
-        if not attempts and stored is None:
-            fail(f"the ledger knows nothing about case {case_id}", EXIT_FAILED)
-        if stored is not None:
-            out.print(
-                f"case {escape(case_id)}: source {escape(stored.source)}, "
-                f"stored {when(stored.updated_at)}"
-                + ("" if stored.document is not None else " (no valid version accepted yet)")
-            )
-        for attempt in attempts:
-            _print_attempt(out, attempt)
-        _print_letters_and_conflicts(out, store, case_id, server)
+        timeline = case_timeline(store, case_id, server)
+    if not timeline.known:
+        fail(f"the ledger knows nothing about case {case_id}", EXIT_FAILED)
+    if (stored := timeline.stored) is not None:
+        out.print(
+            f"case {escape(case_id)}: source {escape(stored.source)}, "
+            f"stored {when(stored.updated_at)}"
+            + ("" if stored.document is not None else " (no valid version accepted yet)")
+        )
+    for attempt in timeline.attempts:
+        _print_attempt(out, attempt)
+    _print_letters_and_conflicts(out, timeline)
 
 
 def _print_attempt(out: Console, attempt: Attempt) -> None:
@@ -80,12 +80,8 @@ def _print_attempt(out: Console, attempt: Attempt) -> None:
             out.print(f"      {item['type']}/{item['id']} -> version {item.get('version_id')}")
 
 
-def _print_letters_and_conflicts(
-    out: Console, store: Ledger, case_id: str, server: str | None
-) -> None:
-    for letter in store.dead_letters(server, open_only=False):
-        if letter.case_id != case_id:
-            continue
+def _print_letters_and_conflicts(out: Console, timeline: CaseTimeline) -> None:
+    for letter in timeline.letters:
         state = (
             "open"
             if letter.is_open
@@ -95,7 +91,7 @@ def _print_letters_and_conflicts(
             f"dead letter #{letter.id} \\[{letter.reason.value}] {state}, "
             f"{letter.attempts} attempt(s), last {when(letter.last_at)}"
         )
-    for conflict in store.conflicts(case_id=case_id, server=server, open_only=False):
+    for conflict in timeline.conflicts:
         state = "open" if conflict.resolved_at is None else "merged"
         out.print(
             f"conflict #{conflict.id} {conflict.resource_type}/{conflict.resource_id} {state}: "
