@@ -206,3 +206,19 @@ async def test_the_case_page_is_the_explain_timeline(app, browser):
     found = await browser.get("/console/cases", params={"case_id": "CON-3"})
     assert found.headers["location"] == "/console/cases/CON-3"
     assert (await browser.get("/console/cases", params={"case_id": "<x>"})).status_code == 422
+
+
+async def test_without_authentication_loopback_signs_in_with_no_token(settings: Settings):
+    open_settings = settings.model_copy(update={"api_token": None, "api_allow_no_auth": True})
+    app = create_app(open_settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://adapter.test") as c:
+            form = await c.get("/console/sign-in")
+            assert 'name="token"' not in form.text
+            assert (await c.post("/console/sign-in")).headers["location"] == "/console/"
+            assert (await c.get("/console/")).status_code == 200
+        elsewhere = httpx.ASGITransport(app=app, client=("192.0.2.7", 5000))
+        async with httpx.AsyncClient(transport=elsewhere, base_url="http://adapter.test") as c:
+            refused = await c.post("/console/sign-in")
+            assert refused.headers["location"] == "/console/sign-in?failed=true"
