@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from adapter.api.background import BackgroundRuns
+from adapter.api.console import install_console
 from adapter.api.deps import require_token
 from adapter.api.errors import install_error_handlers
 from adapter.api.routes import (
@@ -103,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(conflicts.router, **authed)
     app.include_router(reports.router, **authed)
     app.include_router(fhir_notify.router)
+    install_console(app, settings)  # /console/: its own sign-in, behind the same token
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=authed["dependencies"])
     async def openapi() -> JSONResponse:

@@ -30,6 +30,7 @@ from adapter.cli.sync_session import (
 )
 from adapter.fhir.outcome import issue_line, trimmed
 from adapter.sync.ledger import Attempt, Conflict, DeadLetter
+from adapter.sync.timeline import case_timeline
 
 _LISTED = 20  # written resources listed per attempt
 
@@ -55,16 +56,11 @@ def explain(
     """
     settings = settings_for(server, ledger)
     with ledger_for(settings) as store:
-        attempts = store.attempts_for_case(case_id, server=server)
-        stored = store.get_case(case_id)
-        if not attempts and stored is None:
+        timeline = case_timeline(store, case_id, server)
+        if not timeline.known:
             fail(f"the ledger knows nothing about case {case_id}", EXIT_FAILED)
-        letters = [
-            letter
-            for letter in store.dead_letters(server, open_only=False)
-            if letter.case_id == case_id
-        ]
-        conflicts = store.conflicts(case_id=case_id, server=server, open_only=False)
+        stored, attempts = timeline.stored, timeline.attempts
+        letters, conflicts = timeline.letters, timeline.conflicts
         local = local_resources(
             stored.document if stored else None, known_namespace(settings, store)
         )

@@ -20,10 +20,11 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the HTTP API: POST /cases, POST /sync, POST /fhir/notify, /health, /metrics.
+    """Serve the HTTP API (POST /cases, POST /sync, POST /fhir/notify, /health, /metrics) and
+    the operations console at /console/ (docs/console.md).
 
-    Every route but /health needs the header "Authorization: Bearer $ADAPTER_API_TOKEN"
-    (see docs/service.md).
+    Every API route but /health needs the header "Authorization: Bearer $ADAPTER_API_TOKEN"
+    (see docs/service.md); the console signs in with the same token.
     """
     try:
         settings = load_settings()
