@@ -16,6 +16,7 @@ from adapter.cli.status import when
 from adapter.cli.sync_session import EXIT_FAILED, LedgerOption, fail, ledger_for, settings_for
 from adapter.errors import ConflictError
 from adapter.sync.conflicts import ConflictView, list_conflicts, resolve_conflict, show_conflict
+from adapter.sync.namespace import resolve_namespace
 
 conflicts_app = typer.Typer(
     help="Conflicts: server changes the rules did not apply; list, show and settle them."
@@ -90,10 +91,14 @@ def resolve_command(
 
     Exit 1 when it cannot be settled so (resolved already; the server's values would make an
     invalid case or an illegal status change: take local)."""
-    with ledger_for(settings_for(ledger=ledger)) as store:
+    settings = settings_for(ledger=ledger)
+    with ledger_for(settings) as store:
         try:
             done = resolve_conflict(
-                store, conflict_id, "server" if take is Side.SERVER else "local"
+                store,
+                conflict_id,
+                "server" if take is Side.SERVER else "local",
+                namespace=resolve_namespace(settings, store),
             )
         except ConflictError as exc:
             fail(str(exc), EXIT_FAILED)

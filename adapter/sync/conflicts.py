@@ -139,8 +139,12 @@ def show_conflict(ledger: Ledger, conflict_id: int) -> ConflictView:
     return ConflictView.of(found)
 
 
-def resolve_conflict(ledger: Ledger, conflict_id: int, take: Take) -> Resolution:
-    """Settle an open conflict for the ``server`` or the ``local`` side (module docstring)."""
+def resolve_conflict(
+    ledger: Ledger, conflict_id: int, take: Take, *, namespace: str | None = None
+) -> Resolution:
+    """Settle an open conflict for the ``server`` or the ``local`` side (module docstring).
+    ``namespace``: the one this installation writes under, when settings name it (the
+    ledger's own is tried next, then none)."""
     conflict = ledger.conflict(conflict_id)
     if conflict is None:
         raise ConflictNotFound(f"no conflict {conflict_id} in the ledger", conflict_id=conflict_id)
@@ -156,14 +160,16 @@ def resolve_conflict(ledger: Ledger, conflict_id: int, take: Take) -> Resolution
         raise ConflictError(
             f"take must be 'server' or 'local', not {take!r}", conflict_id=conflict_id
         )
-    document, feed = _server_side(ledger, conflict)
+    document, feed = _server_side(ledger, conflict, namespace)
     settled = ledger.settle_conflict(
         conflict_id, "server", case=(document, CONFLICT_SOURCE), feed=feed
     )
     return Resolution(_settled(settled, conflict_id), tuple(feed))
 
 
-def _server_side(ledger: Ledger, conflict: Conflict) -> tuple[dict[str, Any], list[FeedChange]]:
+def _server_side(
+    ledger: Ledger, conflict: Conflict, namespace: str | None
+) -> tuple[dict[str, Any], list[FeedChange]]:
     """The stored case with the server's disputed elements, and what that changed."""
     server = (conflict.detail or {}).get("server")
     if not isinstance(server, dict):
@@ -181,7 +187,7 @@ def _server_side(ledger: Ledger, conflict: Conflict) -> tuple[dict[str, Any], li
         )
     case = Case.model_validate(stored.document)
     key = ResourceKey(conflict.resource_type, conflict.resource_id)
-    namespace, resources = _mapped(ledger, case, key, conflict.id)
+    namespace, resources = _mapped(ledger, case, key, conflict.id, namespace)
     merged = with_paths(resources[key], server, _disputed(conflict))
     try:
         after = bundle_to_case(list({**resources, key: merged}.values()), namespace=namespace)
@@ -203,11 +209,11 @@ def _server_side(ledger: Ledger, conflict: Conflict) -> tuple[dict[str, Any], li
 
 
 def _mapped(
-    ledger: Ledger, case: Case, key: ResourceKey, conflict_id: int
+    ledger: Ledger, case: Case, key: ResourceKey, conflict_id: int, given: str | None
 ) -> tuple[str | None, dict[ResourceKey, dict[str, Any]]]:
     """The case's resources under the namespace its resource ids were written with (the
     ledger's, or none)."""
-    for namespace in dict.fromkeys((ledger.get_setting(NAMESPACE_KEY), None)):
+    for namespace in dict.fromkeys((given, ledger.get_setting(NAMESPACE_KEY), None)):
         mapped = case_to_resources(case, namespace=namespace)
         resources = {ResourceKey(r["resourceType"], r["id"]): dict(r) for r in mapped}
         if key in resources:

@@ -228,7 +228,13 @@ def test_dlq_retry_works_from_another_directory_and_json_shapes(
     assert {"run_id", "server", "namespace", "cases", "not_stored", "failures"} <= set(pulled)
     assert {"entries_read", "conflicts", "watermark"} <= set(pulled)
     code, imported = run_json(
-        "import", "--out", str(tmp_path / "imported"), "--patient", held_patient(env, good)
+        "import",
+        "--out",
+        str(tmp_path / "imported"),
+        "--patient",
+        held_patient(env, good),
+        "--own-data",
+        "include",  # the case this installation pushed
     )
     assert code == 0, imported
     assert {"patients", "imported", "failed"} <= set(imported)

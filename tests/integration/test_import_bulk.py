@@ -96,7 +96,8 @@ async def test_incremental_import_rewrites_only_the_changed_case(
     base = ["import", "--server", fhir_base_url, "--ledger", ledger, "--out", str(out)]
 
     first = await asyncio.to_thread(CliRunner().invoke, app, [*base, "--incremental", "--json"])
-    assert first.exit_code == 0, first.output
+    assert first.exit_code in (0, 1), first.output  # exit 1: others' data, as below
+    assert not [f for f in json.loads(first.stdout)["failed"] if tag in str(f["episode"])]
     mine = {p.name: p.stat().st_mtime_ns for p in out.glob(f"*C-{tag}-*.json")}
     assert len(mine) == 3
     goal = next(r for r in resources if r["id"] == f"g{tag}-1-g1")
@@ -104,8 +105,11 @@ async def test_incremental_import_rewrites_only_the_changed_case(
 
     second = await asyncio.to_thread(CliRunner().invoke, app, [*base, "--incremental", "--json"])
 
-    assert second.exit_code == 0, second.output
+    # The window also holds what earlier tests wrote on the shared server (some of it not
+    # importable on purpose): exit 1 is theirs, never this test's cases.
+    assert second.exit_code in (0, 1), second.output
     summary = json.loads(second.stdout)
+    assert not [f for f in summary["failed"] if tag in str(f["episode"])], summary["failed"]
     written = {Path(c["file"]).name for c in summary["imported"] if c["written"]}
     assert written & set(mine) == {n for n in mine if n.endswith(f"__C-{tag}-1.json")}
     after = {p.name: p.stat().st_mtime_ns for p in out.glob(f"*C-{tag}-*.json")}

@@ -31,7 +31,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def push(folder: Path, server: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(app, ["push", str(folder), "--server", server, "--json"])
     assert result.exit_code in (0, 1), result.output
-    return result.exit_code, json.loads(result.stdout)
+    body = json.loads(result.stdout)  # docs/cli-json.md: the run's counts under "summary"
+    failed = [case for case in body["cases"] if case["status"] == "failed"]
+    return result.exit_code, {**body["summary"], "failed": failed}
 
 
 def tagged(base: str, namespace: str) -> dict[str, int]:

@@ -22,6 +22,7 @@ from adapter.api.deps import StateDep
 from adapter.api.runner import CASE_ID_PATTERN
 from adapter.errors import ConflictError
 from adapter.sync.conflicts import resolve_conflict
+from adapter.sync.namespace import resolve_namespace
 from adapter.sync.timeline import case_timeline
 
 __all__ = ["router"]
@@ -121,7 +122,10 @@ async def resolve(
     if conflict is None:
         return _not_found(request, session, f"No conflict {conflict_id}.")
     try:
-        await asyncio.to_thread(resolve_conflict, state.ledger, conflict_id, take)
+        namespace = resolve_namespace(state.settings, state.ledger)
+        await asyncio.to_thread(
+            resolve_conflict, state.ledger, conflict_id, take, namespace=namespace
+        )
     except ConflictError as exc:  # settled meanwhile, or the server's values were not kept
         return page(request, "message.html", session, status=409, text=str(exc))
     started = await push_case(state, conflict.case_id)

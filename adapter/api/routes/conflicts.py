@@ -10,10 +10,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from adapter.api.deps import LedgerDep
+from adapter.api.deps import LedgerDep, SettingsDep
 from adapter.api.routes.changes import ResourceRef
 from adapter.errors import ConflictError, ConflictNotFound
 from adapter.sync.conflicts import ConflictView, list_conflicts, resolve_conflict, show_conflict
+from adapter.sync.namespace import resolve_namespace
 
 __all__ = ["ConflictOut", "ResolveRequest", "router"]
 
@@ -85,11 +86,16 @@ async def show_route(conflict_id: int, ledger: LedgerDep) -> ConflictOut:
 
 
 @router.post("/{conflict_id}/resolve", response_model=Resolved)
-async def resolve_route(conflict_id: int, body: ResolveRequest, ledger: LedgerDep) -> Resolved:
+async def resolve_route(
+    conflict_id: int, body: ResolveRequest, ledger: LedgerDep, settings: SettingsDep
+) -> Resolved:
     """Settle an open conflict: ``server`` (the stored case gets the server's values) or
     ``local`` (the next push writes the local values). 404 unknown, 409 when it cannot be."""
     try:
-        done = await asyncio.to_thread(resolve_conflict, ledger, conflict_id, body.take)
+        namespace = resolve_namespace(settings, ledger)
+        done = await asyncio.to_thread(
+            resolve_conflict, ledger, conflict_id, body.take, namespace=namespace
+        )
     except ConflictError as exc:
         raise _http(exc) from None
     return Resolved(

@@ -220,8 +220,11 @@ async def _bounded(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
     gate = asyncio.Semaphore(_PARALLEL)
 
     async def gated(job: Coroutine[Any, Any, None]) -> None:
-        async with gate:
-            await job
+        try:
+            async with gate:
+                await job
+        finally:
+            job.close()  # cancelled before it started: closed, never left un-awaited
 
     try:
         async with asyncio.TaskGroup() as group:
