@@ -1,5 +1,6 @@
-"""The adapter under test, driven through its public functions: ``push_cases`` (W1-W3) and
-``pull_changes`` (W4), on a client from ``open_client`` whose transport is timed."""
+"""The adapter under test, driven through its public functions: ``push_cases`` (W1-W3),
+``pull_changes`` (W4) and ``run_import`` (``bench/import-bench``), on a client from
+``open_client`` whose transport is timed."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from typing import Any
 from adapter.fhir import open_client
 from adapter.settings import Settings, load_settings, politeness
 from adapter.sync.ledger import Ledger
+from adapter.sync.pull.import_run import ImportRequest, run_import
 from adapter.sync.pull.run import pull_changes
 from adapter.sync.push.inputs import case_files, iter_inputs
 from adapter.sync.push.outcomes import CaseOutcome
 from adapter.sync.push.run import push_cases
 from bench.timing import Recorder, TimedTransport, pooled_transport
 
-__all__ = ["AdapterPull", "AdapterPush"]
+__all__ = ["AdapterImport", "AdapterPull", "AdapterPush"]
 
 
 def _settings(server: str, ledger: str) -> Settings:
@@ -86,3 +88,26 @@ class AdapterPull:
 
     def close(self) -> None:
         self.ledger.close()
+
+
+class AdapterImport:
+    """``adapter import --out DIR [--bulk]`` of everything on the server, minus the terminal
+    output: every case record is written, none held."""
+
+    def __init__(self, server: str, out: Path, bulk: bool) -> None:
+        self.settings = load_settings(fhir_base_url=server)
+        self.request = ImportRequest(out_dir=out, bulk=bulk)
+
+    async def run(self, recorder: Recorder) -> dict[str, Any]:
+        self.request.out_dir.mkdir(parents=True, exist_ok=True)
+        async with open_client(
+            self.settings, transport=_transport(self.settings, recorder)
+        ) as client:
+            summary, _ = await run_import(client, self.request)
+        return {
+            "cases": len(summary.imported),
+            "patients": summary.patients,
+            "failed": len(summary.failed),
+            "not_valid_fhir": len(summary.refused),
+            "warnings": summary.warnings,
+        }

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_resources
 from bench.baselines import NaivePerResource, RawHistory, RawPost
-from bench.clients import AdapterPull, AdapterPush
+from bench.clients import AdapterImport, AdapterPull, AdapterPush
 from bench.dataset import changed_entries, read_cases, transaction_bytes
 from bench.stats import percentile
 from bench.timing import Recorder
@@ -40,6 +40,8 @@ def build(spec: dict[str, Any]) -> Workload:
         return AdapterPush(server, spec["ledger"], Path(spec["cases"]), spec["concurrency"])
     if kind == "adapter-pull":
         return AdapterPull(server, spec["ledger"], datetime.fromisoformat(spec["since"]))
+    if kind == "adapter-import":
+        return AdapterImport(server, Path(spec["out"]), spec["bulk"])
     if kind == "b0-post":
         return RawPost(server, _bodies(spec), spec["concurrency"])
     if kind == "b0-history":

@@ -4,7 +4,8 @@
 CarePlan by :func:`episode_from_plan`) the way ``adapter import`` needs it:
 
 - FHIR-optional elements the case record needs get the defaults listed in docs/import.md
-  (``EpisodeOfCare.period.start``, a referral, ``Task.authoredOn`` ...), each with a warning;
+  (``EpisodeOfCare.period.start``, a referral, ``Task.authoredOn``, the Patient's name and
+  birth date (:mod:`.foreign_patient`) ...), each with a warning;
 - the CMSA process rules of the model are warnings (:func:`rules_as_warnings`);
 - a resource that cannot be mapped (an unknown code, a date that is no date) is left out with
   a warning naming it and the element; only an unreadable EpisodeOfCare or Patient refuses
@@ -22,6 +23,7 @@ from typing import Any, Final
 
 from adapter.errors import MappingError
 from adapter.mappings.bundle import bundle_to_case
+from adapter.mappings.foreign_patient import with_patient_defaults
 from adapter.mappings.identifiers import own_identifier
 from adapter.model.base import rules_as_warnings
 from adapter.model.case import Case
@@ -160,6 +162,11 @@ def _culprit(exc: MappingError, resources: Sequence[Resource]) -> Resource | Non
 def _with_defaults(resources: Sequence[Resource], warnings: list[str]) -> list[dict[str, Any]]:
     """Copies of the resources with the documented defaults filled in (docs/import.md)."""
     out = [dict(r) for r in resources]
+    for n, resource in enumerate(out):
+        if resource.get("resourceType") == "Patient":
+            out[n], notes = with_patient_defaults(resource)
+            for note in notes:
+                _note(warnings, resource, note)
     episode = next((r for r in out if r.get("resourceType") == "EpisodeOfCare"), None)
     if episode is None:
         return out

@@ -34,7 +34,7 @@ from tests.support.foreign import (
 
 pytestmark = pytest.mark.integration
 
-EPISODES = 200
+EPISODES = 1000  # the size; about 2-3 minutes on the shared 2-core machine
 
 
 class _These:
