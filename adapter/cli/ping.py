@@ -24,6 +24,7 @@ from adapter.fhir.write_probe import WriteProbe
 from adapter.settings import Settings, load_settings
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.server_profile import learn_and_store
+from adapter.sync.type_selection import learned_refusals, left_out_reasons, parse_types
 
 
 @app.command()
@@ -61,12 +62,14 @@ def ping(
         fail(str(exc), EXIT_CONFIG)
     except AdapterError as exc:
         fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
-    profile = _learn(settings, statement, probe) if probe is not None else None
+    profile, left_out = _learn(settings, statement, probe) if probe is not None else (None, {})
     credentials = settings.fhir_auth.describe()
     if as_json:
         found = {"server": settings.fhir_base_url, "credentials": credentials, **summary.to_dict()}
         found["write"] = probe.to_dict() if probe is not None else None
         found["profile"] = profile.to_dict() if profile is not None else None
+        if profile is not None:
+            found["profile"]["choices"]["left_out"] = left_out
         typer.echo(json.dumps(found, indent=2))
         return
     console = Console(soft_wrap=True)
@@ -80,12 +83,15 @@ def ping(
         )
     if profile is not None:
         console.print(profile_table(profile))
-        for choice in profile.choices():
+        for choice in [*profile.choices(), *_left_out_lines(left_out)]:
             console.print(f"  {escape(choice)}", highlight=False)
 
 
-def _learn(settings: Settings, statement: dict[str, Any], probe: WriteProbe) -> ServerProfile:
-    """Probe the server and keep its profile in the ledger (a warning names what is left)."""
+def _learn(
+    settings: Settings, statement: dict[str, Any], probe: WriteProbe
+) -> tuple[ServerProfile, dict[str, str]]:
+    """Probe the server and keep its profile in the ledger (a warning names what is left); the
+    profile, and the types a push leaves out here with the reason for each."""
     with ledger_for(settings) as store:
         try:
             namespace = resolve_namespace(settings, store)
@@ -94,9 +100,22 @@ def _learn(settings: Settings, statement: dict[str, Any], probe: WriteProbe) -> 
             )
         except AdapterError as exc:
             fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
+        refused = learned_refusals(store, settings.fhir_base_url)
     for leftover in left:
         typer.echo(f"warning: probe resource not deleted: {leftover}", err=True)
-    return profile
+    try:  # given explicitly, ADAPTER_RESOURCE_TYPES wins over the profile
+        named = parse_types(settings.resource_types)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
+    return profile, left_out_reasons(named, profile.writable_types, refused)
+
+
+def _left_out_lines(left_out: dict[str, str]) -> list[str]:
+    """``push: leaves out Observation, Provenance (not updatable here)``, one line per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for kind, reason in left_out.items():
+        by_reason.setdefault(reason, []).append(kind)
+    return [f"push: leaves out {', '.join(kinds)} ({why})" for why, kinds in by_reason.items()]
 
 
 def _table(url: str, summary: CapabilitySummary) -> Table:

@@ -29,6 +29,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def push(folder: Path, server: str) -> tuple[int, dict[str, Any]]:
+    """The exit code and the summary of ``push --json`` (``failed``: the cases that failed)."""
     result = CliRunner().invoke(app, ["push", str(folder), "--server", server, "--json"])
     assert result.exit_code in (0, 1), result.output
     body = json.loads(result.stdout)  # docs/cli-json.md: the run's counts under "summary"
@@ -109,6 +110,11 @@ def test_a_type_the_server_refuses_as_not_supported_is_learned_and_never_sent_ag
         assert code == 0
         assert third["resources_written"] == 0
         assert not [r for r in faults.requests if "entries" in r]
+        # ping tells what the ledger remembers (the proxy declares every type: no other line)
+        pinged = CliRunner().invoke(app, ["ping", "--server", base])
+        assert pinged.exit_code == 0, pinged.output
+        assert "push: leaves out Provenance (refused earlier as not supported)" in pinged.stdout
+        assert pinged.stdout.count("push: leaves out") == 1
     assert tagged(fhir_base_url, namespace)["Provenance"] == 0
 
 
@@ -120,9 +126,17 @@ def test_a_type_the_capability_statement_does_not_declare_is_left_out_after_ping
     with faulty_fhir(fhir_base_url, faults) as base:
         result = CliRunner().invoke(app, ["ping", "--server", base, "--json"])
         assert result.exit_code == 0, result.output
-        writable = json.loads(result.stdout)["profile"]["writable_types"]
-        assert "Provenance" not in writable
-        assert "Task" in writable
+        profile = json.loads(result.stdout)["profile"]
+        assert "Provenance" not in profile["writable_types"]
+        assert "Task" in profile["writable_types"]
+        assert profile["choices"]["left_out"] == {
+            "Communication": "not updatable here",
+            "Provenance": "not updatable here",
+        }
+        printed = CliRunner().invoke(app, ["ping", "--server", base])
+        assert printed.exit_code == 0, printed.output
+        line = "push: leaves out Communication, Provenance (not updatable here)"
+        assert line in printed.stdout
         code, summary = push(write_cases(tmp_path / "c", [case]), base)
     assert code == 0, summary["failed"]
     assert summary["left_out_types"] == ["Communication", "Provenance"]

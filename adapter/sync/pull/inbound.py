@@ -14,6 +14,12 @@ it) and the ownership table decides what may come in:
   completed`` passes through ``in-progress``); one the table cannot reach (``completed ->
   requested``) is a dispute, and the other changes still apply.
 
+A server that does not take some resource types holds the case as the per-server selection
+shaped it (:mod:`adapter.sync.type_selection`: left-out resources and references to them
+removed). The server's version is compared with ours and the base shaped the same way, so an
+element the selection removed is not taken for a change on the server; what is taken in is put
+into the whole resource, so the stored case keeps what the server never held.
+
 Deletes: records are cancelled, never removed (the model's rule). A deleted Task cancels the
 task, a deleted Goal cancels the goal, unless it has already finished (then it is kept as it is
 and the delete is reported). Deleting any other resource of the case is reported and not applied.
@@ -36,6 +42,7 @@ from adapter.sync.ownership import performer_owned
 from adapter.sync.pull.case_diff import FieldChange, cancel_record, case_changes, first_problem
 from adapter.sync.pull.changes import Change
 from adapter.sync.taking import with_paths
+from adapter.sync.type_selection import Selection
 
 __all__ = [
     "DELETED_HASH",
@@ -125,10 +132,12 @@ def apply_changes(
     *,
     base: Case | None = None,
     namespace: str | None = None,
+    selection: Selection | None = None,
 ) -> CaseUpdate:
-    """Merge ``changes`` (newest server versions of this case's resources) into ``stored``."""
-    state = _State(stored, namespace)
-    bases = state.resources_of(base) if base is not None else {}
+    """Merge ``changes`` (newest server versions of this case's resources) into ``stored``;
+    ``selection``: the types this server does not take (none left out when not given)."""
+    state = _State(stored, namespace, selection or Selection())
+    bases = state.shaped(state.resources_of(base)) if base is not None else {}
     update = CaseUpdate(before=stored, after=stored)
     for change in sorted(changes, key=lambda c: c.key):
         ours = state.resources.get(change.key)
@@ -157,13 +166,16 @@ def apply_suspects(
     *,
     base: Case | None = None,
     namespace: str | None = None,
+    selection: Selection | None = None,
 ) -> list[ResourceKey]:
     """Add to ``update`` the suspects (:func:`adapter.sync.pull.changes.suspects`: versions the
     ledger holds, with other content) that change the case or are disputed; return their keys.
     One at a time, so that each is judged by what it alone changes."""
     real: list[ResourceKey] = []
     for change in suspects:
-        more = apply_changes(update.after, [change], base=base, namespace=namespace)
+        more = apply_changes(
+            update.after, [change], base=base, namespace=namespace, selection=selection
+        )
         if not more.changed and not more.disputes:
             continue
         real.append(change.key)
@@ -179,8 +191,9 @@ def apply_suspects(
 class _State:
     """The case as changes are applied, and the resources it maps to (merged bodies kept)."""
 
-    def __init__(self, case: Case, namespace: str | None) -> None:
+    def __init__(self, case: Case, namespace: str | None, selection: Selection) -> None:
         self.namespace = namespace
+        self.selection = selection
         self.case = case
         self.resources = self.resources_of(case)
         self.applied: set[ResourceKey] = set()
@@ -190,12 +203,20 @@ class _State:
         resources = case_to_resources(case, namespace=self.namespace)
         return {ResourceKey(r["resourceType"], r["id"]): r for r in resources}
 
+    def shaped(self, resources: Mapping[ResourceKey, Resource]) -> dict[ResourceKey, Resource]:
+        """``resources`` as a push writes them to this server (the selection applied)."""
+        if not self.selection.left_out:
+            return dict(resources)
+        kept, _ = self.selection.apply([dict(r) for r in resources.values()])
+        return {ResourceKey(r["resourceType"], r["id"]): r for r in kept}
+
     def merge(
         self, change: Change, ours: Resource, base: Resource | None, update: CaseUpdate
     ) -> Dispute | None:
         theirs = change.resource
         assert theirs is not None
-        merge = three_way(ours=ours, theirs=theirs, ours_base=base, theirs_base=base)
+        mine = self.shaped(self.resources).get(change.key, ours)  # what the server was given
+        merge = three_way(ours=mine, theirs=theirs, ours_base=base, theirs_base=base)
         owned = performer_owned(change.resource_type)
         server_side = (*merge.kept_from_server, *merge.server_won, *merge.conflicts)
         if base is None:  # no base: every difference may be the server's
@@ -253,7 +274,7 @@ def _synced(
     case manager's elements; a deleted one matches nothing, so a push restores the record.
     """
     disputed = {d.resource for d in disputes}
-    final = state.resources_of(state.case)
+    final = state.shaped(state.resources_of(state.case))  # as a push would write them
     out = []
     for change in changes:
         if change.key not in final:

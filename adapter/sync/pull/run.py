@@ -40,6 +40,7 @@ from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.resources import references
 from adapter.sync.server_ids import with_server_ids
 from adapter.sync.taking import server_elements
+from adapter.sync.type_selection import Selection, selection_for
 
 __all__ = ["DEFAULT_OVERLAP", "PULL_STREAM", "CaseFailure", "PullReport", "pull_changes"]
 
@@ -178,7 +179,10 @@ async def pull_changes(
         doubtful = suspects(changes, known)
         report.changed_resources, report.already_known = len(news), len(changes) - len(news)
         by_case = await _assign(ledger, server, [*news, *doubtful], known, report)
-        context = _Context(ledger, run.id, server, known, frozenset(c.key for c in doubtful))
+        # compared with the case as a push shapes it for this server (types it does not take)
+        selection = await asyncio.to_thread(selection_for, client.resource_types, ledger, server)
+        doubted = frozenset(c.key for c in doubtful)
+        context = _Context(ledger, run.id, server, known, doubted, selection)
         for case_id, changes in sorted(by_case.items()):
             await asyncio.to_thread(_pull_case, context, case_id, changes, namespace, report)
         if report.rewound:
@@ -255,6 +259,7 @@ class _Context:
     server: str
     known: Mapping[ResourceKey, Entry]
     doubtful: frozenset[ResourceKey]
+    selection: Selection
 
 
 def _pull_case(
@@ -274,9 +279,10 @@ def _pull_case(
         snapshot = ledger.pushed_snapshot(server, case_id)
         base = Case.model_validate(snapshot) if snapshot is not None else None
         news = [c for c in changes if c.key not in context.doubtful]
-        update = apply_changes(case, news, base=base, namespace=namespace)
+        selection = context.selection
+        update = apply_changes(case, news, base=base, namespace=namespace, selection=selection)
         doubtful = [c for c in changes if c.key in context.doubtful]
-        real = apply_suspects(update, doubtful, base=base, namespace=namespace)
+        real = apply_suspects(update, doubtful, base=base, namespace=namespace, selection=selection)
         report.rewound += real
     except (AdapterError, ValidationError) as exc:
         reason = f"cannot apply the server's changes: {type(exc).__name__}"

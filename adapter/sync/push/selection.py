@@ -1,38 +1,30 @@
-"""Per-server resource selection: the resource types a push writes to this server.
+"""Per-server resource selection on the push side: learning the types a server refuses.
 
-A server may not support a type the mapping produces (Provenance, say), or reject it for a
-reason of its own. A case then lands without its *optional* supporting resources instead of
-being dead-lettered and re-sent on every run. Which types are left out, per server:
-
-- ``ADAPTER_RESOURCE_TYPES`` (a comma list): only these types are written; else
-- the server profile (``adapter ping``): types its CapabilityStatement declares no ``update``
-  for; and, always,
-- types the server refused with an OperationOutcome issue ``not-supported`` during a push:
-  remembered in the ledger per server (``refused-types|<base URL>``) and left out from then on.
-  A refusal for any other reason (``invalid``, ``processing``...) may be about the case's own
-  data, so it stays a dead letter of that case and is not generalised to the type.
-
-``EpisodeOfCare`` (the case) and ``Patient`` (whom it is about) are required: never left out;
-a server refusing them cannot hold cases, and the case is dead-lettered with the server's words.
-Everything else is optional supporting detail. References to a left-out resource are removed
-from the rest: the list item holding the reference goes (``Goal.addresses[i]``,
-``EpisodeOfCare.diagnosis[i]``, an extension), or the element when it is not in a list
-(``Task.focus``); what became empty goes too. A resource that loses everything it is about
-(a ``Provenance`` without ``target`` or ``agent``) is left out as well.
+What a selection is and how it shapes a case's resources is shared with pull
+(:mod:`adapter.sync.type_selection`; its names are re-exported here). A push adds what only it
+sees: a type the server refused with an OperationOutcome issue ``not-supported`` is remembered
+in the ledger per server (``refused-types|<base URL>``) and left out from then on. A refusal
+for any other reason (``invalid``, ``processing``...) may be about the case's own data, so it
+stays a dead letter of that case and is not generalised to the type. ``EpisodeOfCare`` and
+``Patient`` are required: a server refusing them cannot hold cases, and the case is
+dead-lettered with the server's words.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-from adapter.errors import ConfigError
-from adapter.mappings.context import RESOURCE_TYPES
-from adapter.sync.resources import reference_values
+from adapter.sync.type_selection import (
+    REFUSED_KEY_PREFIX,
+    REQUIRED_TYPES,
+    WRITTEN_TYPES,
+    Selection,
+    learned_refusals,
+    parse_types,
+    selection_for,
+)
 
 __all__ = [
     "REFUSED_KEY_PREFIX",
@@ -46,78 +38,11 @@ __all__ = [
     "selection_for",
 ]
 
-REQUIRED_TYPES: Final = frozenset({"EpisodeOfCare", "Patient"})
-WRITTEN_TYPES: Final = frozenset(RESOURCE_TYPES)
-"""Every type the mapping writes."""
-REFUSED_KEY_PREFIX: Final = "refused-types|"
-# Elements without which a resource says nothing: it is left out when it loses them all.
-_ABOUT: Final[Mapping[str, tuple[str, ...]]] = {"Provenance": ("target", "agent")}
-_GONE: Final = object()
-
-Json = dict[str, Any]
-
 
 class _Settings(Protocol):
     def get_setting(self, key: str) -> str | None: ...
 
     def set_setting(self, key: str, value: str) -> None: ...
-
-
-def parse_types(text: str | None) -> frozenset[str] | None:
-    """``ADAPTER_RESOURCE_TYPES`` as a set (None: not set); ConfigError naming an unknown type
-    or a required one left out."""
-    if text is None or not text.strip():
-        return None
-    named = frozenset(part.strip() for part in text.split(",") if part.strip())
-    unknown = sorted(named - WRITTEN_TYPES)
-    if unknown:
-        raise ConfigError(
-            f"ADAPTER_RESOURCE_TYPES: {', '.join(unknown)} is not a type the adapter writes "
-            f"(one of {', '.join(sorted(WRITTEN_TYPES))})"
-        )
-    missing = sorted(REQUIRED_TYPES - named)
-    if missing:
-        raise ConfigError(
-            f"ADAPTER_RESOURCE_TYPES: {', '.join(missing)} is required for a case and cannot be "
-            "left out"
-        )
-    return named
-
-
-@dataclass(frozen=True)
-class Selection:
-    """The optional types not written to one server (empty: everything is written)."""
-
-    left_out: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, allowed: Iterable[str] | None, refused: Iterable[str] = ()) -> Selection:
-        """From the types allowed (None: all) and those the server refused."""
-        kept = WRITTEN_TYPES if allowed is None else frozenset(allowed)
-        return cls(((WRITTEN_TYPES - kept) | frozenset(refused)) - REQUIRED_TYPES)
-
-    def fingerprint(self, mapping: str) -> str:
-        """``mapping`` (the mapping fingerprint) as it holds under this selection."""
-        if not self.left_out:
-            return mapping
-        seed = f"{mapping}|without:{','.join(sorted(self.left_out))}".encode()
-        return hashlib.sha256(seed).hexdigest()[:32]
-
-    def apply(self, resources: Sequence[Json]) -> tuple[list[Json], Counter[str]]:
-        """The resources to write, references to left-out ones removed; and per type how many
-        were left out."""
-        if not self.left_out:
-            return list(resources), Counter()
-        kept = [r for r in resources if r.get("resourceType") not in self.left_out]
-        while True:
-            gone = {_ref(r) for r in resources} - {_ref(r) for r in kept}
-            trimmed = [_without(r, gone) for r in kept]
-            still = [r for r in trimmed if not _lost_its_subject(r)]
-            if len(still) == len(kept):
-                break
-            kept = [r for r in kept if _ref(r) in {_ref(s) for s in still}]
-        left = Counter(r["resourceType"] for r in resources if _ref(r) in gone)
-        return still, left
 
 
 def refused_types(failures: Iterable[tuple[tuple[str, str], Mapping[str, Any] | None]]) -> set[str]:
@@ -131,15 +56,6 @@ def refused_types(failures: Iterable[tuple[tuple[str, str], Mapping[str, Any] | 
     return found - REQUIRED_TYPES
 
 
-def learned_refusals(ledger: _Settings, server: str) -> frozenset[str]:
-    """The types ``server`` refused as not supported in earlier pushes."""
-    text = ledger.get_setting(REFUSED_KEY_PREFIX + server)
-    try:
-        return frozenset(json.loads(text)) if text else frozenset()
-    except (ValueError, TypeError):
-        return frozenset()
-
-
 def learn_refused(ledger: _Settings, server: str, kinds: Iterable[str]) -> frozenset[str]:
     """Remember that ``server`` refuses ``kinds``; every type it refuses, now."""
     known = learned_refusals(ledger, server)
@@ -147,51 +63,3 @@ def learn_refused(ledger: _Settings, server: str, kinds: Iterable[str]) -> froze
     if now != known:
         ledger.set_setting(REFUSED_KEY_PREFIX + server, json.dumps(sorted(now)))
     return now
-
-
-def _ref(resource: Mapping[str, Any]) -> str:
-    return f"{resource.get('resourceType')}/{resource.get('id')}"
-
-
-def _without(resource: Json, gone: set[str]) -> Json:
-    if not gone or not gone.intersection(reference_values(resource)):
-        return resource
-    out: Json = {}
-    for key, value in resource.items():
-        kept = _prune(value, gone)
-        if kept is not _GONE and kept not in ({}, []):
-            out[key] = kept
-    return out
-
-
-def _prune(node: Any, gone: set[str]) -> Any:
-    """``node`` without references to ``gone``: a list drops the item holding one; anything
-    else holding one is itself gone (up to the nearest list, or the resource's element)."""
-    if isinstance(node, dict):
-        reference = node.get("reference")  # CarePlan.activity.reference is a Reference
-        if isinstance(reference, str) and reference in gone:
-            return _GONE
-        out = {}
-        for key, value in node.items():
-            kept = _prune(value, gone)
-            if kept is _GONE:
-                return _GONE
-            if kept not in ({}, []):
-                out[key] = kept
-        return out
-    if isinstance(node, list):  # an item emptied is gone too (a server drops it: hashes differ)
-        return [kept for item in node if (kept := _prune(item, gone)) not in (_GONE, {}, [])]
-    return node
-
-
-def _lost_its_subject(resource: Mapping[str, Any]) -> bool:
-    needed = _ABOUT.get(str(resource.get("resourceType")), ())
-    return bool(needed) and not all(resource.get(name) for name in needed)
-
-
-def selection_for(allowed: Iterable[str] | None, ledger: _Settings, server: str) -> Selection:
-    """The selection of a push to ``server``: ``allowed`` (the client's ``resource_types``,
-    checked: ConfigError naming an unknown or missing required type) and what the ledger
-    remembers the server refused."""
-    named = parse_types(",".join(allowed)) if allowed is not None else None
-    return Selection.of(named, learned_refusals(ledger, server))

@@ -17,6 +17,7 @@ from adapter.sync.push.selection import (
     refused_types,
 )
 from adapter.sync.resources import reference_values
+from adapter.sync.type_selection import WRITTEN_TYPES, left_out_reasons
 from tests.support.casefiles import example_data
 
 
@@ -128,3 +129,19 @@ def test_refusals_are_remembered_per_server():
     assert learn_refused(Store(), "https://a/fhir", {"Provenance"}) == {"Provenance"}
     assert learn_refused(Store(), "https://a/fhir", {"Goal"}) == {"Provenance", "Goal"}
     assert learned_refusals(Store(), "https://b/fhir") == frozenset()
+
+
+def test_left_out_reasons_name_why_each_type_is_left_out():
+    writable = WRITTEN_TYPES - {"Observation", "Provenance", "EpisodeOfCare"}
+    assert left_out_reasons(None, writable, {"Coverage", "Patient"}) == {
+        "Coverage": "refused earlier as not supported",
+        "Observation": "not updatable here",
+        "Provenance": "not updatable here",
+    }  # required types never, even when the server declares no update for them
+    # a server that lists no types says nothing; ADAPTER_RESOURCE_TYPES wins over the profile
+    assert left_out_reasons(None, (), ()) == {}
+    named = WRITTEN_TYPES - {"Consent"}
+    assert left_out_reasons(named, writable, {"Provenance"}) == {
+        "Consent": "not in ADAPTER_RESOURCE_TYPES",
+        "Provenance": "refused earlier as not supported",
+    }
