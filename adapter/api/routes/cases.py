@@ -25,7 +25,7 @@ from adapter.sync.intake import check_incoming, stored_version
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.cases import API_SOURCE
 
-__all__ = ["CaseStored", "router"]
+__all__ = ["CaseStored", "router", "stored_document"]
 
 log = logging.getLogger("adapter.api")
 
@@ -95,7 +95,7 @@ async def put_case(
 @router.get("/{case_id}", response_model=None, responses={**CASE_RESPONSE, **errors(404)})
 async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
     """The stored internal case, as accepted."""
-    return JSONResponse(await asyncio.to_thread(_document, ledger, case_id))
+    return JSONResponse(await asyncio.to_thread(stored_document, ledger, case_id))
 
 
 @router.get(
@@ -109,7 +109,7 @@ async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
 async def get_case_bundle(case_id: CaseId, ledger: LedgerDep, settings: SettingsDep) -> Response:
     """The transaction Bundle a push of this case would send (in ``ADAPTER_NAMESPACE``), in the
     same bytes: decimals with the digits the case gave (``adapter.fhir.json_body``)."""
-    case = parse_case(await asyncio.to_thread(_document, ledger, case_id))
+    case = parse_case(await asyncio.to_thread(stored_document, ledger, case_id))
     bundle = case_to_bundle(case, namespace=settings.namespace)
     return Response(json_body.dumps(bundle), media_type=FHIR_JSON)
 
@@ -122,7 +122,8 @@ def _previous(ledger: Ledger, case_id: str) -> tuple[Case | None, Case | None]:
     return stored_version(found.document), stored_version(found.sent)
 
 
-def _document(ledger: Ledger, case_id: str) -> dict[str, Any]:
+def stored_document(ledger: Ledger, case_id: str) -> dict[str, Any]:
+    """The stored case's document; 404 when the store has no valid version of it."""
     found = ledger.get_case(case_id)
     if found is None or found.document is None:
         raise HTTPException(status_code=404, detail=f"no case {case_id} in the case store")
