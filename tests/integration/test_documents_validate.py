@@ -8,12 +8,17 @@ server really checks what it is sent. PACIO Transitions of Care itself cannot be
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from adapter.cli import app
 from adapter.fhir import json_body
 from adapter.mappings.documents import DocumentKind, case_document
 from adapter.model import parse_case
@@ -65,3 +70,34 @@ def test_a_document_missing_its_patient_is_refused(server, fhir_base_url):
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
     found = errors(_issues(server, bundle))
     assert any("Patient/" in i.get("diagnostics", "") for i in found), found
+
+
+def test_pushing_a_closed_case_writes_its_document_which_validates(
+    server, fhir_base_url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """ADAPTER_DOCUMENTS_ON_CLOSE on a real push: the closed case lands and its transition
+    document, written beside it, has the namespace the push used and no errors on HAPI."""
+    namespace = f"it-{uuid.uuid4().hex[:12]}"
+    for name, value in {
+        "ADAPTER_FHIR_BASE_URL": fhir_base_url,
+        "ADAPTER_LEDGER_URL": f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        "ADAPTER_NAMESPACE": namespace,
+        "ADAPTER_DOCUMENTS_ON_CLOSE": "transition",
+        "ADAPTER_DOCUMENTS_DIR": str(tmp_path / "documents"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for prefix in ("CM-2001", "CM-2016"):  # active, closed (transferred)
+        (cases / f"{prefix}.json").write_text(json.dumps(example_data(prefix)))
+    result = CliRunner().invoke(app, ["push", str(cases)])
+    assert result.exit_code == 0, result.output
+    [written] = (tmp_path / "documents").iterdir()
+    assert written.name.startswith("CM-2016.transition.")
+    bundle = json_body.loads(written.read_bytes())
+    patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    assert namespace in json.dumps(patient["resource"]["meta"])
+    landed = server.get(patient["fullUrl"].removeprefix(fhir_base_url.rstrip("/") + "/"))
+    assert landed.status_code == 200  # the fullUrl is where the push put the Patient
+    found = errors(_issues(server, bundle))
+    assert found == [], [describe(i) for i in found]

@@ -21,6 +21,7 @@ from adapter.api.schemas import CASE_BODY, CASE_RESPONSE, errors
 from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import Case, case_problems, parse_case
+from adapter.sync.documents import ClosureDocuments
 from adapter.sync.intake import check_incoming, stored_version
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.cases import API_SOURCE
@@ -74,9 +75,11 @@ async def put_case(
             raise HTTPException(status_code=409, detail=detail)
         previous, sent = await asyncio.to_thread(_previous, ledger, case.id)
         kept: list[str] | None = None
+        accepted = case
         if previous is not None:
             # What the system sent last time tells a stale field from a change of its own.
             checked = check_incoming(case, previous, sent)
+            accepted = checked.case
             kept = list(checked.rebased) or None
             stored = checked.case.model_dump(mode="json", exclude_none=True)
             if previous.model_dump(mode="json", exclude_none=True) == stored:
@@ -86,6 +89,9 @@ async def put_case(
                 response.status_code = 200
                 return CaseStored(id=case.id, status="unchanged", kept=kept)
         await asyncio.to_thread(ledger.put_case, case.id, stored, source=API_SOURCE, sent=document)
+    documents = ClosureDocuments.from_settings(state.settings)
+    if documents is not None:  # ADAPTER_DOCUMENTS_ON_CLOSE: a closed version's document
+        await asyncio.to_thread(documents.accepted, accepted)
     if previous is None:
         return CaseStored(id=case.id, status="created")
     response.status_code = 200

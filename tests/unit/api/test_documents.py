@@ -94,3 +94,19 @@ async def test_document_content_never_reaches_the_logs(client, caplog):
             response = await client.get(f"/cases/{case['id']}/document", params={"kind": kind})
             assert "Quillfeather" in response.text
     assert "Quillfeather" not in caplog.text
+
+
+async def test_posting_a_closed_case_writes_its_document_when_configured(settings, tmp_path):
+    where = tmp_path / "closed-docs"
+    configured = settings.model_copy(
+        update={"documents_on_close": "transition", "documents_dir": where}
+    )
+    async for client in serve(create_app(configured)):
+        assert (await client.post("/cases", json=example_data("CM-2001"))).status_code == 201
+        assert not where.exists()  # an active case: nothing
+        closed = example_data("CM-2016")
+        assert (await client.post("/cases", json=closed)).status_code == 201
+        served = await client.get(f"/cases/{closed['id']}/document")
+    [written] = where.iterdir()
+    assert written.name.startswith(f"{closed['id']}.transition.")
+    assert json_body.loads(written.read_bytes()) == json_body.loads(served.content)
