@@ -223,12 +223,24 @@ class Settings(BaseSettings):
     changes_webhook_interval_seconds: float = Field(default=30.0, gt=0)
     log_level: LogLevel = "WARNING"
     log_format: LogFormat = "text"
+    # A document written when a closed version of a case is accepted (adapter.sync.documents).
+    documents_on_close: Literal["transition", "episode"] | None = None
+    documents_dir: Path | None = None
 
     @field_validator("ledger_url", mode="after")
     @classmethod
     def _ledger_path(cls, value: str) -> str:
         """A plain file path (``--ledger ./ledger.sqlite``) means a SQLite ledger there."""
         return ledger_url_of(value)
+
+    @model_validator(mode="after")
+    def _documents_need_a_place(self) -> Settings:
+        if self.documents_on_close is not None and self.documents_dir is None:
+            raise ValueError(
+                "ADAPTER_DOCUMENTS_DIR: the directory for the documents is needed when "
+                "ADAPTER_DOCUMENTS_ON_CLOSE is set"
+            )
+        return self
 
     @model_validator(mode="after")
     def _safe_base_url(self) -> Settings:

@@ -19,6 +19,7 @@ from adapter.api.routes import (
     changes,
     conflicts,
     docs,
+    documents,
     fhir_notify,
     health,
     letters,
@@ -97,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(metrics.router, **authed)
     app.include_router(cases.router, **authed)
+    app.include_router(documents.router, **authed)
     app.include_router(sync.router, **authed)
     app.include_router(verify.router, **authed)
     app.include_router(letters.router, **authed)

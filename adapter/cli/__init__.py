@@ -16,6 +16,7 @@ from adapter.cli import (
     conflicts,  # noqa: F401  (registers the command)
     demo,  # noqa: F401  (registers the command)
     dlq,  # noqa: F401  (registers the command)
+    document,  # noqa: F401  (registers the command)
     explain,  # noqa: F401  (registers the command)
     generate,  # noqa: F401  (registers the command)
     importer,  # noqa: F401  (registers the command)

@@ -3,9 +3,9 @@ line, the ledger, a checked connection to the server, a progress bar, one-line e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,7 +22,9 @@ from adapter.cli.failures import (
 from adapter.errors import AccessDenied, AdapterError, ConfigError, FHIRError, TokenEndpointError
 from adapter.fhir import open_client, probe_capabilities
 from adapter.fhir.factory import BEFORE_RUN_ATTEMPTS
+from adapter.model.case import Case
 from adapter.settings import Settings, load_settings
+from adapter.sync.documents import ClosureDocuments
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.push.outcomes import CaseOutcome, PushReport
@@ -133,6 +135,7 @@ async def push_with_progress(
                     namespace=namespace,
                     on_case=advance,
                     total=total,
+                    on_accepted=_closure_documents(settings, namespace),
                 )
             except (AccessDenied, TokenEndpointError) as exc:
                 progress.stop()
@@ -141,6 +144,12 @@ async def push_with_progress(
             except ConfigError as exc:  # ADAPTER_RESOURCE_TYPES naming a type never written
                 progress.stop()
                 fail(str(exc), EXIT_CONFIG)
+
+
+def _closure_documents(settings: Settings, namespace: str | None) -> Callable[[Case], Any] | None:
+    """``ADAPTER_DOCUMENTS_ON_CLOSE``: what writes a closed case's document, if configured."""
+    documents = ClosureDocuments.from_settings(settings, namespace=namespace)
+    return None if documents is None else documents.accepted
 
 
 async def _reachable(settings: Settings) -> None:

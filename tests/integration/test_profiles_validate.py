@@ -20,11 +20,10 @@ import pytest
 from adapter import canonical
 from adapter.mappings.datatypes import identifier
 from tests.integration.validation_support import (
-    FHIR_JSON,
     ValidationTally,
     describe,
     errors,
-    upload_package,
+    package_server,
     validate,
 )
 
@@ -236,11 +235,7 @@ NON_CONFORMING: dict[str, tuple[str, Callable[[], dict[str, Any]], str]] = {
 @pytest.fixture(scope="module")
 def server(fhir_base_url: str) -> Iterator[httpx.Client]:
     """A client to the test server, which holds the package by the time it is handed out."""
-    headers = {"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}
-    with httpx.Client(
-        base_url=fhir_base_url.rstrip("/") + "/", headers=headers, timeout=120
-    ) as client:
-        upload_package(client)
+    with package_server(fhir_base_url) as client:
         yield client
 
 

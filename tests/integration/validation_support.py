@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
 from adapter.profiles import load_package
 
-__all__ = ["FHIR_JSON", "ValidationTally", "describe", "errors", "upload_package", "validate"]
+__all__ = [
+    "FHIR_JSON",
+    "ValidationTally",
+    "describe",
+    "errors",
+    "package_server",
+    "upload_package",
+    "validate",
+]
 
 FHIR_JSON = "application/fhir+json"
 ERRORS = {"error", "fatal"}
@@ -27,6 +36,16 @@ def upload_package(client: httpx.Client) -> None:
         path = f"{resource['resourceType']}/{resource['id']}"
         answer = client.put(path, content=json.dumps(resource))
         assert answer.status_code in (200, 201), (path, answer.text[:2000])
+
+
+@contextmanager
+def package_server(fhir_base_url: str, *, timeout: float = 120) -> Iterator[httpx.Client]:
+    """A client to the test server, which holds the package by the time it is handed out."""
+    headers = {"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}
+    base = fhir_base_url.rstrip("/") + "/"
+    with httpx.Client(base_url=base, headers=headers, timeout=timeout) as client:
+        upload_package(client)
+        yield client
 
 
 def validate(

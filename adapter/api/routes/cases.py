@@ -21,11 +21,12 @@ from adapter.api.schemas import CASE_BODY, CASE_RESPONSE, errors
 from adapter.fhir import json_body
 from adapter.mappings.bundle import case_to_bundle
 from adapter.model import Case, case_problems, parse_case
+from adapter.sync.documents import ClosureDocuments
 from adapter.sync.intake import check_incoming, stored_version
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.cases import API_SOURCE
 
-__all__ = ["CaseStored", "router"]
+__all__ = ["CaseStored", "router", "stored_document"]
 
 log = logging.getLogger("adapter.api")
 
@@ -74,9 +75,11 @@ async def put_case(
             raise HTTPException(status_code=409, detail=detail)
         previous, sent = await asyncio.to_thread(_previous, ledger, case.id)
         kept: list[str] | None = None
+        accepted = case
         if previous is not None:
             # What the system sent last time tells a stale field from a change of its own.
             checked = check_incoming(case, previous, sent)
+            accepted = checked.case
             kept = list(checked.rebased) or None
             stored = checked.case.model_dump(mode="json", exclude_none=True)
             if previous.model_dump(mode="json", exclude_none=True) == stored:
@@ -86,6 +89,9 @@ async def put_case(
                 response.status_code = 200
                 return CaseStored(id=case.id, status="unchanged", kept=kept)
         await asyncio.to_thread(ledger.put_case, case.id, stored, source=API_SOURCE, sent=document)
+    documents = ClosureDocuments.from_settings(state.settings)
+    if documents is not None:  # ADAPTER_DOCUMENTS_ON_CLOSE: a closed version's document
+        await asyncio.to_thread(documents.accepted, accepted)
     if previous is None:
         return CaseStored(id=case.id, status="created")
     response.status_code = 200
@@ -95,7 +101,7 @@ async def put_case(
 @router.get("/{case_id}", response_model=None, responses={**CASE_RESPONSE, **errors(404)})
 async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
     """The stored internal case, as accepted."""
-    return JSONResponse(await asyncio.to_thread(_document, ledger, case_id))
+    return JSONResponse(await asyncio.to_thread(stored_document, ledger, case_id))
 
 
 @router.get(
@@ -109,7 +115,7 @@ async def get_case(case_id: CaseId, ledger: LedgerDep) -> JSONResponse:
 async def get_case_bundle(case_id: CaseId, ledger: LedgerDep, settings: SettingsDep) -> Response:
     """The transaction Bundle a push of this case would send (in ``ADAPTER_NAMESPACE``), in the
     same bytes: decimals with the digits the case gave (``adapter.fhir.json_body``)."""
-    case = parse_case(await asyncio.to_thread(_document, ledger, case_id))
+    case = parse_case(await asyncio.to_thread(stored_document, ledger, case_id))
     bundle = case_to_bundle(case, namespace=settings.namespace)
     return Response(json_body.dumps(bundle), media_type=FHIR_JSON)
 
@@ -122,7 +128,8 @@ def _previous(ledger: Ledger, case_id: str) -> tuple[Case | None, Case | None]:
     return stored_version(found.document), stored_version(found.sent)
 
 
-def _document(ledger: Ledger, case_id: str) -> dict[str, Any]:
+def stored_document(ledger: Ledger, case_id: str) -> dict[str, Any]:
+    """The stored case's document; 404 when the store has no valid version of it."""
     found = ledger.get_case(case_id)
     if found is None or found.document is None:
         raise HTTPException(status_code=404, detail=f"no case {case_id} in the case store")

@@ -91,6 +91,7 @@ class _Run:
     call: LedgerThread
     namespace: str | None = None
     on_case: Callable[[CaseOutcome], None] | None = None
+    on_accepted: Callable[[Case], None] | None = None  # told of every case version stored
     adopting: bool = False  # a new ledger on a server holding our data: read before writing
     selection: Selection = field(default_factory=Selection)  # the types this server takes
     server: str = field(init=False)
@@ -116,12 +117,14 @@ async def push_cases(
     on_case: Callable[[CaseOutcome], None] | None = None,
     on_run: Callable[[int], None] | None = None,
     total: int | None = None,
+    on_accepted: Callable[[Case], None] | None = None,
 ) -> PushReport:
     """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
     failure (see the report and the dead-letter list). ``inputs`` may be lazy (read as cases
     are taken up); ``total`` (default: its length) is the count the run announces.
     ``namespace`` is the mapping namespace (None: plain ids). ``on_case`` is told of every
-    case, ``on_run`` of the ledger run's id as soon as it is opened."""
+    case, ``on_run`` of the ledger run's id as soon as it is opened, ``on_accepted`` (on the
+    ledger thread) of each case version kept in the case store (closure documents)."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
     client = await with_server_ids(client, ledger)  # a server that assigns ids itself
@@ -131,7 +134,7 @@ async def push_cases(
     if on_run is not None:
         on_run(run.id)
     with LedgerThread() as thread:
-        state = _Run(client, ledger, run.id, thread, namespace, on_case)
+        state = _Run(client, ledger, run.id, thread, namespace, on_case, on_accepted)
         try:
             state.selection = await thread(
                 selection_for, client.resource_types, ledger, client.base.url
@@ -334,6 +337,8 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
         resources=map(key_of, resources),
         sent=sent,
     )
+    if run.on_accepted is not None:
+        run.on_accepted(checked.case)
     previous = None
     if context.snapshot is not None:
         try:
