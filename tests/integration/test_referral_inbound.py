@@ -100,19 +100,18 @@ def referrer(fhir_base_url: str) -> Iterator[Referrer]:
     made.http.close()
 
 
-class Desk:
-    def __init__(self, server: str, tmp_path: Path) -> None:
+class Desk(LoopDesk):
+    """The loop tests' desk (its ``cli`` and ``local`` commands) without a case file: the case
+    comes from a claimed referral."""
+
+    def __init__(self, server: str, tmp_path: Path) -> None:  # no case file: none is read
         self.server = server
         self.ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
         self.folder = tmp_path / "cases"
         with Ledger.open(self.ledger_url) as ledger:  # the shared server: keep to a namespace
             ledger.ensure_setting(NAMESPACE_KEY, f"rf-{uuid.uuid4().hex[:10]}")
 
-    # The same commands as the loop tests' desk: --server and --ledger, or --ledger only.
-    cli = LoopDesk.cli
-    local = LoopDesk.local
-
-    def stored(self, case_id: str) -> dict[str, Any]:
+    def stored_case(self, case_id: str) -> dict[str, Any]:
         with Ledger.open(self.ledger_url) as ledger:
             found = ledger.get_case(case_id)
         assert found is not None
@@ -136,7 +135,7 @@ def test_a_referral_is_claimed_accepted_and_completed(desk: Desk, referrer: Refe
 
     assert code == 0, out
     assert f"{task}: opened case {case_id} (referred)" in out
-    case = desk.stored(case_id)
+    case = desk.stored_case(case_id)
     patient = referrer.read(task)["for"]["reference"]
     assert case["status"] == "referred"
     assert case["program"] == "transitional-care"
@@ -153,7 +152,7 @@ def test_a_referral_is_claimed_accepted_and_completed(desk: Desk, referrer: Refe
     assert accepted["status"] == "accepted"
     assert accepted["meta"]["versionId"] == "2"
     assert accepted["owner"]["reference"] == referrer.cm_org  # only the status changed
-    assert desk.stored(case_id)["status"] == "screening"
+    assert desk.stored_case(case_id)["status"] == "screening"
     # The case is in the case store: exported to the CM system and pushed back as it is, it
     # lands, referencing the referrer's Patient (never a copy of it).
     assert desk.local("case", "export", "--out", str(desk.folder))[0] == 0
@@ -188,7 +187,7 @@ def test_a_rejection_carries_its_reason_and_cancels_the_case(desk: Desk, referre
         "rejected",
         "Outside our service area",
     )
-    assert desk.stored(case_id)["status"] == "cancelled"
+    assert desk.stored_case(case_id)["status"] == "cancelled"
 
 
 def test_a_cancellation_task_cancels_a_claimed_referral(desk: Desk, referrer: Referrer):
@@ -203,7 +202,7 @@ def test_a_cancellation_task_cancels_a_claimed_referral(desk: Desk, referrer: Re
     assert f"{abort}: cancelled {case_id}" in out
     assert referrer.read(abort)["status"] == "completed"
     assert referrer.read(task)["status"] == "cancelled"
-    assert desk.stored(case_id)["status"] == "cancelled"
+    assert desk.stored_case(case_id)["status"] == "cancelled"
 
 
 def test_a_cancellation_after_completion_is_refused(desk: Desk, referrer: Referrer):
