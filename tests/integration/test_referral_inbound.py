@@ -37,7 +37,7 @@ class Referrer:
         assert answer.status_code == 201, answer.text[:300]
         return f"{resource['resourceType']}/{answer.json()['id']}"
 
-    def refer(self) -> str:
+    def refer(self, request_status: str = "active") -> str:
         """Patient + ServiceRequest + Task(fulfill, requested, owner = the CM organization)."""
         patient = self._create(
             {
@@ -50,7 +50,7 @@ class Referrer:
         request = self._create(
             {
                 "resourceType": "ServiceRequest",
-                "status": "active",
+                "status": request_status,
                 "intent": "order",
                 "code": {"text": "Case management"},
                 "reasonCode": [{"text": "Three admissions in 90 days"}],
@@ -194,6 +194,7 @@ def test_a_cancellation_task_cancels_a_claimed_referral(desk: Desk, referrer: Re
     task = referrer.refer()
     case_id = f"REF-{task.split('/')[1]}"
     assert desk.cli("referrals", "claim")[0] == 0
+    assert desk.cli("referrals", "accept", case_id)[0] == 0  # the case is in screening
     abort = referrer.abort(task)
 
     code, out = desk.cli("referrals", "claim")
@@ -220,3 +221,30 @@ def test_a_cancellation_after_completion_is_refused(desk: Desk, referrer: Referr
     assert refused["status"] == "rejected"
     assert "completed; it can no longer be cancelled" in refused["statusReason"]["text"]
     assert referrer.read(task)["status"] == "completed"
+
+
+def test_a_cancellation_before_the_claim_means_nothing_is_claimed(desk: Desk, referrer: Referrer):
+    task = referrer.refer()
+    abort = referrer.abort(task)
+
+    code, out = desk.cli("referrals", "claim")
+
+    assert code == 0, out
+    assert f"{abort}: cancelled an unclaimed one" in out
+    assert f"{task}: opened case" not in out
+    assert referrer.read(task)["status"] == "cancelled"
+    assert referrer.read(abort)["status"] == "completed"
+    with Ledger.open(desk.ledger_url) as ledger:
+        assert ledger.get_case(f"REF-{task.split('/')[1]}") is None
+
+
+def test_a_referral_whose_service_request_was_revoked_is_not_claimed(
+    desk: Desk, referrer: Referrer
+):
+    task = referrer.refer(request_status="revoked")
+
+    code, out = desk.cli("referrals", "claim")
+
+    assert code == 1, out
+    assert f"{task}: refused: {task}: focus: the ServiceRequest is revoked, not active" in out
+    assert referrer.read(task)["status"] == "requested"  # left for the referrer to withdraw

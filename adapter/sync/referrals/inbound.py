@@ -6,9 +6,11 @@ the case-management organization, open a ``referred`` case from each, and answer
   :func:`adapter.mappings.resources.inbound_referral.case_from_referral`) kept in the case
   store, so push and pull work with it; the ledger remembers Task -> case. A Task that cannot
   be read or mapped is reported with its reason; the others go on.
-- **Cancellation by a second Task** (``code=abort``, ``focus`` = the referral Task): the case is
-  cancelled (if it had not started), the referral Task set ``cancelled`` and the abort Task
-  ``completed``; a referral already completed refuses the abort (``rejected``, with a reason).
+- **Cancellation by a second Task** (``code=abort``, ``focus`` = the referral Task): a referral
+  not yet in progress (requested, accepted) is set ``cancelled``, the abort Task ``completed``
+  and the case (referred or screening) cancelled; a referral in progress or ended refuses the
+  abort (``rejected``, with a reason). A referral whose ServiceRequest is no longer active
+  (revoked, completed) is not claimed.
 - **Answers** (:func:`answer`): status-only updates of the server's Task (``status``,
   ``statusReason``, ``output``; nothing else is touched), each conditional on the version read
   (``If-Match``), checked against the server's answer; a Task someone else changed meanwhile is
@@ -44,6 +46,7 @@ ANSWERS: Mapping[str, frozenset[str]] = {
     "failed": frozenset({"accepted", "in-progress", "on-hold"}),
 }
 _NOT_STARTED = frozenset({"requested", "received", "accepted"})
+_OPEN_REQUEST = frozenset({"active", "draft", "on-hold"})
 
 
 @dataclass
@@ -76,11 +79,12 @@ async def claim(
             "Task", {"owner": organization, "status": "requested"}, no_cache=True
         )
     ]
-    aborts = [t for t in waiting if _code(t) == "abort"]
-    for task in aborts:
-        await _abort(client, ledger, task, server=server, today=today, report=report)
+    aborted = set()
+    for task in (t for t in waiting if _code(t) == "abort"):
+        target = await _abort(client, ledger, task, server=server, today=today, report=report)
+        aborted.add(target)
     for task in waiting:
-        if _code(task) != "fulfill" or task.get("status") != "requested":
+        if _code(task) != "fulfill" or str(task.get("id")) in aborted:
             continue
         if ledger.inbound_referral(server, str(task["id"])) is not None:
             report.known += 1
@@ -192,6 +196,12 @@ async def _open_case(
     request_id = referenced_id(task.get("focus"), "ServiceRequest", element="Task.focus")
     patient_id = referenced_id(task.get("for"), "Patient", element="Task.for")
     request = await client.read("ServiceRequest", request_id)
+    if request.get("status") not in _OPEN_REQUEST:
+        raise InputError(
+            record=f"Task/{task.get('id')}",
+            field="focus",
+            reason=f"the ServiceRequest is {request.get('status')}, not active",
+        )
     patient = await client.read("Patient", patient_id)
     return case_from_referral(
         task,
@@ -211,14 +221,15 @@ async def _abort(
     server: str,
     today: date,
     report: ClaimReport,
-) -> None:
-    """Honour a cancellation Task whose focus is a referral addressed to us."""
+) -> str | None:
+    """Honour a cancellation Task whose focus is a referral addressed to us; return the
+    referral Task's id (not to be claimed now), None when the abort names none."""
     try:
         target = referenced_id(abort.get("focus"), "Task", element="Task.focus")
         original = dict(await client.read("Task", target))
     except AdapterError as exc:
         report.refused.append((str(abort.get("id")), str(exc)))
-        return
+        return None
     claimed = ledger.inbound_referral(server, target)
     case_id = claimed.case_id if claimed is not None else ""
     record = f"abort Task/{abort.get('id')}"
@@ -229,17 +240,26 @@ async def _abort(
             ledger.record_inbound_referral(server, target, case_id, "cancelled", None)
             _case_to(ledger, case_id, CaseStatus.CANCELLED, today=today)
         report.cancelled.append((str(abort["id"]), case_id))
-        return
+        return target
     why = f"the referral is {original.get('status')}; it can no longer be cancelled"
     await _write(client, dict(abort), "rejected", why, record)
     report.refused.append((str(abort["id"]), why))
+    return target
+
+
+#: The case statuses an answer moves a case from (a case further on is left as it is).
+_BEFORE: Mapping[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.SCREENING: frozenset({CaseStatus.REFERRED}),
+    CaseStatus.CANCELLED: frozenset({CaseStatus.REFERRED, CaseStatus.SCREENING}),
+}
 
 
 def _case_to(ledger: Ledger, case_id: str, status: CaseStatus, *, today: date) -> None:
-    """Move a stored inbound case on (cancelled: closed today), unless it has moved already."""
+    """Move a stored inbound case on (cancelled: closed today), unless it has moved on."""
     found = ledger.get_case(case_id)
     case = stored_version(None if found is None else found.document)
-    if case is None or case.status is not CaseStatus.REFERRED:
+    before = _BEFORE[status]
+    if case is None or case.status not in before:
         return
     update: dict[str, Any] = {"status": status.value}
     if status is CaseStatus.CANCELLED:
