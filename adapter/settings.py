@@ -221,6 +221,14 @@ class Settings(BaseSettings):
     changes_webhook_url: str | None = None
     changes_webhook_secret: SecretStr | None = None
     changes_webhook_interval_seconds: float = Field(default=30.0, gt=0)
+    referral_no_answer_business_days: int = Field(
+        default=3, ge=1, le=60, description="business days a referral may wait for an answer"
+    )
+    referral_organization: str | None = Field(
+        default=None,
+        pattern=r"^Organization/[A-Za-z0-9\-.]{1,64}$",
+        description="the case-management organization inbound referrals are addressed to",
+    )
     log_level: LogLevel = "WARNING"
     log_format: LogFormat = "text"
     # A document written when a closed version of a case is accepted (adapter.sync.documents).

@@ -25,6 +25,7 @@ from adapter.cli import (
     ping,  # noqa: F401  (registers the command)
     pull,  # noqa: F401  (registers the command)
     push,  # noqa: F401  (registers the command)
+    referrals,  # noqa: F401  (registers the command)
     report,  # noqa: F401  (registers the command)
     sandbox,  # noqa: F401  (registers the command)
     schema,  # noqa: F401  (registers the command)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +14,7 @@ from adapter.cli.json_out import JsonOption, emit, run_json
 from adapter.cli.sync_session import LedgerOption, ServerOption, ledger_for, settings_for
 from adapter.sync.ledger import Ledger, Run
 from adapter.sync.pull.run import PULL_STREAM
+from adapter.sync.referrals.alerts import Unanswered, unanswered_in_store
 
 
 @app.command()
@@ -25,19 +26,37 @@ def status(
     ] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Show recent runs, resources per type, open dead letters and open conflicts.
+    """Show recent runs, resources per type, open dead letters and open conflicts, and the
+    referrals still without an answer after ADAPTER_REFERRAL_NO_ANSWER_BUSINESS_DAYS.
 
     Without --server every server in the ledger is shown.
     """
     settings = settings_for(server, ledger)
     out = Console(soft_wrap=True, highlight=False)
+    days = settings.referral_no_answer_business_days
     with ledger_for(settings) as store:
+        waiting = unanswered_in_store(store, now=datetime.now(UTC), days=days)
         if as_json:
-            emit(status_json(store, server, runs))
+            emit(status_json(store, server, runs) | {"unanswered_referrals": _waiting(waiting)})
             return
         _print_runs(out, store.runs(runs, server=server))
         _print_watermarks(out, store, server)
         _print_counts(out, store, server)
+        _print_unanswered(out, waiting, days)
+
+
+def _print_unanswered(out: Console, waiting: list[Unanswered], days: int) -> None:
+    out.print(f"referrals without an answer after {days} business days: {len(waiting)}")
+    for item in waiting:
+        out.print(
+            f"  case {escape(item.case_id)} task {escape(item.task_id)}: requested since "
+            f"{item.sent_on.isoformat()} ({item.business_days} business days), "
+            f"owner {escape(item.owner_id or 'none')}"
+        )
+
+
+def _waiting(waiting: list[Unanswered]) -> list[dict[str, object]]:
+    return [item.json() for item in waiting]
 
 
 def _print_runs(out: Console, items: list[Run]) -> None:

@@ -4,6 +4,7 @@ Rooms (one folder each; its ``__init__`` lists its doors):
 - ``ledger/``: the database of what was sent where, runs, stored cases, dead letters, conflicts.
 - ``push/``: cases in, the server brought in step, each result recorded.
 - ``pull/``: what changed on the server, applied to the stored cases; payer import.
+- ``referrals/``: Gravity referrals: the no-answer alert, inbound claims and their answers.
 
 Shared by both directions, at this level:
 - ``resources.py``: a resource's key, our identifier on it, its references.

@@ -6,8 +6,10 @@ server's version at our last sync. Per element path:
 
 - changed on one side only: that side's value;
 - changed on both sides to the same value: that value;
-- changed on both sides differently: a performer-owned path keeps the server's value, a
-  case-management path is a conflict that is never silently overwritten;
+- changed on both sides differently: a performer-owned path keeps the server's value (but
+  ``Task.status`` is decided by the values: :func:`adapter.sync.ownership.both_changed`, so a
+  case manager's cancel beats a provider's progress), a case-management path is a conflict
+  that is never silently overwritten;
 - a path to ``restore`` (case-management elements a pull found changed on the server and listed
   as a conflict) takes our value whatever the server holds: the case manager owns it.
 
@@ -23,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from adapter.sync.hashing import SERVER_META_KEYS
-from adapter.sync.ownership import performer_owned
+from adapter.sync.ownership import both_changed, performer_owned
 
 __all__ = ["Merge", "instant", "three_way"]
 
@@ -83,7 +85,7 @@ def three_way(
         if path in restore and not _same(_get(mine, path), _get(server, path)):
             value, verdict = _get(mine, path), "restored"
         else:
-            value, verdict = _decide(path, owned, mine, server, my_base, server_base)
+            value, verdict = _decide(kind, path, owned, (mine, server, my_base, server_base))
         _put(body, path, value)
         verdicts[verdict].append(path)
     return Merge(
@@ -97,18 +99,17 @@ def three_way(
 
 
 def _decide(
+    kind: str,
     path: str,
     owned: frozenset[str],
-    mine: Resource | None,
-    server: Resource | None,
-    my_base: Resource | None,
-    server_base: Resource | None,
+    sides: tuple[Resource | None, Resource | None, Resource | None, Resource | None],
 ) -> tuple[Any, str]:
+    mine, server, my_base, server_base = sides
     ours, theirs = _get(mine, path), _get(server, path)
     if _same(ours, theirs):
         return ours, "same"
     if my_base is None:  # nothing to compare with: ownership alone decides
-        return (theirs, "won") if path in owned else (ours, "applied")
+        return _owned(kind, path, ours, theirs) if path in owned else (ours, "applied")
     local_changed = not _same(ours, _get(my_base, path))
     server_changed = not _same(theirs, _get(server_base, path))
     if not local_changed:
@@ -116,8 +117,16 @@ def _decide(
     if not server_changed:
         return ours, "applied"
     if path in owned:
-        return theirs, "won"
+        return _owned(kind, path, ours, theirs)
     return theirs, "conflict"
+
+
+def _owned(kind: str, path: str, ours: Any, theirs: Any) -> tuple[Any, str]:
+    """A performer-owned path both sides changed: by :func:`both_changed`."""
+    winner = both_changed(kind, path, ours, theirs)
+    if winner == "ours":
+        return ours, "applied"
+    return theirs, "won" if winner == "theirs" else "conflict"
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -9,7 +9,7 @@ model's transition tables judge the result (a status several legal steps ahead i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from adapter.mappings.bundle import bundle_to_case, case_to_resources
 from adapter.model.case import Case
 from adapter.sync.case_changes import FieldChange, case_changes, first_problem
 from adapter.sync.ledger.records import ResourceKey
-from adapter.sync.ownership import performer_owned
+from adapter.sync.ownership import REQUESTER_TASK_STATUSES, performer_owned
 
 __all__ = ["Refused", "Taken", "server_elements", "take_performer_elements", "with_paths"]
 
@@ -51,11 +51,15 @@ def take_performer_elements(
     server: Mapping[ResourceKey, tuple[Resource, Sequence[str]]],
     *,
     namespace: str | None,
+    overruled: Collection[ResourceKey] = (),
 ) -> Taken:
     """``case`` with, for each resource key, the performer-owned ones among the given element
     paths copied from the given body (what the server now holds). A resource whose elements
     would make the case invalid, or move a status where the tables cannot reach, is refused
-    and the others are still taken."""
+    and the others are still taken. ``overruled``: Tasks whose status the value rule gave to
+    the performer over the case manager's own later move (a completion that came before the
+    cancel, :func:`adapter.sync.ownership.both_changed`): their status is taken whatever the
+    case's tables say of the step from the overruled value."""
     mapped = case_to_resources(case, namespace=namespace)
     resources = {ResourceKey(r["resourceType"], r["id"]): r for r in mapped}
     taken = Taken(case)
@@ -73,7 +77,8 @@ def take_performer_elements(
         except AdapterError as exc:
             taken.refused.append(Refused(key, owned, str(exc)))
             continue
-        problem = first_problem(taken.after, after)
+        cancel_lost = key in overruled and ours.get("status") in REQUESTER_TASK_STATUSES
+        problem = None if cancel_lost else first_problem(taken.after, after)
         if problem is not None:
             taken.refused.append(Refused(key, owned, problem))
             continue

@@ -214,6 +214,7 @@ def test_dlq_retry_works_from_another_directory_and_json_shapes(
     assert set(status) == {
         "runs", "pull_watermarks", "resources", "resources_by_type", "resources_failing",
         "runs_running", "open_dead_letters", "open_dead_letters_by_reason", "open_conflicts",
+        "unanswered_referrals",
     }  # fmt: skip
     assert status["open_dead_letters"] == 0
     assert set(status["runs"][0]) == {

@@ -16,7 +16,8 @@ from adapter.mappings.datatypes import (
     parse_date,
     required,
 )
-from adapter.mappings.extensions import REFERRAL_SOURCE_TYPE, WORKFLOW_EPISODE
+from adapter.mappings.extensions import PERTAINS_TO_GOAL, REFERRAL_SOURCE_TYPE, WORKFLOW_EPISODE
+from adapter.mappings.resources import gravity
 from adapter.mappings.terminology import table
 from adapter.model.case import Case
 from adapter.model.codes import ReferralSourceType
@@ -83,23 +84,35 @@ def from_fhir(request: Mapping[str, Any], *, index: Index) -> Referral:
 
 
 def service_to_fhir(task: Task, *, case: Case) -> Json:
-    """The ServiceRequest a referral task asks an external service to fulfil (Gravity)."""
+    """The ServiceRequest a referral task asks an external service to fulfil (Gravity): its
+    SDOH category, the needs it addresses, the goals it serves, the consent to share."""
     refs = Refs.of(case)
+    needs = gravity.referral_needs(task, case)
+    goals = [
+        {"url": PERTAINS_TO_GOAL, "valueReference": refs.record("Goal", "goal", g)}
+        for g in task.goal_ids
+    ]
     return compact(
         {
             "resourceType": "ServiceRequest",
             "id": refs.id("service-request", task.id),
-            "extension": [{"url": WORKFLOW_EPISODE, "valueReference": refs.episode()}],
+            "extension": [{"url": WORKFLOW_EPISODE, "valueReference": refs.episode()}, *goals],
             "identifier": [refs.identifier("service-request", task.id)],
             # Derived from the Task, which is the source of truth for the referral's state.
             "status": table("service-request-status").to_fhir(task.status).code,
             "intent": "order",
             # what kind of work orders the service (a payer's special services, a discharge)
-            "category": [codeable_concept(table("intervention-type").to_fhir(task.type).coding())],
+            "category": [
+                codeable_concept(table("intervention-type").to_fhir(task.type).coding()),
+                *gravity.sdoh_categories(needs),
+            ],
             "code": {"text": task.service},
             "subject": refs.patient(),
             "basedOn": [refs.careplan()] if refs.plan_id else [],
             "authoredOn": task.created_at.isoformat(),
+            "requester": gravity.requester(case, refs),
             "performer": [refs.member(task.owner_id)] if task.owner_id else [],
+            "reasonReference": [refs.record("Condition", "need", n.id) for n in needs],
+            "supportingInfo": gravity.sharing_consents(case, refs),
         }
     )

@@ -23,6 +23,7 @@ from adapter.mappings.datatypes import (
     required,
 )
 from adapter.mappings.extensions import PERTAINS_TO_GOAL, TASK_EPISODE_OF_CARE
+from adapter.mappings.resources import gravity
 from adapter.mappings.resources.task_work import (
     financial_from_fhir,
     financial_to_fhir,
@@ -41,10 +42,17 @@ OUTCOME = {"text": "outcome"}  # Task.output.type is 1..1; the outcome has no st
 
 
 def to_fhir(task: Task, *, case: Case) -> Json:
-    """The Task of one intervention; a referral with a service focuses its ServiceRequest."""
+    """The Task of one intervention; a referral with a service focuses its ServiceRequest and
+    follows Gravity's referral Task (``fulfill``, requester, ``resulting-activity`` output)."""
     refs = Refs.of(case)
     kind = table("intervention-type").to_fhir(task.type)
-    focus = refs.record("ServiceRequest", "service-request", task.id) if task.service else None
+    referral = gravity.is_referral(task)
+    focus = refs.record("ServiceRequest", "service-request", task.id) if referral else None
+    codings = [kind.coding(), gravity.FULFILL] if referral else [kind.coding()]
+    outcome = None
+    if task.outcome:
+        plain = {"type": OUTCOME, "valueString": task.outcome}
+        outcome = gravity.outcome_output(task.outcome) if referral else plain
     return compact(
         {
             "resourceType": "Task",
@@ -63,15 +71,15 @@ def to_fhir(task: Task, *, case: Case) -> Json:
             "statusReason": {"text": task.status_reason} if task.status_reason else None,
             "intent": "order",  # the case manager orders the work (Gravity / COW pattern)
             "priority": table("task-priority").to_fhir(task.priority).code,
-            "code": codeable_concept(kind.coding(), text=task.title),
+            "code": codeable_concept(*codings, text=task.title),
             "description": task.description,
             "focus": focus,
             "for": refs.patient(),
             "authoredOn": fhir_datetime(task.created_at),
+            "requester": gravity.requester(case, refs),
             "owner": refs.member(task.owner_id),
             "restriction": {"period": _due(task.due)} if task.due else None,
-            "output": ([{"type": OUTCOME, "valueString": task.outcome}] if task.outcome else [])
-            + financial_to_fhir(task.financial),
+            "output": ([outcome] if outcome else []) + financial_to_fhir(task.financial),
         }
     )
 
@@ -99,7 +107,6 @@ def from_fhir(task: Mapping[str, Any], *, index: Index, service: str | None = No
             start=parse_date(restriction.get("start"), where="Task.restriction.period.start"),
             end=parse_date(restriction.get("end"), where="Task.restriction.period.end"),
         )
-    outputs = [o["valueString"] for o in task.get("output", []) if "valueString" in o]
     return Task(
         id=index.lookup({"reference": where}, "Task", where=where) or str(task.get("id")),
         type=InterventionType(
@@ -133,7 +140,7 @@ def from_fhir(task: Mapping[str, Any], *, index: Index, service: str | None = No
             element="Task.authoredOn",
         ),
         due=due,
-        outcome=outputs[0] if outputs else None,
+        outcome=gravity.outcome_from_outputs(task.get("output", [])),
         owner_history=owners_from_fhir(task, index=index),
         financial=financial_from_fhir(task),
     )

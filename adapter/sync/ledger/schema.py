@@ -44,6 +44,7 @@ __all__ = [
     "conflicts",
     "dead_letters",
     "entries",
+    "inbound_referrals",
     "metadata",
     "runs",
     "server_ids",
@@ -346,4 +347,21 @@ server_ids = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("server_url", "resource_type", "resource_id"),
     Index(None, "server_url", "resource_type", "server_id"),
+)
+
+
+# Referrals addressed to this case-management organization (adapter.sync.referrals.inbound):
+# which case each claimed Task opened, and the last answer the adapter wrote to it.
+inbound_referrals = Table(
+    "inbound_referrals",
+    metadata,
+    _server(),
+    Column("task_id", String(FHIR_ID), nullable=False),
+    _case(),
+    Column("status", String(TYPE), nullable=False),
+    Column("task_version", String(FHIR_ID)),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("server_url", "task_id"),
+    Index(None, "case_id"),
 )

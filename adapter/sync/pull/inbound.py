@@ -38,7 +38,7 @@ from adapter.sync.hashing import content_hash
 from adapter.sync.ledger.cases import CM_OWNED_DISPUTE
 from adapter.sync.ledger.records import ResourceKey, SyncedResource
 from adapter.sync.merge import three_way
-from adapter.sync.ownership import performer_owned
+from adapter.sync.ownership import performer_may_set, performer_owned
 from adapter.sync.pull.case_diff import FieldChange, cancel_record, case_changes, first_problem
 from adapter.sync.pull.changes import Change
 from adapter.sync.taking import with_paths
@@ -221,8 +221,15 @@ class _State:
         server_side = (*merge.kept_from_server, *merge.server_won, *merge.conflicts)
         if base is None:  # no base: every difference may be the server's
             server_side += merge.applied
-        take = [p for p in server_side if p in owned]
-        disputed = tuple(p for p in dict.fromkeys(server_side) if p not in owned | _IGNORED)
+        # Owned by the performer, and (Task.status) a value the performer may set.
+        kind = change.resource_type
+        take = [p for p in server_side if performer_may_set(kind, p, theirs.get(p))]
+        refused = tuple(p for p in dict.fromkeys(server_side) if p in owned and p not in take)
+        if refused:
+            was, now = ours.get("status"), theirs.get("status")
+            reason = f"{kind}.status {was!r} -> {now!r}: {now!r} is the requester's to set"
+            update.disputes.append(_dispute(change, DisputeKind.ILLEGAL, refused, reason))
+        disputed = tuple(p for p in dict.fromkeys(server_side) if p not in {*owned, *_IGNORED})
         if disputed:
             reason = "case-management elements changed on the server; not applied"
             update.disputes.append(

@@ -26,15 +26,18 @@ def taken_from_server(case: Case, sent: Sent, *, namespace: str | None) -> Taken
     no merge that landed took any."""
     landed = {(r[0], r[1]) for r in sent.landed}
     server: dict[ResourceKey, tuple[Mapping[str, Any], Sequence[str]]] = {}
+    overruled = set()
     for note in sent.merges:  # the last merge of a resource is the one written
         if note.merge.clean and note.key in landed:
             server[note.key] = (
                 note.merge.body,
                 (*note.merge.kept_from_server, *note.merge.server_won),
             )
+            if note.key[0] == "Task" and "status" in note.merge.server_won:
+                overruled.add(note.key)  # both moved the status; the value rule chose theirs
     if not server:
         return None
-    taken = take_performer_elements(case, server, namespace=namespace)
+    taken = take_performer_elements(case, server, namespace=namespace, overruled=overruled)
     return taken if taken.changes or taken.refused else None
 
 

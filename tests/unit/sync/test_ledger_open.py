@@ -29,6 +29,7 @@ TABLES = {
     "server_ids",
     "settings_kv",
     "watermarks",
+    "inbound_referrals",
 }
 
 
