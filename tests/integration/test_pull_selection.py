@@ -33,7 +33,9 @@ def first_of(http: httpx.Client, kind: str, namespace: str, has: str) -> dict[st
     """One resource of ``kind`` under ``namespace`` that holds element ``has``."""
     params = {"_tag": f"{NAMESPACE_TAG_SYSTEM}|{namespace}", "_count": "100"}
     bundle = http.get(f"/{kind}", params=params).json()
-    found = [e["resource"] for e in bundle.get("entry", []) if has in e["resource"]]
+    found: list[dict[str, Any]] = [
+        e["resource"] for e in bundle.get("entry", []) if has in e["resource"]
+    ]
     assert found, f"no {kind} with {has}"
     return found[0]
 
