@@ -7,6 +7,7 @@ every profile it does not know.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,15 @@ from adapter.cli import app
 from adapter.mappings.bundle import case_to_resources
 from adapter.mappings.us_core import US_PROFILES
 from adapter.model.validation import parse_case
+from adapter.realm import set_realm
 from tests.integration.push_support import EXAMPLES
-from tests.integration.validation_support import FHIR_JSON, describe, errors, validate
+from tests.integration.validation_support import (
+    FHIR_JSON,
+    ValidationTally,
+    describe,
+    errors,
+    validate,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.guides]
 
@@ -96,3 +104,39 @@ def test_a_server_without_the_guides_fails_every_profile_it_does_not_know(
         assert row["passed"] == 0
         assert row["failed"] > 0
         assert all("does not know this profile" in line for line in row["errors"])
+
+
+def test_a_us_edition_push_writes_what_passes_on_the_wire(
+    guides: httpx.Client, guides_fhir_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ADAPTER_REALM=us on a real push: every resource read back from the server (as the server
+    keeps it, namespaced) passes every profile it claims; the namespace is cleaned afterwards."""
+    namespace = f"us-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("ADAPTER_FHIR_BASE_URL", guides_fhir_url)
+    monkeypatch.setenv("ADAPTER_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.setenv("ADAPTER_NAMESPACE", namespace)
+    monkeypatch.setenv("ADAPTER_REALM", "us")
+    try:
+        result = CliRunner().invoke(app, ["push", str(EXAMPLES)])
+        assert result.exit_code == 0, result.output
+        expected: dict[str, dict[str, Any]] = {}
+        for case in CASES:
+            for resource in case_to_resources(parse_case(case), namespace=namespace, realm="us"):
+                expected[f"{resource['resourceType']}/{resource['id']}"] = resource
+        written = []
+        for key in expected:
+            answer = guides.get(key)
+            assert answer.status_code == 200, key
+            written.append(answer.json())
+        claims = [p for r in written for p in r.get("meta", {}).get("profile", [])]
+        assert sum("/us/core/" in p for p in claims) > 200
+        assert all("text" in r for r in written if r["resourceType"] in ("CarePlan", "Goal"))
+        tally = ValidationTally()
+        tally.check(guides, written)
+        print("\n" + tally.report(f"US edition push of {len(CASES)} example cases"))
+        assert tally.resources == len(expected)
+        assert tally.errors == []
+    finally:
+        clean = CliRunner().invoke(app, ["sandbox", "clean", "--json"])
+        set_realm(None)  # the CLI set the process-wide realm from ADAPTER_REALM
+    assert clean.exit_code == 0, clean.output
