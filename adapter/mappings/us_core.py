@@ -11,8 +11,9 @@ case itself, and returns copies that
   agreed with them);
 - CareTeam: each role coded in a standard system too (NUCC provider taxonomy, SNOMED CT) beside
   the local code, where one fits;
-- Provenance: a Practitioner agent acts ``onBehalfOf`` their organization; an author that the
-  case does not name is marked data-absent instead of a bare display;
+- Provenance: a Practitioner agent acts ``onBehalfOf`` their organization (a reference when that
+  organization is on the care team, else its name); an author that the case does not name is
+  marked data-absent instead of a bare display;
 - Practitioner: ``name.family``/``given`` split from the recorded name (US Core requires a
   family name); Organization: ``active``; Patient: an identifier the case holds without a
   system (an MRN from an unnamed assigner) gets a data-absent system, as US Core requires one.
@@ -186,7 +187,11 @@ def _care_team(team: Json, case: Case) -> None:
 
 def _provenance(provenance: Json, case: Case) -> None:
     refs = Refs.of(case)
-    organizations = {
+    # An organization that is itself on the care team is referenced; others are named.
+    on_team = {
+        m.name: refs.member(m.id) for m in case.care_team if m.kind is MemberKind.ORGANIZATION
+    }
+    employers = {
         str((refs.member(m.id) or {}).get("reference")): m.organization
         for m in case.care_team
         if m.kind is MemberKind.PROFESSIONAL and m.organization
@@ -196,9 +201,9 @@ def _provenance(provenance: Json, case: Case) -> None:
         if "reference" not in who:
             agent["who"] = {**who, "extension": [_absent("unknown")]}
             continue
-        organization = organizations.get(str(who["reference"]))
-        if organization is not None:
-            agent["onBehalfOf"] = {"display": organization}
+        employer = employers.get(str(who["reference"]))
+        if employer is not None:
+            agent["onBehalfOf"] = {**(on_team.get(employer) or {}), "display": employer}
 
 
 def _absent(reason: str) -> Json:

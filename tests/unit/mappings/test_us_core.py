@@ -183,3 +183,14 @@ def test_patient_identifiers_without_a_system_get_a_data_absent_one() -> None:
         for patient in _of_type(us, "Patient"):
             for identifier in patient["identifier"]:
                 assert identifier.get("system") or identifier["_system"]["extension"]
+
+
+def test_an_organization_on_the_care_team_is_referenced_on_behalf_of() -> None:
+    data = json.loads((GOLDEN / "plan-revision-active.internal.json").read_text())
+    organization = next(m for m in data["care_team"] if m["kind"] == "organization")
+    organization["name"] = "Acme Health Plan"  # M1's employer, author of revision 1
+    us = case_to_resources(parse_case(data), realm="us")
+    org = next(r for r in _of_type(us, "Organization") if r["name"] == "Acme Health Plan")
+    behalf = [a["onBehalfOf"] for p in _of_type(us, "Provenance") for a in p["agent"]]
+    assert {"reference": f"Organization/{org['id']}", "display": "Acme Health Plan"} in behalf
+    assert {"display": "Springfield Primary Care"} in behalf  # not on the team: by name
