@@ -15,8 +15,9 @@ case itself, and returns copies that
   organization is on the care team, else its name); an author that the case does not name is
   marked data-absent instead of a bare display;
 - Practitioner: ``name.family``/``given`` split from the recorded name (US Core requires a
-  family name); Organization: ``active``; Patient: an identifier the case holds without a
-  system (an MRN from an unnamed assigner) gets a data-absent system, as US Core requires one.
+  family name); Organization and RelatedPerson (a caregiver): ``active``; Patient: an
+  identifier the case holds without a system (an MRN from an unnamed assigner) gets a
+  data-absent system, as US Core requires one.
 
 Readers ignore all of it (the local codes, identifiers and extensions stay as they were), so
 a US edition resource reads back into the same case. Runs before the namespace pass.
@@ -48,6 +49,7 @@ US_PROFILES: Final[Mapping[str, tuple[str, ...]]] = {
     "Patient": (us_core_profile("us-core-patient"),),
     "Practitioner": (us_core_profile("us-core-practitioner"),),
     "Organization": (us_core_profile("us-core-organization"),),
+    "RelatedPerson": (us_core_profile("us-core-relatedperson"),),
     "CareTeam": (us_core_profile("us-core-careteam"),),
     "Condition": (us_core_profile("us-core-condition-problems-health-concerns"),),
     "ServiceRequest": (us_core_profile("us-core-servicerequest"),),
@@ -93,7 +95,7 @@ def apply_us_core(resources: Sequence[Mapping[str, Any]], case: Case) -> list[Js
             _provenance(shaped, case)
         elif kind == "Practitioner":
             shaped["name"] = [_person_name(n) for n in shaped.get("name", [])]
-        elif kind == "Organization":
+        elif kind in ("Organization", "RelatedPerson"):
             shaped.setdefault("active", True)
         elif kind == "Patient":
             shaped["identifier"] = [_with_system(i) for i in shaped.get("identifier", [])]
