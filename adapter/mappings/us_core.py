@@ -44,7 +44,7 @@ _SCT: Final = "http://snomed.info/sct"
 _DATA_ABSENT: Final = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 _XHTML: Final = "http://www.w3.org/1999/xhtml"
 
-#: The profiles each resource type claims in the US edition, in order.
+#: The profiles each resource type claims in the US edition (written in URL order).
 US_PROFILES: Final[Mapping[str, tuple[str, ...]]] = {
     "Patient": (us_core_profile("us-core-patient"),),
     "Practitioner": (us_core_profile("us-core-practitioner"),),
@@ -116,19 +116,21 @@ def _claim(resource: Json) -> None:
     if claims is None:
         return
     meta = dict(resource.get("meta") or {})
-    kept = [p for p in meta.get("profile", []) if p not in _REPLACED and p not in claims]
-    meta["profile"] = [*claims, *kept]
+    kept = [p for p in meta.get("profile", []) if p not in _REPLACED]
+    # Sorted: HAPI keeps meta.profile as a set and answers in URL order, so a resource read
+    # back must list them in that order to hash (and verify) as what was sent.
+    meta["profile"] = sorted({*claims, *kept})
     resource["meta"] = meta
 
 
 def _narrative(rows: Sequence[tuple[str, str | None]], items: Sequence[str] = ()) -> Json:
     """A generated narrative: a table of label/value rows and an optional list, escaped."""
     cells = "".join(
-        f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
+        f"<tr><th>{escape(label, quote=False)}</th><td>{escape(value, quote=False)}</td></tr>"
         for label, value in rows
         if value
     )
-    listed = "".join(f"<li>{escape(item)}</li>" for item in items)
+    listed = "".join(f"<li>{escape(item, quote=False)}</li>" for item in items)
     body = f"<table><tbody>{cells}</tbody></table>" + (f"<ul>{listed}</ul>" if listed else "")
     return {"status": "generated", "div": f'<div xmlns="{_XHTML}">{body}</div>'}
 

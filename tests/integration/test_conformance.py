@@ -77,7 +77,7 @@ def test_the_server_enforces_what_the_us_edition_claims(guides: httpx.Client) ->
     resources = case_to_resources(parse_case(CASES[0]), realm="us")
     plan = next(r for r in resources if r["resourceType"] == "CarePlan")
     broken = {k: v for k, v in plan.items() if k != "text"} | {"intent": "proposal"}
-    cm_us, us_core = plan["meta"]["profile"]
+    us_core, cm_us = plan["meta"]["profile"]
     found = [describe(i) for i in errors(validate(guides, broken, cm_us))]
     assert any("CarePlan.text: minimum required = 1" in line for line in found), found
     assert any("CarePlan.intent" in line and "fixed to 'plan'" in line for line in found), found
@@ -109,8 +109,9 @@ def test_a_server_without_the_guides_fails_every_profile_it_does_not_know(
 def test_a_us_edition_push_writes_what_passes_on_the_wire(
     guides: httpx.Client, guides_fhir_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ADAPTER_REALM=us on a real push: every resource read back from the server (as the server
-    keeps it, namespaced) passes every profile it claims; the namespace is cleaned afterwards."""
+    """ADAPTER_REALM=us on a real push: ``adapter verify`` finds the server holding what was
+    sent, and every resource read back from the server (as the server keeps it, namespaced)
+    passes every profile it claims; the namespace is cleaned afterwards."""
     namespace = f"us-{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("ADAPTER_FHIR_BASE_URL", guides_fhir_url)
     monkeypatch.setenv("ADAPTER_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
@@ -119,6 +120,10 @@ def test_a_us_edition_push_writes_what_passes_on_the_wire(
     try:
         result = CliRunner().invoke(app, ["push", str(EXAMPLES)])
         assert result.exit_code == 0, result.output
+        # The server keeps what was sent, as it was sent (narrative, profile order included).
+        verified = CliRunner().invoke(app, ["verify", "--json"])
+        assert verified.exit_code == 0, verified.output
+        assert json.loads(verified.stdout)["agrees"] is True
         expected: dict[str, dict[str, Any]] = {}
         for case in CASES:
             for resource in case_to_resources(parse_case(case), namespace=namespace, realm="us"):
