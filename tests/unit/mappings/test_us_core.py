@@ -194,3 +194,20 @@ def test_an_organization_on_the_care_team_is_referenced_on_behalf_of() -> None:
     behalf = [a["onBehalfOf"] for p in _of_type(us, "Provenance") for a in p["agent"]]
     assert {"reference": f"Organization/{org['id']}", "display": "Acme Health Plan"} in behalf
     assert {"display": "Springfield Primary Care"} in behalf  # not on the team: by name
+
+
+def test_adapter_map_writes_the_edition_asked_for(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from adapter.cli import app
+
+    source = sorted(EXAMPLES.glob("*.json"))[0]
+    us = CliRunner().invoke(app, ["map", "--realm", "us", str(source)])
+    assert us.exit_code == 0, us.output
+    assert us_core_profile("us-core-patient") in us.stdout
+    base = CliRunner().invoke(app, ["map", str(source)], env={"ADAPTER_REALM": "base"})
+    assert base.exit_code == 0, base.output
+    assert us_core_profile("us-core-patient") not in base.stdout
+    wrong = CliRunner().invoke(app, ["map", "--realm", "eu", str(source)])
+    assert wrong.exit_code == 1
+    assert "--realm: one of base, us" in wrong.output
