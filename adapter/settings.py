@@ -40,6 +40,7 @@ from adapter.canonical import IDENTIFIER_BASE, check_namespace, set_identifier_b
 from adapter.config_file import file_sources, warn_unknown_variables
 from adapter.errors import ConfigError
 from adapter.logs import LogFormat, LogLevel
+from adapter.realm import Realm, set_realm
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -205,6 +206,8 @@ class Settings(BaseSettings):
     profile: ProfileName = "auto"
     namespace: str | None = None
     identifier_base: str | None = None
+    # base: R4 + the adapter's profiles; us: also shaped for and claiming US Core 6.1.0
+    realm: Realm = "base"
     fhir_verify_tls: bool = True
     allow_insecure_http: bool = False
     # Per user, not per working directory: a job started elsewhere finds the same ledger.
@@ -418,4 +421,5 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"invalid settings: {problems}") from None
     # The one process-wide piece of mapping configuration: which base identifier systems use.
     set_identifier_base(settings.identifier_base)
+    set_realm(settings.realm)
     return settings

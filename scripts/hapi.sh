@@ -14,7 +14,9 @@
 # request but /metadata needs a bearer JWT from that issuer, with SMART scopes; see AuthConfig),
 # HAPI_MODE (sandbox, the default; or production: server-assigned ids only, at most
 # HAPI_MAX_TRANSACTION_ENTRIES (50) entries per transaction, no system-level _history; see
-# ProductionProperties).
+# ProductionProperties), HAPI_IG_PACKAGES (unset; comma-separated FHIR packages installed at start,
+# before /metadata answers: a .tgz, or a folder holding package.json and the resources, such as
+# profiles or tools/ig-packages/hl7.fhir.us.core, packed into .run/ first; see IgPackagesConfig).
 # Instances on different ports keep their own pid and log files; the build output is shared. The server is built from tools/hapi-server (HAPI's published libraries, resolved by Maven
 # into ~/.m2); run-time files live in .run/. Docker users get the same settings from
 # docker-compose.yml; keep both in step.
@@ -110,6 +112,29 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
 }
 
+# Each HAPI_IG_PACKAGES entry as a .tgz path (folders packed into .run/ with a package/ prefix).
+ig_package_args() {
+    [[ -n "${HAPI_IG_PACKAGES:-}" ]] || return 0
+    local -a tgzs=()
+    local entry name
+    IFS=',' read -r -a entries <<<"$HAPI_IG_PACKAGES"
+    for entry in "${entries[@]}"; do
+        [[ "$entry" = /* ]] || entry="$ROOT/$entry"
+        if [[ -d "$entry" ]]; then
+            [[ -f "$entry/package.json" ]] || die "HAPI_IG_PACKAGES: $entry has no package.json"
+            name="$RUN_DIR/ig-$PORT-$(basename "$entry").tgz"
+            tar -czf "$name" --transform 's,^\.,package,' -C "$entry" . || die "cannot pack $entry"
+            tgzs+=("$name")
+        elif [[ -f "$entry" ]]; then
+            tgzs+=("$entry")
+        else
+            die "HAPI_IG_PACKAGES: no such package file or folder: $entry"
+        fi
+    done
+    local IFS=','
+    printf -- '--sandbox.ig.packages=%s\n' "${tgzs[*]}"
+}
+
 cmd_start() {
     local pid
     if pid="$(running_pid)"; then
@@ -130,6 +155,9 @@ cmd_start() {
                 "--sandbox.production.max-transaction-entries=${HAPI_MAX_TRANSACTION_ENTRIES:-50}") ;;
         *) die "HAPI_MODE must be sandbox or production, not '$HAPI_MODE'" ;;
     esac
+    local ig_arg
+    ig_arg="$(ig_package_args)"
+    [[ -n "$ig_arg" ]] && auth_args+=("$ig_arg")
     local -a java_opts=(-Xms512m "-Xmx$HEAP" -XX:+ExitOnOutOfMemoryError -Dfile.encoding=UTF-8)
     # shellcheck disable=SC2206  # HAPI_JAVA_OPTS is a list of flags on purpose
     java_opts+=(${HAPI_JAVA_OPTS:-})
@@ -142,6 +170,7 @@ cmd_start() {
     [[ " $* " == *" --spring.datasource.url=jdbc:postgresql:"* ]] && store="PostgreSQL"
     local secured=""
     [[ -n "${HAPI_AUTH_ISSUER:-}" ]] && secured=", bearer tokens from $HAPI_AUTH_ISSUER required"
+    [[ -n "$ig_arg" ]] && secured+=", implementation guides ${HAPI_IG_PACKAGES}"
     [[ "${HAPI_MODE:-sandbox}" == production ]] && secured+=", production-like: server ids only, at most ${HAPI_MAX_TRANSACTION_ENTRIES:-50} entries per transaction, no system _history"
     say "started HAPI FHIR $(hapi_version) (JPA server, FHIR R4, $store$secured), pid $pid, heap $HEAP"
     say "base URL $BASE_URL  log $LOG_FILE  (run: scripts/hapi.sh wait)"

@@ -62,12 +62,14 @@ AUTH_WAIT_ENV = "ADAPTER_TEST_AUTH_WAIT"
 
 
 PRODUCTION_FHIR_URL_ENV = "ADAPTER_TEST_PRODUCTION_FHIR_URL"
+GUIDES_FHIR_URL_ENV = "ADAPTER_TEST_GUIDES_FHIR_URL"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Auth and production-like tests last, so that their servers have the rest of the run to
-    start."""
-    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("auth", "production")))
+    """Auth, production-like and guides tests last, so that their servers have the rest of the
+    run to start."""
+    late = ("auth", "production", "guides")
+    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in late))
 
 
 def _required_url(name: str, how: str, ready_path: str, *, tests: str = "auth tests") -> str:
@@ -119,4 +121,17 @@ def production_fhir_url() -> str:
         f"export {PRODUCTION_FHIR_URL_ENV}=http://127.0.0.1:8082/fhir",
         "/metadata",
         tests="production-like tests",
+    )
+
+
+@pytest.fixture(scope="session")
+def guides_fhir_url() -> str:
+    """A HAPI holding the implementation guides the US edition claims (scripts/hapi.sh with
+    HAPI_IG_PACKAGES=tools/ig-packages/hl7.fhir.us.core,profiles)."""
+    return _required_url(
+        GUIDES_FHIR_URL_ENV,
+        "HAPI_PORT=8084 HAPI_IG_PACKAGES=tools/ig-packages/hl7.fhir.us.core,profiles "
+        f"scripts/hapi.sh start, then export {GUIDES_FHIR_URL_ENV}=http://127.0.0.1:8084/fhir",
+        "/metadata",
+        tests="conformance tests",
     )

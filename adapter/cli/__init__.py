@@ -14,6 +14,7 @@ from rich.markup import escape
 from adapter.cli import (
     cases,  # noqa: F401  (registers the command)
     conflicts,  # noqa: F401  (registers the command)
+    conformance,  # noqa: F401  (registers the command)
     demo,  # noqa: F401  (registers the command)
     dlq,  # noqa: F401  (registers the command)
     document,  # noqa: F401  (registers the command)

@@ -14,6 +14,7 @@ from adapter.jsonfile import STDIN, read_json, read_json_stdin
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle
 from adapter.mappings.structure import split_valid
 from adapter.model.validation import parse_case
+from adapter.realm import REALMS, Realm
 
 EXIT_INPUT = 1
 
@@ -27,14 +28,25 @@ def map_command(
     reverse: Annotated[
         bool, typer.Option("--reverse", help="Read a FHIR Bundle and print the case JSON.")
     ] = False,
+    realm: Annotated[
+        str,
+        typer.Option(envvar="ADAPTER_REALM", help="Edition: base, or us (also US Core 6.1.0)."),
+    ] = "base",
 ) -> None:
     """Print the FHIR transaction Bundle of a case, or (--reverse) the case held by a Bundle."""
     try:
         data = read_json_stdin() if path == STDIN else read_json(path)
     except InputError as exc:  # not a regular file, not JSON, nested too deeply
         _fail(f"{path}: {exc.reason}")
+    if realm not in REALMS:
+        _fail(f"--realm: one of {', '.join(REALMS)}, not {realm!r}")
+    edition: Realm = "us" if realm == "us" else "base"
     try:
-        text = _reverse(path, data) if reverse else dumps_text(case_to_bundle(parse_case(data)))
+        text = (
+            _reverse(path, data)
+            if reverse
+            else dumps_text(case_to_bundle(parse_case(data), realm=edition))
+        )
     except AdapterError as exc:  # InputError and MappingError name the record and the field
         _fail(f"{path}: {exc}")
     typer.echo(text)

@@ -40,13 +40,18 @@ from adapter.mappings.resources import (
     service_request,
     task,
 )
+from adapter.mappings.us_core import apply_us_core
 from adapter.model.case import Case
+from adapter.realm import Realm, current_realm
 
 __all__ = ["bundle_to_case", "case_to_bundle", "case_to_resources", "full_url"]
 
 
-def case_to_resources(case: Case, *, namespace: str | None = None) -> list[Json]:
-    """Every resource of a case, referenced resources first, in ``namespace`` if given."""
+def case_to_resources(
+    case: Case, *, namespace: str | None = None, realm: Realm | None = None
+) -> list[Json]:
+    """Every resource of a case, referenced resources first, in ``namespace`` if given, in the
+    ``realm`` edition (default: the configured one, ``ADAPTER_REALM``)."""
     # A client or member linked to the server's own resource (``fhir_id``) is referenced, never
     # written: the EHR owns that Patient, Practitioner or Organization.
     client = case.client
@@ -81,6 +86,8 @@ def case_to_resources(case: Case, *, namespace: str | None = None) -> list[Json]
     closure = provenance.closure_to_fhir(case)
     if closure is not None:
         out.append(closure)
+    if (realm or current_realm()) == "us":
+        out = apply_us_core(out, case)
     return out if namespace is None else apply_namespace(out, namespace)
 
 
@@ -104,8 +111,9 @@ def full_url(resource: Mapping[str, Any]) -> str:
     return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def case_to_bundle(case: Case, *, namespace: str | None = None) -> Json:
-    """A transaction Bundle that upserts every resource of the case (in ``namespace``)."""
+def case_to_bundle(case: Case, *, namespace: str | None = None, realm: Realm | None = None) -> Json:
+    """A transaction Bundle that upserts every resource of the case (in ``namespace``, in the
+    ``realm`` edition)."""
     return {
         "resourceType": "Bundle",
         "type": "transaction",
@@ -115,7 +123,7 @@ def case_to_bundle(case: Case, *, namespace: str | None = None) -> Json:
                 "resource": resource,
                 "request": {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"},
             }
-            for resource in case_to_resources(case, namespace=namespace)
+            for resource in case_to_resources(case, namespace=namespace, realm=realm)
         ],
     }
 

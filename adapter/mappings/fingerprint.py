@@ -14,11 +14,12 @@ from pathlib import Path
 
 import adapter
 from adapter.canonical import identifier_base
+from adapter.realm import current_realm
 
 __all__ = ["mapping_fingerprint"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-_SOURCES = ("mappings", "model", "canonical.py")
+_SOURCES = ("mappings", "model", "canonical.py", "realm.py")
 
 
 @cache
@@ -37,6 +38,7 @@ def _code_digest() -> str:
 
 def mapping_fingerprint(namespace: str | None) -> str:
     """A short hex name for (adapter version, model + mapping sources, identifier base,
-    namespace)."""
-    seed = f"{_code_digest()}|{identifier_base()}|{namespace or ''}".encode()
+    namespace, realm edition)."""
+    realm = "" if current_realm() == "base" else f"|{current_realm()}"
+    seed = f"{_code_digest()}|{identifier_base()}|{namespace or ''}{realm}".encode()
     return hashlib.sha256(seed).hexdigest()[:32]

@@ -61,7 +61,10 @@ def test_every_artifact_url_is_the_canonical_helper_output(package: FHIRPackage)
 def test_manifest_declares_r4_core_and_the_canonical_base(package: FHIRPackage) -> None:
     assert package.manifest["canonical"] == canonical.CANONICAL_BASE
     assert package.manifest["fhirVersions"] == ["4.0.1"]
-    assert package.manifest["dependencies"] == {"hl7.fhir.r4.core": "4.0.1"}
+    assert package.manifest["dependencies"] == {
+        "hl7.fhir.r4.core": "4.0.1",
+        "hl7.fhir.us.core": "6.1.0",  # the US edition profiles derive from it
+    }
     assert all(r["version"] == package.version for r in package.resources)
 
 
@@ -113,6 +116,22 @@ def test_profiles_constrain_the_four_case_resources(package: FHIRPackage) -> Non
         sd = package.by_url(canonical.profile(profile_id))
         assert (sd["type"], sd["derivation"]) == (rtype, "constraint")
         assert sd["baseDefinition"] == CORE_SD + rtype
+
+
+def test_us_edition_profiles_derive_from_us_core_and_keep_the_case_constraints(
+    package: FHIRPackage,
+) -> None:
+    """cm-us-careplan / cm-us-goal: US Core's profile as base, cm-careplan / cm-goal's own
+    constraints (all but the subject type, which US Core narrows further), narrative required."""
+    for rtype, us_core in (("CarePlan", "us-core-careplan"), ("Goal", "us-core-goal")):
+        sd = package.by_url(canonical.profile(f"cm-us-{rtype.lower()}"))
+        base = package.by_url(canonical.profile(f"cm-{rtype.lower()}"))
+        assert sd["baseDefinition"] == f"http://hl7.org/fhir/us/core/StructureDefinition/{us_core}"
+        ids = [el["id"] for el in sd["differential"]["element"]]
+        kept = [el["id"] for el in base["differential"]["element"] if "subject" not in el["id"]]
+        assert set(kept) <= set(ids)
+        text = next(el for el in sd["differential"]["element"] if el["id"] == f"{rtype}.text")
+        assert text["min"] == 1
 
 
 def test_element_ids_agree_with_paths(package: FHIRPackage) -> None:
@@ -181,7 +200,7 @@ def test_profiles_never_fix_an_identifier_system(package: FHIRPackage) -> None:
     for sd_id, element in elements(package):
         assert prefix not in json.dumps(element), (sd_id, element["id"])
     slices = [el for _, el in elements(package) if el["id"].endswith("identifier:adapter.type")]
-    assert len(slices) == 4
+    assert len(slices) == 6  # the four case profiles and the US edition's CarePlan and Goal
     assert all(el["patternCodeableConcept"]["coding"][0]["system"] == RECORD_KIND for el in slices)
 
 

@@ -27,6 +27,8 @@ import org.springframework.context.annotation.Import;
 	Batch2Tuning.class,
 	ServerConfig.class,
 	AuthConfig.class,
+	// implementation guide packages from local .tgz files (sandbox.ig.packages)
+	IgPackagesConfig.class,
 	// batch2 runs $expunge, delete-expunge and reindex jobs
 	JpaBatch2Config.class,
 	Batch2JobsConfig.class,

@@ -1,0 +1,147 @@
+"""``adapter conformance`` on real HAPIs: the US edition of every example passes US Core 6.1.0
+and the adapter's profiles on the HAPI that holds them (0 errors), and the check is not
+vacuous: the server enforces the claimed profiles, and a server without the guides fails
+every profile it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from adapter.cli import app
+from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.us_core import US_PROFILES
+from adapter.model.validation import parse_case
+from adapter.realm import set_realm
+from tests.integration.push_support import EXAMPLES
+from tests.integration.validation_support import (
+    FHIR_JSON,
+    ValidationTally,
+    describe,
+    errors,
+    validate,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.guides]
+
+CASES = [json.loads(path.read_text()) for path in sorted(EXAMPLES.glob("*.json"))]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADAPTER_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.delenv("ADAPTER_REALM", raising=False)
+
+
+@pytest.fixture(scope="module")
+def guides(guides_fhir_url: str) -> Iterator[httpx.Client]:
+    headers = {"Accept": FHIR_JSON, "Content-Type": FHIR_JSON}
+    with httpx.Client(base_url=guides_fhir_url + "/", headers=headers, timeout=120) as client:
+        yield client
+
+
+def _run(*args: str) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(app, ["conformance", *args, "--json"])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_the_us_edition_of_every_example_passes_us_core_and_the_adapter_profiles(
+    guides_fhir_url: str, cli_env: None
+) -> None:
+    code, report = _run("--realm", "us", "--server", guides_fhir_url)
+    expected = sum(len(case_to_resources(parse_case(c), realm="us")) for c in CASES)
+    assert (report["cases"], report["resources"]) == (len(CASES), expected)
+    failed = [p for p in report["profiles"] if p["failed"]]
+    assert failed == [], json.dumps(failed, indent=2)[:4000]
+    assert (code, report["errors"], report["ok"]) == (0, 0, True)
+    passed = {p["profile"]: p["passed"] for p in report["profiles"]}
+    # Every profile the US edition claims was really checked, on some resource.
+    claimed = {url for claims in US_PROFILES.values() for url in claims}
+    assert claimed <= set(passed)
+    assert all(passed[url] > 0 for url in claimed)
+    guides = {p["guide"] for p in report["profiles"]}
+    assert {"US Core 6.1.0", "cm-adapter"} <= guides
+
+
+def test_the_server_enforces_what_the_us_edition_claims(guides: httpx.Client) -> None:
+    """A CarePlan without its narrative, or with another intent, fails cm-us-careplan; a
+    Practitioner without a family name fails US Core's profile."""
+    resources = case_to_resources(parse_case(CASES[0]), realm="us")
+    plan = next(r for r in resources if r["resourceType"] == "CarePlan")
+    broken = {k: v for k, v in plan.items() if k != "text"} | {"intent": "proposal"}
+    us_core, cm_us = plan["meta"]["profile"]
+    found = [describe(i) for i in errors(validate(guides, broken, cm_us))]
+    assert any("CarePlan.text: minimum required = 1" in line for line in found), found
+    assert any("CarePlan.intent" in line and "fixed to 'plan'" in line for line in found), found
+    assert errors(validate(guides, plan, cm_us)) == errors(validate(guides, plan, us_core)) == []
+    person = next(r for r in resources if r["resourceType"] == "Practitioner")
+    nameless = person | {"name": [{"text": person["name"][0]["text"]}]}
+    profile = person["meta"]["profile"][0]
+    found = [describe(i) for i in errors(validate(guides, nameless, profile))]
+    assert len(found) == 1, found
+    assert "Practitioner.name.family: minimum required = 1" in found[0]
+
+
+def test_a_server_without_the_guides_fails_every_profile_it_does_not_know(
+    fhir_base_url: str, cli_env: None
+) -> None:
+    """The main test HAPI holds no US Core: every US Core profile fails, exit 1, no vacuous
+    pass (HAPI alone would validate against an unknown profile without a word)."""
+    first = sorted(EXAMPLES.glob("*.json"))[0]
+    code, report = _run(str(first), "--realm", "us", "--server", fhir_base_url)
+    assert (code, report["ok"]) == (1, False)
+    us_core = [p for p in report["profiles"] if p["guide"] == "US Core 6.1.0"]
+    assert us_core
+    for row in us_core:
+        assert row["passed"] == 0
+        assert row["failed"] > 0
+        assert all("does not know this profile" in line for line in row["errors"])
+
+
+def test_a_us_edition_push_writes_what_passes_on_the_wire(
+    guides: httpx.Client, guides_fhir_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ADAPTER_REALM=us on a real push: ``adapter verify`` finds the server holding what was
+    sent, and every resource read back from the server (as the server keeps it, namespaced)
+    passes every profile it claims; the namespace is cleaned afterwards."""
+    namespace = f"us-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("ADAPTER_FHIR_BASE_URL", guides_fhir_url)
+    monkeypatch.setenv("ADAPTER_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.setenv("ADAPTER_NAMESPACE", namespace)
+    monkeypatch.setenv("ADAPTER_REALM", "us")
+    try:
+        result = CliRunner().invoke(app, ["push", str(EXAMPLES)])
+        assert result.exit_code == 0, result.output
+        # The server keeps what was sent, as it was sent (narrative, profile order included).
+        verified = CliRunner().invoke(app, ["verify", "--json"])
+        assert verified.exit_code == 0, verified.output
+        assert json.loads(verified.stdout)["agrees"] is True
+        expected: dict[str, dict[str, Any]] = {}
+        for case in CASES:
+            for resource in case_to_resources(parse_case(case), namespace=namespace, realm="us"):
+                expected[f"{resource['resourceType']}/{resource['id']}"] = resource
+        written = []
+        for key in expected:
+            answer = guides.get(key)
+            assert answer.status_code == 200, key
+            written.append(answer.json())
+        claims = [p for r in written for p in r.get("meta", {}).get("profile", [])]
+        assert sum("/us/core/" in p for p in claims) > 200
+        assert all("text" in r for r in written if r["resourceType"] in ("CarePlan", "Goal"))
+        tally = ValidationTally()
+        tally.check(guides, written)
+        print("\n" + tally.report(f"US edition push of {len(CASES)} example cases"))
+        assert tally.resources == len(expected)
+        assert tally.errors == []
+    finally:
+        clean = CliRunner().invoke(app, ["sandbox", "clean", "--json"])
+        set_realm(None)  # the CLI set the process-wide realm from ADAPTER_REALM
+    assert clean.exit_code == 0, clean.output
