@@ -101,6 +101,29 @@ def test_every_code_the_measure_report_uses_is_in_the_package(report):
     assert used >= set(definitions.POPULATIONS) | set(definitions.STRATIFIERS)
 
 
+def test_each_group_matches_its_measure_group(report):
+    """What HAPI checks when it resolves the Measure: each group's code, population codes and
+    stratifier codes are those of the Measure's group for that program (financial ones too)."""
+
+    def codes(element: dict[str, Any]) -> dict[str, list[str]]:
+        return {
+            "population": [p["code"]["coding"][0]["code"] for p in element["population"]],
+            "stratifier": [
+                (s["code"][0] if isinstance(s["code"], list) else s["code"])["coding"][0]["code"]
+                for s in element["stratifier"]
+            ],
+        }
+
+    measure = load_package().by_url(definitions.MEASURE_URL)
+    defined = {g["code"]["coding"][0]["code"]: codes(g) for g in measure["group"]}
+    reported = {g["code"]["coding"][0]["code"]: codes(g) for g in measure_report(report)["group"]}
+    assert reported == defined
+    assert "tasks-financial" in defined["complex-care"]["population"]
+    assert defined["complex-care"]["stratifier"][-3:] == [
+        "financial-billed", "financial-negotiated", "financial-savings"
+    ]  # fmt: skip
+
+
 def test_open_period_ends_come_from_the_given_end(report):
     found = cases_from_files(hand_counted_files())
     one_end = build_report(
