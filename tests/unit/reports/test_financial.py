@@ -13,6 +13,8 @@ Every other program has no task with a financial result.
 from __future__ import annotations
 
 import json
+import re
+import struct
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -189,3 +191,63 @@ def test_bad_amounts_skip_their_case_by_name_and_field_the_rest_is_reported(
         resource = json.loads(stdout, parse_float=Decimal)
         billed = amounts(group_of(resource, WORKERS_COMP))["financial-billed"]
         assert billed == {"USD": (2, Decimal("50900.00"))}
+
+
+def html_report(folder: Path, out: Path) -> tuple[str, bytes]:
+    """``adapter report FOLDER --format html --out OUT``: the page and the PNG beside it."""
+    run_report(str(folder), "--format", "html", "--out", str(out))
+    return out.read_text(encoding="utf-8"), out.with_suffix(".png").read_bytes()
+
+
+def section(page: str) -> str:
+    """The page's financial section: from its heading to the next one."""
+    start = page.index('<h2 id="financial">')
+    return page[start : page.index("<h2>", start)]
+
+
+def png_size(picture: bytes) -> tuple[int, int]:
+    assert picture[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", picture[16:24])
+    return width, height
+
+
+def test_html_and_png_show_the_financial_results_of_the_examples(tmp_path: Path):
+    page, picture = html_report(EXAMPLES, tmp_path / "report.html")
+    financial = section(page)
+    # One chart (USD, the only currency), its bars labelled with the exact amounts.
+    assert financial.count("<svg ") == 1
+    assert "Financial results in USD" in financial
+    for amount in ("50,900.00", "33,325.00", "17,575.00"):
+        assert f">{amount}</text>" in financial
+    # The table: a row for the program and one for all programs, same numbers (CM-2022 only).
+    row = "<td>USD</td><td>2</td><td>50,900.00</td><td>33,325.00</td><td>17,575.00</td>"
+    assert f"<tr><td>Workers compensation</td>{row}</tr>" in financial
+    assert f"<tr><td>All</td>{row}</tr>" in financial
+    assert page.count("<svg ") == 7  # the six charts of every report, and this one
+    # The picture: the four main charts and the USD chart, two to a row.
+    assert png_size(picture) == (1300, 1275)
+
+
+def test_html_keeps_each_currency_on_its_own_chart(tmp_path: Path):
+    folder = write_cases(tmp_path / "cases", example_data("CM-2022"), euro_negotiation())
+    page, picture = html_report(folder, tmp_path / "report.html")
+    charts = [c.split("</svg>")[0] for c in section(page).split("<svg ")[1:]]
+    assert [re.findall(r'aria-label="([^"]*)"', c)[0] for c in charts] == [
+        "Financial results in EUR",
+        "Financial results in USD",
+    ]
+    euro, dollar = charts
+    # EUR: 18250.50 / 15000.25 / 3250.25; USD: 53300.00 / 35125.00 / 18175.00 (hand sums above).
+    assert all(f">{a}</text>" in euro for a in ("18,250.50", "15,000.25", "3,250.25"))
+    assert all(f">{a}</text>" in dollar for a in ("53,300.00", "35,125.00", "18,175.00"))
+    assert "18,250.50" not in dollar
+    assert "53,300.00" not in euro
+    assert png_size(picture) == (1300, 1275)  # 4 + 2 charts, two to a row
+
+
+def test_html_says_so_when_no_task_records_a_financial_result(tmp_path: Path):
+    folder = write_cases(tmp_path / "cases", example_data("CM-2009"))
+    page, picture = html_report(folder, tmp_path / "report.html")
+    assert "No task of the cohort records a financial result." in section(page)
+    assert "<svg " not in section(page)
+    assert png_size(picture) == (1300, 850)  # the four main charts only
