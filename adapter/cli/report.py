@@ -3,7 +3,6 @@ or an HTML page with charts (and a PNG of the main ones)."""
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +21,7 @@ from adapter.cli.sync_session import (
     settings_for,
 )
 from adapter.errors import ConfigError
+from adapter.fhir.json_body import dumps_text
 from adapter.model.codes import ProgramType
 from adapter.reports import (
     CaseSet,
@@ -150,7 +150,7 @@ def _write(result: ProgramReport, fmt: ReportFormat, out: Path | None, *, png: b
         typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
         return
     document = result.as_json() if fmt is ReportFormat.JSON else measure_report(result)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = dumps_text(document) + "\n"  # the MeasureReport's amounts are exact decimals
     if out is None:
         typer.echo(text, nl=False)
     else:

@@ -6,9 +6,11 @@ Rooms, one noun each:
 - ``facts.py``: what one case says (first contact, when a goal was reached, recorded use).
 - ``domains.py``: the Standard O outcome domains.
 - ``measures.py``: the measures of one program; ``report.py``: the report and its JSON.
-- ``definitions.py``: the Measure and CodeSystem kept in ``profiles/``;
-  ``measure_report.py``: the report as a FHIR MeasureReport.
-- ``charts.py`` (the charts as data), ``svg.py``, ``html.py`` (the page), ``png.py`` (the picture).
+- ``financial.py``: the financial results of tasks, totalled per currency (exact decimals).
+- ``definitions.py``: the Measure and CodeSystem kept in ``profiles/`` (its financial part in
+  ``financial_definitions.py``); ``measure_report.py``: the report as a FHIR MeasureReport.
+- ``charts.py`` (the charts as data; ``financial_charts.py``: one per currency), ``svg.py``,
+  ``html.py`` (the page), ``png.py`` (the picture).
 - ``sources.py``: cases from case files or the case store.
 
 Everything but ``sources.py`` is pure: no I/O, no clock (the report's time is passed in).

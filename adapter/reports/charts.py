@@ -10,7 +10,7 @@ from adapter.model.codes import TaskStatus
 from adapter.reports.measures import ProgramMeasures
 from adapter.reports.report import ProgramReport
 
-__all__ = ["Chart", "Series", "label", "report_charts"]
+__all__ = ["Chart", "Series", "label", "report_charts", "value_text"]
 
 _Value = Callable[[ProgramMeasures], float]
 
@@ -28,9 +28,23 @@ GREEN, BLUE, ORANGE, GREY, SKY, VERMILION, PURPLE = (
 
 @dataclass(frozen=True, slots=True)
 class Series:
+    """``values`` set the bars' lengths; ``texts``, when given, are what is written for each
+    value (an exact amount), else the value itself."""
+
     name: str
     color: str
     values: tuple[float, ...]
+    texts: tuple[str, ...] = ()
+
+    def text(self, index: int) -> str:
+        if self.texts:
+            return self.texts[index]
+        return value_text(self.values[index])
+
+
+def value_text(value: float) -> str:
+    """A count or a median as written on a chart: ``7``, ``4.5``."""
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
 @dataclass(frozen=True, slots=True)

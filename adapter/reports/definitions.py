@@ -16,6 +16,7 @@ from typing import Any, Final
 from adapter import canonical
 from adapter.mappings.terminology import table
 from adapter.model.codes import ProgramType
+from adapter.reports import financial_definitions as financial
 from adapter.reports.facts import Usage
 
 __all__ = [
@@ -68,6 +69,7 @@ POPULATIONS: Final = {
     "tasks": ("Tasks", "Interventions and coordination tasks of the cohort."),
     "tasks-completed": ("Tasks completed", "Tasks whose status is completed."),
     "tasks-failed": ("Tasks failed", "Tasks whose status is failed."),
+    **financial.FINANCIAL_POPULATIONS,
 }
 # Populations counted inside strata.
 STRATUM_POPULATIONS: Final = {
@@ -97,6 +99,7 @@ STRATIFIERS: Final = {
         "the cases recording them).",
     ),
     "outcome-domain": ("Outcome domain", "Outcome measurements by CMSA Standard O domain."),
+    **financial.FINANCIAL_STRATIFIERS,
 }
 _USAGE_NAMES: Final = {Usage.ED_VISITS: "ED visits", Usage.ADMISSIONS: "Hospital admissions"}
 _SIDES: Final = {
@@ -149,6 +152,7 @@ CRITERIA: Final = {
     "tasks": "Task",
     "tasks-completed": "Task.where(status = 'completed')",
     "tasks-failed": "Task.where(status = 'failed')",
+    **financial.FINANCIAL_CRITERIA,
 }
 GUIDANCE: Final = (
     "Each criterion is a FHIRPath expression evaluated on the resources the adapter writes for "
@@ -223,7 +227,8 @@ def measure(version: str) -> dict[str, Any]:
         "description": "Per program and period (CMSA step 4 and Standard O): cases opened, "
         "closed by reason and open; goals achieved and on time; days from referral to first "
         "contact and to the plan; tasks completed and failed; ED visits and admissions where "
-        "recorded; outcome measurements per Standard O domain.",
+        "recorded; outcome measurements per Standard O domain; the financial results of tasks "
+        "(billed, negotiated, saved) per currency.",
         "guidance": GUIDANCE,
         "scoring": _concept("http://terminology.hl7.org/CodeSystem/measure-scoring", "cohort"),
         "type": [
@@ -239,8 +244,8 @@ def measure(version: str) -> dict[str, Any]:
                     *(_population(code) for code in POPULATIONS),
                 ],
                 "stratifier": [
-                    {"code": coded(code), "description": description}
-                    for code, (_, description) in STRATIFIERS.items()
+                    {"code": coded(code), "description": d, **financial.stratifier_criteria(code)}
+                    for code, (_, d) in STRATIFIERS.items()
                 ],
             }
             for program in ProgramType

@@ -9,6 +9,7 @@ from html import escape
 from adapter.model.codes import ClosureReason, OutcomeDomain, TaskStatus
 from adapter.reports.charts import label, report_charts
 from adapter.reports.facts import Usage
+from adapter.reports.financial_charts import financial_charts, money_text
 from adapter.reports.measures import DayStats, ProgramMeasures
 from adapter.reports.report import ProgramReport, number
 from adapter.reports.svg import chart_svg
@@ -59,6 +60,7 @@ as recorded (see docs/reports.md for each rule).</p>
 <div class="charts">
 {charts}
 </div>
+{_financial(report, columns)}
 <h2>All measures</h2>
 <table>
 <thead><tr><th>Measure</th>{heads}</tr></thead>
@@ -69,6 +71,45 @@ as recorded (see docs/reports.md for each rule).</p>
 </body>
 </html>
 """
+
+
+def _financial(report: ProgramReport, columns: list[ProgramMeasures]) -> str:
+    """The financial section: a chart per currency and the exact totals."""
+    rows = [
+        "<tr>"
+        + "".join(
+            f"<td>{escape(text)}</td>"
+            for text in (
+                _name(m),
+                t.currency,
+                str(t.tasks),
+                money_text(t.billed),
+                money_text(t.negotiated),
+                money_text(t.savings),
+            )
+        )
+        + "</tr>"
+        for m in columns
+        for t in m.financial
+    ]
+    if not rows:
+        found = "<p>No task of the cohort records a financial result.</p>"
+    else:
+        charts = "\n".join(f"<figure>{chart_svg(c)}</figure>" for c in financial_charts(report))
+        heads = "".join(
+            f"<th>{h}</th>"
+            for h in ("Program", "Currency", "Tasks", "Billed", "Negotiated", "Savings")
+        )
+        found = (
+            f'<div class="charts">\n{charts}\n</div>\n<table>\n<thead><tr>{heads}</tr></thead>\n'
+            f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>"
+        )
+    return f"""<h2 id="financial">Financial results (Standard O: cost-effectiveness)</h2>
+<p class="note">Tasks of the cohort that record a financial result (a rate negotiation, a
+coverage exception): the amounts billed and negotiated, and the savings (billed minus
+negotiated, per task). Each currency is totalled on its own: amounts in different currencies are
+never added together.</p>
+{found}"""
 
 
 def _name(m: ProgramMeasures) -> str:

@@ -1,10 +1,12 @@
 """A program evaluation report as a FHIR R4 ``MeasureReport`` (type ``summary``) against the
 Measure ``cm-program-evaluation`` in ``profiles/``: one group per program, its populations
 counted, and stratifiers for closure reasons, task statuses, days from referral (median as the
-score), recorded utilization (total as the score) and the Standard O domains."""
+score), recorded utilization (total as the score), the Standard O domains and the financial
+results of tasks (a stratum per currency, its total as the score: ``financial.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +14,8 @@ from adapter.mappings.terminology import table
 from adapter.model.codes import TaskStatus
 from adapter.reports.definitions import COHORT, MEASURE_URL, USAGE_SIDES, coded
 from adapter.reports.facts import Usage
+from adapter.reports.financial import CurrencyTotals
+from adapter.reports.financial_definitions import CURRENCY_SYSTEM
 from adapter.reports.measures import DayStats, ProgramMeasures, UsageCounts
 from adapter.reports.report import ProgramReport, number
 
@@ -54,6 +58,7 @@ def _group(m: ProgramMeasures) -> dict[str, Any]:
         "tasks": sum(m.tasks.values()),
         "tasks-completed": m.tasks[TaskStatus.COMPLETED],
         "tasks-failed": m.tasks[TaskStatus.FAILED],
+        "tasks-financial": sum(t.tasks for t in m.financial),
     }
     return {
         "code": {"coding": [table("program-type").to_fhir(m.program.value).coding()]},
@@ -103,6 +108,7 @@ def _group(m: ProgramMeasures) -> dict[str, Any]:
                     for domain, d in m.domains.items()
                 ],
             ),
+            *_financial(m.financial),
         ],
     }
 
@@ -116,7 +122,9 @@ def _table_value(table_name: str, value: str) -> dict[str, Any]:
 
 
 def _stratifier(code: str, strata: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"code": [coded(code)], "stratum": strata}
+    """A stratifier with no strata (a currency nobody recorded) leaves ``stratum`` out: FHIR
+    has no empty arrays."""
+    return {"code": [coded(code)], **({"stratum": strata} if strata else {})}
 
 
 def _stratum(
@@ -153,4 +161,33 @@ def _usage(usage: Usage, u: UsageCounts) -> list[dict[str, Any]]:
             {"value": number(total), "unit": "events", "system": _UCUM, "code": "1"},
         )
         for side, (cases, total) in values.items()
+    ]
+
+
+def _financial(totals: tuple[CurrencyTotals, ...]) -> list[dict[str, Any]]:
+    """The stratifiers billed, negotiated and savings: a stratum per currency, its total as
+    the score (an exact decimal), the tasks with a result in that currency as its population."""
+    amounts: dict[str, Callable[[CurrencyTotals], Decimal]] = {
+        "financial-billed": lambda t: t.billed,
+        "financial-negotiated": lambda t: t.negotiated,
+        "financial-savings": lambda t: t.savings,
+    }
+    return [
+        _stratifier(
+            code,
+            [
+                _stratum(
+                    {"coding": [{"system": CURRENCY_SYSTEM, "code": t.currency}]},
+                    [("tasks-financial", t.tasks)],
+                    {
+                        "value": amount(t),
+                        "unit": t.currency,
+                        "system": CURRENCY_SYSTEM,
+                        "code": t.currency,
+                    },
+                )
+                for t in totals
+            ],
+        )
+        for code, amount in amounts.items()
     ]

@@ -4,8 +4,9 @@ The *cohort* of a period is every case open at some time in it (opened on or bef
 not closed or cancelled before its start). Cases opened, closed (by closure reason) and
 cancelled count the events whose date falls in the period; cases open at the end are the
 cohort's cases not closed or cancelled by then. Goals, tasks, the days from referral to first
-contact and to the plan, recorded ED visits and admissions and the Standard O domains describe
-the cohort's cases as they are recorded. Rules for each: docs/reports.md.
+contact and to the plan, recorded ED visits and admissions, the Standard O domains and the
+financial results of tasks (per currency) describe the cohort's cases as they are recorded.
+Rules for each: docs/reports.md.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from adapter.reports.facts import (
     goal_timing,
     usage_record,
 )
+from adapter.reports.financial import CurrencyTotals, financial_totals
 from adapter.reports.period import ReportPeriod
 
 __all__ = [
@@ -123,6 +125,7 @@ class ProgramMeasures:
     referral_to_plan: DayStats
     usage: dict[Usage, UsageCounts]
     domains: dict[OutcomeDomain, DomainCounts]
+    financial: tuple[CurrencyTotals, ...]
 
 
 def in_cohort(case: Case, period: ReportPeriod) -> bool:
@@ -150,6 +153,7 @@ def program_measures(
         referral_to_plan=DayStats.of([d for d in plan if d is not None]),
         usage={usage: _usage(cohort, usage) for usage in Usage},
         domains=domain_counts(cohort),
+        financial=financial_totals(cohort),
     )
 
 

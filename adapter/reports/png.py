@@ -7,17 +7,19 @@ matplotlib is an optional dependency (``pip install 'cm-fhir-adapter[charts]'``)
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from io import BytesIO
 from typing import TYPE_CHECKING
 
 from adapter.errors import ConfigError
 from adapter.reports.charts import Chart, label, report_charts
+from adapter.reports.financial_charts import financial_charts
 from adapter.reports.report import ProgramReport
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["png_available", "report_png"]
+__all__ = ["charts_png", "png_available", "report_png"]
 
 _PANELS = 4  # the first four charts: cases, goals, days from referral, Standard O
 
@@ -28,7 +30,19 @@ def png_available() -> bool:
 
 
 def report_png(report: ProgramReport) -> bytes:
-    """The first four charts of the report on one 2 x 2 picture, as PNG bytes."""
+    """The first four charts of the report, then its financial charts (one per currency, when
+    tasks record financial results), two to a row, as PNG bytes."""
+    period = report.period.text()
+    program = label(report.program.value) if report.program else "all programs"
+    title = (
+        f"Case-management program evaluation: {program}, "
+        f"{'all dates' if period == '..' else period} ({report.cases_read} cases)"
+    )
+    return charts_png([*report_charts(report)[:_PANELS], *financial_charts(report)], title)
+
+
+def charts_png(charts: Sequence[Chart], title: str) -> bytes:
+    """``charts`` two to a row under ``title`` (650 px a chart, 425 px a row), as PNG bytes."""
     if not png_available():
         raise ConfigError(
             "the PNG chart needs matplotlib: pip install 'cm-fhir-adapter[charts]' "
@@ -36,17 +50,16 @@ def report_png(report: ProgramReport) -> bytes:
         )
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(13, 8.5), dpi=100, layout="constrained")
-    period = report.period.text()
-    program = label(report.program.value) if report.program else "all programs"
-    figure.suptitle(
-        f"Case-management program evaluation: {program}, "
-        f"{'all dates' if period == '..' else period} ({report.cases_read} cases)",
-        fontsize=14,
-    )
-    axes = figure.subplots(2, 2)
-    for chart, ax in zip(report_charts(report)[:_PANELS], axes.flat, strict=True):
-        _draw(ax, chart)
+    columns = 2 if len(charts) > 1 else 1
+    rows = max(1, -(-len(charts) // columns))
+    figure = Figure(figsize=(6.5 * columns, 4.25 * rows), dpi=100, layout="constrained")
+    figure.suptitle(title, fontsize=14)
+    axes = figure.subplots(rows, columns, squeeze=False).flat
+    for index, ax in enumerate(axes):
+        if index < len(charts):
+            _draw(ax, charts[index])
+        else:
+            ax.set_visible(False)
     out = BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
@@ -69,12 +82,19 @@ def _draw(ax: Axes, chart: Chart) -> None:
             color=series.color,
             label=series.name,
         )
-        labels = [f"{v:g}" if v else "" for v in series.values]
+        labels = [series.text(i) if v else "" for i, v in enumerate(series.values)]
         ax.bar_label(bars, labels=labels, label_type="center" if chart.stacked else "edge")
         if chart.stacked:
             left = [a + b for a, b in zip(left, series.values, strict=True)]
     ax.set_yticks(rows, chart.categories)
-    ax.invert_yaxis()
+    # Top to bottom; fewer than three categories are centred, bars as thin as three would be.
+    pad = max(0.0, (3 - len(rows)) / 2)
+    if pad:
+        ax.set_ylim(len(rows) - 0.5 + pad, -0.5 - pad)
+    else:
+        ax.invert_yaxis()
+    if any(series.texts for series in chart.series):
+        ax.margins(x=0.2)  # room for the exact amounts after the bars
     ax.set_title(chart.title, loc="left", fontweight="bold")
     ax.set_xlabel(chart.unit)
     ax.legend(loc="best", fontsize="small")

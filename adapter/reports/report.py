@@ -11,6 +11,7 @@ from typing import Any
 
 from adapter.model.case import Case
 from adapter.model.codes import ProgramType
+from adapter.reports.financial import financial_json
 from adapter.reports.measures import DayStats, ProgramMeasures, UsageCounts, program_measures
 from adapter.reports.period import ReportPeriod
 
@@ -122,6 +123,7 @@ def measures_json(m: ProgramMeasures) -> dict[str, Any]:
             }
             for domain, d in m.domains.items()
         },
+        "financial": financial_json(m.financial),
     }
 
 

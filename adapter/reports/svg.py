@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from adapter.reports.charts import Chart
+from adapter.reports.charts import Chart, value_text
 
 __all__ = ["chart_svg"]
 
@@ -20,7 +20,7 @@ def chart_svg(chart: Chart) -> str:
     rows = len(chart.series) if not chart.stacked else 1
     band = rows * _ROW + _GAP
     height = _TOP + band * len(chart.categories) + 20
-    scale = (_WIDTH - _LABEL - 50) / max(_largest(chart), 1.0)
+    scale = (_WIDTH - _LABEL - _room(chart)) / max(_largest(chart), 1.0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{height}" '
         f'viewBox="0 0 {_WIDTH} {height}" role="img" aria-label="{escape(chart.title)}" '
@@ -48,6 +48,14 @@ def _largest(chart: Chart) -> float:
     return max((v for s in chart.series for v in s.values), default=0.0)
 
 
+def _room(chart: Chart) -> float:
+    """Room right of the longest bar for the number written after it (7 px a character)."""
+    longest = max(
+        (len(s.text(i)) for s in chart.series for i in range(len(chart.categories))), default=0
+    )
+    return max(50.0, 7.0 * longest + 10)
+
+
 def _legend(chart: Chart) -> list[str]:
     parts = []
     x = float(_LABEL)
@@ -65,7 +73,7 @@ def _bars(chart: Chart, index: int, top: float, scale: float) -> list[str]:
         value = series.values[index]
         y = top if chart.stacked else top + row * _ROW
         width = value * scale
-        title = f"{series.name}: {_number(value)} {chart.unit}"
+        title = f"{series.name}: {series.text(index)} {chart.unit}"
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.0f}" width="{width:.1f}" height="{_ROW - 4}" '
             f'fill="{series.color}"><title>{escape(title)}</title></rect>'
@@ -74,18 +82,15 @@ def _bars(chart: Chart, index: int, top: float, scale: float) -> list[str]:
             if value and width >= 16:
                 parts.append(
                     f'<text x="{x + width / 2:.1f}" y="{y + _ROW - 9:.0f}" text-anchor="middle" '
-                    f'fill="white">{_number(value)}</text>'
+                    f'fill="white">{escape(series.text(index))}</text>'
                 )
             x += width
         else:
             parts.append(
-                f'<text x="{x + width + 4:.1f}" y="{y + _ROW - 9:.0f}">{_number(value)}</text>'
+                f'<text x="{x + width + 4:.1f}" y="{y + _ROW - 9:.0f}">'
+                f"{escape(series.text(index))}</text>"
             )
     if chart.stacked:
         total = sum(s.values[index] for s in chart.series)
-        parts.append(f'<text x="{x + 4:.1f}" y="{top + _ROW - 9:.0f}">{_number(total)}</text>')
+        parts.append(f'<text x="{x + 4:.1f}" y="{top + _ROW - 9:.0f}">{value_text(total)}</text>')
     return parts
-
-
-def _number(value: float) -> str:
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from adapter.fhir.json_body import dumps
 from adapter.profiles import load_package
 
 __all__ = [
@@ -58,8 +59,9 @@ def validate(
     one is applied to the Parameters resource itself).
     """
     params = {"profile": profile} if profile is not None else {}
+    # dumps: exact decimals (a MeasureReport's amounts) go as written.
     answer = client.post(
-        f"{resource['resourceType']}/$validate", content=json.dumps(resource), params=params
+        f"{resource['resourceType']}/$validate", content=dumps(resource), params=params
     )
     # HAPI 8.8 answers 200 either way; the spec lets a server answer 412 for an invalid one.
     assert answer.status_code in (200, 412), answer.text[:2000]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
@@ -14,6 +13,7 @@ from fastapi.responses import JSONResponse
 from adapter.api.deps import LedgerDep
 from adapter.api.errors import FHIR_JSON
 from adapter.api.schemas import errors
+from adapter.fhir.json_body import dumps
 from adapter.model.codes import ProgramType
 from adapter.reports import ReportPeriod, cases_from_store, measure_report
 
@@ -53,5 +53,6 @@ async def program_report(
     found = await asyncio.to_thread(cases_from_store, ledger)
     report = found.report(period=period, program=program)
     if fmt is ReportFormat.FHIR:
-        return Response(json.dumps(measure_report(report)), media_type=FHIR_JSON)
+        # dumps writes the amounts (Decimals) exactly as computed.
+        return Response(dumps(measure_report(report)), media_type=FHIR_JSON)
     return JSONResponse(report.as_json())

@@ -39,6 +39,7 @@ IN_REPORT: dict[str, tuple[str, ...]] = {
     "tasks": ("tasks", "tasks"),
     "tasks-completed": ("tasks", "by_status", "completed"),
     "tasks-failed": ("tasks", "by_status", "failed"),
+    "tasks-financial": ("financial", "tasks"),
 }
 TIMING = {"goals-achieved-on-time", "goals-achieved-late"}
 

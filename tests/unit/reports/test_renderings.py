@@ -60,7 +60,9 @@ def test_measure_report_numbers_are_the_report_numbers(report):
     assert population(complex_care, "goals-achieved") == 3
     assert population(complex_care, "goals-achieved-on-time") == 1
     assert population(complex_care, "tasks") == 14
-    strata = {s["code"][0]["coding"][0]["code"]: s["stratum"] for s in complex_care["stratifier"]}
+    strata = {
+        s["code"][0]["coding"][0]["code"]: s.get("stratum", []) for s in complex_care["stratifier"]
+    }
     closed = {
         s["value"]["coding"][0]["code"]: population(s, "cases-closed")
         for s in strata["closure-reason"]
@@ -91,12 +93,35 @@ def test_every_code_the_measure_report_uses_is_in_the_package(report):
         codings = [p["code"]["coding"][0] for p in group["population"]]
         for stratifier in group["stratifier"]:
             codings.append(stratifier["code"][0]["coding"][0])
-            for stratum in stratifier["stratum"]:
+            for stratum in stratifier.get("stratum", []):
                 codings += [p["code"]["coding"][0] for p in stratum["population"]]
                 codings.append(stratum["value"]["coding"][0])
         used |= {c["code"] for c in codings if c["system"] == definitions.CODE_SYSTEM}
     assert used <= defined
     assert used >= set(definitions.POPULATIONS) | set(definitions.STRATIFIERS)
+
+
+def test_each_group_matches_its_measure_group(report):
+    """What HAPI checks when it resolves the Measure: each group's code, population codes and
+    stratifier codes are those of the Measure's group for that program (financial ones too)."""
+
+    def codes(element: dict[str, Any]) -> dict[str, list[str]]:
+        return {
+            "population": [p["code"]["coding"][0]["code"] for p in element["population"]],
+            "stratifier": [
+                (s["code"][0] if isinstance(s["code"], list) else s["code"])["coding"][0]["code"]
+                for s in element["stratifier"]
+            ],
+        }
+
+    measure = load_package().by_url(definitions.MEASURE_URL)
+    defined = {g["code"]["coding"][0]["code"]: codes(g) for g in measure["group"]}
+    reported = {g["code"]["coding"][0]["code"]: codes(g) for g in measure_report(report)["group"]}
+    assert reported == defined
+    assert "tasks-financial" in defined["complex-care"]["population"]
+    assert defined["complex-care"]["stratifier"][-3:] == [
+        "financial-billed", "financial-negotiated", "financial-savings"
+    ]  # fmt: skip
 
 
 def test_open_period_ends_come_from_the_given_end(report):
