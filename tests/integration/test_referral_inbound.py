@@ -5,6 +5,7 @@ a cancellation Task (code abort)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -248,3 +249,24 @@ def test_a_referral_whose_service_request_was_revoked_is_not_claimed(
     assert code == 1, out
     assert f"{task}: refused: {task}: focus: the ServiceRequest is revoked, not active" in out
     assert referrer.read(task)["status"] == "requested"  # left for the referrer to withdraw
+
+
+def test_json_output_of_claim_and_answers(desk: Desk, referrer: Referrer):
+    task = referrer.refer()
+    task_id = task.split("/")[1]
+    case_id = f"REF-{task_id}"
+
+    code, out = desk.cli("referrals", "claim", "--json")
+
+    assert code == 0, out
+    claimed = json.loads(out)
+    assert claimed["claimed"] == [{"task_id": task_id, "case_id": case_id}]
+    assert (claimed["claimed_before"], claimed["cancelled"], claimed["refused"]) == (0, [], [])
+    code, out = desk.cli("referrals", "reject", case_id, "--reason", "Full", "--json")
+    assert code == 0, out
+    assert json.loads(out) == {
+        "case_id": case_id,
+        "status": "rejected",
+        "task_id": task_id,
+        "task_version": "2",
+    }
