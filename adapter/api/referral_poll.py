@@ -20,6 +20,7 @@ from adapter.model.codes import ProgramType
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.referrals.inbound import ClaimReport, claim
+from adapter.sync.referrals.sources import referral_sources
 
 __all__ = ["PollFlag", "poll_referrals"]
 
@@ -51,14 +52,16 @@ async def poll_referrals(
         log.info("notification gap: no ADAPTER_REFERRAL_ORGANIZATION, no referral Tasks to poll")
         return None
     try:
-        report = await claim(
-            client,
-            ledger,
-            server=settings.fhir_base_url,
-            organization=organization,
-            program=ProgramType.COMPLEX_CARE,
-            today=datetime.now(UTC).date(),
-        )
+        async with referral_sources(client, settings) as sources:
+            report = await claim(
+                client,
+                ledger,
+                server=settings.fhir_base_url,
+                organization=organization,
+                program=ProgramType.COMPLEX_CARE,
+                today=datetime.now(UTC).date(),
+                sources=sources,
+            )
     except AdapterError as exc:
         log.error("referral poll after a notification gap failed: %s", type(exc).__name__)
         return None

@@ -31,6 +31,7 @@ from adapter.model.codes import ProgramType
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.referrals.inbound import ClaimReport, answer, claim
+from adapter.sync.referrals.sources import referral_sources
 
 referrals_app = typer.Typer(
     help="Referrals into case management: claim the Tasks addressed to the case-management "
@@ -81,14 +82,16 @@ def claim_command(
     async def call(client: FHIRClient, store: Ledger, settings: Settings) -> ClaimReport:
         if settings.referral_organization is None:
             fail("set ADAPTER_REFERRAL_ORGANIZATION (Organization/<id>) to claim", EXIT_CONFIG)
-        return await claim(
-            client,
-            store,
-            server=settings.fhir_base_url,
-            organization=settings.referral_organization,
-            program=program,
-            today=_today(),
-        )
+        async with referral_sources(client, settings) as sources:
+            return await claim(
+                client,
+                store,
+                server=settings.fhir_base_url,
+                organization=settings.referral_organization,
+                program=program,
+                today=_today(),
+                sources=sources,
+            )
 
     report = _run(server, ledger, call)
     code = EXIT_FAILED if report.refused else 0
