@@ -31,6 +31,7 @@ from adapter.mappings.resources.gravity import ABORT_IDENTIFIER, abort_task, is_
 from adapter.model.validation import parse_case
 from adapter.sync.intake import stored_version
 from adapter.sync.ledger import Ledger
+from adapter.sync.server_ids import ServerIdClient
 
 __all__ = ["HELD_BY_PERFORMER", "AbortAnswer", "hold_started_cancels", "settle_aborts"]
 
@@ -69,14 +70,16 @@ async def hold_started_cancels(
 ) -> tuple[dict[str, Any], list[str]]:
     """``document`` with each newly cancelled referral the performer holds put back to its
     stored status, an abort Task sent for it; and the paths kept (``tasks[i].status``)."""
+    tasks = list(document.get("tasks") or [])
+    if not any(isinstance(t, Mapping) and _cancelled_referral(t) for t in tasks):
+        return dict(document), []  # the usual case: no ledger read, no request
     found = ledger.get_case(str(document.get("id")))
     stored = found.document if found is not None else None
     before = {t.get("id"): t for t in (stored or {}).get("tasks", [])}
-    tasks = list(document.get("tasks") or [])
     wanted = [
         i
         for i, t in enumerate(tasks)
-        if t.get("service") and t.get("status") == "cancelled"
+        if isinstance(t, Mapping) and _cancelled_referral(t)
         if before.get(t.get("id"), {}).get("status") not in (None, "cancelled")
     ]
     if not wanted:
@@ -104,6 +107,10 @@ async def hold_started_cancels(
     return {**document, "tasks": tasks}, kept
 
 
+def _cancelled_referral(task: Mapping[str, Any]) -> bool:
+    return bool(task.get("service")) and task.get("status") == "cancelled"
+
+
 async def _abort(
     client: FHIRClient,
     ledger: Ledger,
@@ -129,11 +136,13 @@ async def _abort(
         authored=datetime.now(UTC).isoformat(timespec="seconds"),
         reason=task.get("status_reason"),
     )
+    if isinstance(client, ServerIdClient):  # a create is not translated: the server's ids
+        body = client.ids.to_server(body)
     value = body["identifier"][0]["value"]
     result = await client.create(body, if_none_exist={"identifier": f"{ABORT_IDENTIFIER}|{value}"})
     written = dict(result.resource or {})
     focus = (written.get("focus") or {}).get("reference")
-    if not is_abort(written) or focus != f"Task/{referral['id']}" or not result.id:
+    if not is_abort(written) or focus != body["focus"]["reference"] or not result.id:
         raise ResponseError("the server's answer does not show the cancellation Task sent")
     ledger.record_outbound_abort(
         server, str(result.id), task_id=task_id, case_id=case_id, record_id=task["id"]
