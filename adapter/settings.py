@@ -232,6 +232,11 @@ class Settings(BaseSettings):
         pattern=r"^Organization/[A-Za-z0-9\-.]{1,64}$",
         description="the case-management organization inbound referrals are addressed to",
     )
+    referral_servers: str | None = Field(
+        default=None,
+        description="comma list of other FHIR base URLs whose absolute references an inbound "
+        "referral may make the adapter read",
+    )
     log_level: LogLevel = "WARNING"
     log_format: LogFormat = "text"
     # A document written when a closed version of a case is accepted (adapter.sync.documents).
@@ -243,6 +248,11 @@ class Settings(BaseSettings):
     def _ledger_path(cls, value: str) -> str:
         """A plain file path (``--ledger ./ledger.sqlite``) means a SQLite ledger there."""
         return ledger_url_of(value)
+
+    @property
+    def referral_server_list(self) -> list[str]:
+        """``ADAPTER_REFERRAL_SERVERS`` as base URLs."""
+        return [u.strip() for u in (self.referral_servers or "").split(",") if u.strip()]
 
     @model_validator(mode="after")
     def _documents_need_a_place(self) -> Settings:
@@ -280,6 +290,10 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"ADAPTER_RESOURCE_TYPES: {', '.join(missing)} is required for a case"
                 )
+        for url in self.referral_server_list:
+            check_base_url(
+                url, allow_insecure_http=self.allow_insecure_http, name="ADAPTER_REFERRAL_SERVERS"
+            )
         if self.namespace is not None:
             try:
                 check_namespace(self.namespace)

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from adapter.api.background import RunInProgress
+from adapter.api.referral_poll import poll_referrals as poll_after_gap
 from adapter.api.state import AppState
 from adapter.errors import LedgerError
 from adapter.fhir import probe_capabilities
@@ -104,14 +105,20 @@ async def _start(
             raise
 
 
-def start_or_queue_pull(state: AppState) -> bool:
+def start_or_queue_pull(state: AppState, *, poll_referrals: bool = False) -> bool:
     """Pull the server's changes in the background, now or right after the current run.
 
     True when the pull started now. Notifications only say "something changed": one pull after
-    a burst of them reads every change, so queued pulls collapse into one.
+    a burst of them reads every change, so queued pulls collapse into one. ``poll_referrals``
+    (a notification gap): the run polls the referral Tasks first, even if it was queued by an
+    ordinary notification.
     """
+    if poll_referrals:
+        state.referral_poll.ask()
 
     async def pull(on_run: OnRun) -> None:
+        if state.referral_poll.take():
+            await poll_after_gap(state.fhir, state.ledger, state.settings)
         report = await pull_changes(
             state.fhir,
             state.ledger,

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from adapter.api.background import BackgroundRuns
+from adapter.api.referral_poll import PollFlag
 from adapter.api.security import Guard
 from adapter.api.telemetry import Metrics
 from adapter.fhir import FHIRClient
@@ -27,3 +28,5 @@ class AppState:
     case_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Ids of the cases the running push holds (POST /cases answers 409 for them).
     pushing: set[str] = field(default_factory=set)
+    # A notification gap asked the next pull to poll the referral Tasks first.
+    referral_poll: PollFlag = field(default_factory=PollFlag)

@@ -140,6 +140,8 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
         out.print(f"  [cyan]note[/cyan] not supported by the server: {escape(refusal)}")
     for invalid in report.invalid:
         out.print(f"  [cyan]warning[/cyan] not applied: {escape(invalid)}")
+    for answer in report.aborts:
+        out.print(f"  {escape(answer.line())}")
     if report.rewound:
         out.print(
             f"[bold red]warning[/bold red]: the server went back in time: {len(report.rewound)} "
@@ -161,6 +163,15 @@ def pull_json(report: PullReport, namespace: str | None) -> dict[str, Any]:
         "cases": _cases_json(report),
         "not_stored": list(report.not_stored),
         "failures": [{"case_id": f.case_id, "reason": f.reason} for f in report.failures],
+        "referral_cancellations": [
+            {
+                "case_id": a.case_id,
+                "task_id": a.record_id,
+                "abort_task_id": a.abort_id,
+                "status": a.status,
+            }
+            for a in report.aborts
+        ],
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from adapter.cli.app import app
 from adapter.cli.failures import describe
+from adapter.cli.json_out import JsonOption, emit
 from adapter.cli.sync_session import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -30,6 +31,7 @@ from adapter.model.codes import ProgramType
 from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.referrals.inbound import ClaimReport, answer, claim
+from adapter.sync.referrals.sources import referral_sources
 
 referrals_app = typer.Typer(
     help="Referrals into case management: claim the Tasks addressed to the case-management "
@@ -72,6 +74,7 @@ def claim_command(
     ] = ProgramType.COMPLEX_CARE,
     server: ServerOption = None,
     ledger: LedgerOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Open a `referred` case from each requested Task addressed to the organization (and
     honour cancellation Tasks, code abort, for referrals not yet started)."""
@@ -79,16 +82,22 @@ def claim_command(
     async def call(client: FHIRClient, store: Ledger, settings: Settings) -> ClaimReport:
         if settings.referral_organization is None:
             fail("set ADAPTER_REFERRAL_ORGANIZATION (Organization/<id>) to claim", EXIT_CONFIG)
-        return await claim(
-            client,
-            store,
-            server=settings.fhir_base_url,
-            organization=settings.referral_organization,
-            program=program,
-            today=_today(),
-        )
+        async with referral_sources(client, settings) as sources:
+            return await claim(
+                client,
+                store,
+                server=settings.fhir_base_url,
+                organization=settings.referral_organization,
+                program=program,
+                today=_today(),
+                sources=sources,
+            )
 
     report = _run(server, ledger, call)
+    code = EXIT_FAILED if report.refused else 0
+    if as_json:
+        emit(claim_json(report))
+        raise typer.Exit(code)
     out = Console(soft_wrap=True, highlight=False)
     out.print(
         f"referrals: {len(report.claimed)} claimed, {report.known} claimed before, "
@@ -100,7 +109,17 @@ def claim_command(
         out.print(f"  Task/{escape(task_id)}: cancelled {escape(case_id or 'an unclaimed one')}")
     for task_id, reason in report.refused:
         out.print(f"  Task/{escape(task_id)}: refused: {escape(reason)}")
-    raise typer.Exit(EXIT_FAILED if report.refused else 0)
+    raise typer.Exit(code)
+
+
+def claim_json(report: ClaimReport) -> dict[str, object]:
+    """``referrals claim --json`` (docs/cli-json.md): ids and reasons, no patient data."""
+    return {
+        "claimed": [{"task_id": t, "case_id": c} for t, c in report.claimed],
+        "claimed_before": report.known,
+        "cancelled": [{"abort_task_id": t, "case_id": c or None} for t, c in report.cancelled],
+        "refused": [{"task_id": t, "reason": r} for t, r in report.refused],
+    }
 
 
 def _answer(
@@ -111,9 +130,10 @@ def _answer(
     *,
     reason: str | None = None,
     outcome: str | None = None,
+    as_json: bool = False,
 ) -> None:
-    async def call(client: FHIRClient, store: Ledger, settings: Settings) -> str:
-        written = await answer(
+    async def call(client: FHIRClient, store: Ledger, settings: Settings) -> dict[str, Any]:
+        return await answer(
             client,
             store,
             server=settings.fhir_base_url,
@@ -123,20 +143,34 @@ def _answer(
             outcome=outcome,
             today=_today(),
         )
-        return f"Task/{written.get('id')} version {written.get('meta', {}).get('versionId')}"
 
-    where = _run(server, ledger, call)
+    written = _run(server, ledger, call)
+    task_id, version = written.get("id"), (written.get("meta") or {}).get("versionId")
+    if as_json:
+        emit(
+            {
+                "case_id": case_id,
+                "status": written.get("status"),
+                "task_id": task_id,
+                "task_version": version,
+            }
+        )
+        return
     Console(soft_wrap=True, highlight=False).print(
-        f"case {escape(case_id)}: referral {status} ({escape(where)})"
+        f"case {escape(case_id)}: referral {status} (Task/{escape(str(task_id))} version "
+        f"{escape(str(version))})"
     )
 
 
 @referrals_app.command("accept")
 def accept_command(
-    case: CaseArgument, server: ServerOption = None, ledger: LedgerOption = None
+    case: CaseArgument,
+    server: ServerOption = None,
+    ledger: LedgerOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Accept the referral that opened CASE (the case moves to screening)."""
-    _answer(case, "accepted", server, ledger)
+    _answer(case, "accepted", server, ledger, as_json=as_json)
 
 
 @referrals_app.command("reject")
@@ -145,9 +179,10 @@ def reject_command(
     reason: Annotated[str, typer.Option("--reason", help="Why (Task.statusReason).")],
     server: ServerOption = None,
     ledger: LedgerOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Reject the referral that opened CASE (the case is cancelled)."""
-    _answer(case, "rejected", server, ledger, reason=reason)
+    _answer(case, "rejected", server, ledger, reason=reason, as_json=as_json)
 
 
 @referrals_app.command("complete")
@@ -158,6 +193,7 @@ def complete_command(
     ] = None,
     server: ServerOption = None,
     ledger: LedgerOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Report the referral that opened CASE as completed."""
-    _answer(case, "completed", server, ledger, outcome=outcome)
+    _answer(case, "completed", server, ledger, outcome=outcome, as_json=as_json)

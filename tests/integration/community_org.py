@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+TASK_CODE = "http://hl7.org/fhir/CodeSystem/task-code"
 SDOHCC = "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes"
 
 #: The performer's moves (SDOHCC TaskForReferralManagement's state table).
@@ -57,3 +58,30 @@ class CommunityOrganization:
         assert written["status"] == status
         assert int(written["meta"]["versionId"]) == int(version) + 1
         return dict(written)
+
+    def cancellations(self, task_url: str) -> list[dict[str, Any]]:
+        """The abort Tasks (code abort) whose focus is ``task_url``."""
+        answer = self.http.get("Task", params={"focus": task_url, "code": f"{TASK_CODE}|abort"})
+        assert answer.status_code == 200, answer.text[:300]
+        return [e["resource"] for e in answer.json().get("entry", [])]
+
+    def answer_cancellation(self, abort: dict[str, Any], *, agree: bool, reason: str = "") -> None:
+        """The performer's answer to an abort Task: agreeing, it cancels the referral (the one
+        move to ``cancelled`` a performer makes) and completes the abort; else it rejects the
+        abort with a reason and the referral goes on. Status-only updates with If-Match."""
+        url = f"Task/{abort['id']}"
+        if agree:
+            target, version = self.read(abort["focus"]["reference"])
+            assert target["status"] in PERFORMER_MOVES, target["status"]
+            self._put(abort["focus"]["reference"], {**target, "status": "cancelled"}, version)
+        current, version = self.read(url)
+        assert current["status"] == "requested", current["status"]
+        answer = {**current, "status": "completed" if agree else "rejected"}
+        if not agree:
+            answer["statusReason"] = {"text": reason}
+        self._put(url, answer, version)
+
+    def _put(self, url: str, body: dict[str, Any], version: str) -> None:
+        answer = self.http.put(url, json=body, headers={"If-Match": f'W/"{version}"'})
+        assert answer.status_code == 200, answer.text[:300]
+        assert answer.json()["status"] == body["status"]

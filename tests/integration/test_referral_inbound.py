@@ -5,6 +5,7 @@ a cancellation Task (code abort)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import NAMESPACE_KEY
 from tests.integration.community_org import SDOHCC
 from tests.integration.loop_support import Desk as LoopDesk
+from tests.reliability.spare_hapi import spare_from_env
 
 pytestmark = pytest.mark.integration
 
@@ -248,3 +250,95 @@ def test_a_referral_whose_service_request_was_revoked_is_not_claimed(
     assert code == 1, out
     assert f"{task}: refused: {task}: focus: the ServiceRequest is revoked, not active" in out
     assert referrer.read(task)["status"] == "requested"  # left for the referrer to withdraw
+
+
+def test_json_output_of_claim_and_answers(desk: Desk, referrer: Referrer):
+    task = referrer.refer()
+    task_id = task.split("/")[1]
+    case_id = f"REF-{task_id}"
+
+    code, out = desk.cli("referrals", "claim", "--json")
+
+    assert code == 0, out
+    claimed = json.loads(out)
+    assert claimed["claimed"] == [{"task_id": task_id, "case_id": case_id}]
+    assert (claimed["claimed_before"], claimed["cancelled"], claimed["refused"]) == (0, [], [])
+    code, out = desk.cli("referrals", "reject", case_id, "--reason", "Full", "--json")
+    assert code == 0, out
+    assert json.loads(out) == {
+        "case_id": case_id,
+        "status": "rejected",
+        "task_id": task_id,
+        "task_version": "2",
+    }
+
+
+@pytest.fixture
+def other_server() -> str:
+    """The case-management organization's own FHIR server, where the referral Task is posted:
+    the spare HAPI scripts/test starts (ADAPTER_TEST_SPARE_FHIR_URL), which takes absolute
+    references to other servers (HAPI_FHIR_ALLOW_EXTERNAL_REFERENCES=true)."""
+    return spare_from_env().url  # started after the main HAPI: waited for
+
+
+def refer_across(referrer: Referrer, ehr: httpx.Client) -> str:
+    """Patient and ServiceRequest on the referrer's EHR; the Task, with absolute references to
+    them, on the case-management organization's server (Gravity's case for absolute ones)."""
+
+    def create(resource: dict[str, Any]) -> str:
+        answer = ehr.post(resource["resourceType"], json=resource)
+        assert answer.status_code == 201, answer.text[:300]
+        return f"{resource['resourceType']}/{answer.json()['id']}"
+
+    patient = create(
+        {"resourceType": "Patient", "name": [{"family": "Mensah", "given": ["Kofi"]}],
+         "birthDate": "1948-07-02", "gender": "male"}
+    )  # fmt: skip
+    request = create(
+        {"resourceType": "ServiceRequest", "status": "active", "intent": "order",
+         "code": {"text": "Case management"}, "reasonCode": [{"text": "Falls at home"}],
+         "subject": {"reference": patient}}
+    )  # fmt: skip
+    base = str(ehr.base_url).rstrip("/")
+    return referrer._create(
+        {
+            "resourceType": "Task",
+            "status": "requested",
+            "intent": "order",
+            "code": {"coding": [{"system": TASK_CODE, "code": "fulfill"}]},
+            "focus": {"reference": f"{base}/{request}"},
+            "for": {"reference": f"{base}/{patient}"},
+            "authoredOn": "2026-12-02T09:00:00+00:00",
+            "requester": {"reference": referrer.hospital},
+            "owner": {"reference": referrer.cm_org},
+        }
+    )
+
+
+def test_absolute_references_are_read_on_a_server_named_and_refused_on_others(
+    fhir_base_url: str, other_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    referrer = Referrer(other_server)  # the organization's server holds the Task
+    monkeypatch.setenv("ADAPTER_REFERRAL_ORGANIZATION", referrer.cm_org)
+    desk = Desk(other_server, tmp_path)
+    with httpx.Client(base_url=fhir_base_url.rstrip("/") + "/", timeout=60) as ehr:
+        task = refer_across(referrer, ehr)
+    case_id = f"REF-{task.split('/')[1]}"
+
+    code, out = desk.cli("referrals", "claim")  # the EHR is not named: refused, nothing read
+
+    assert code == 1, out
+    assert "not one named in ADAPTER_REFERRAL_SERVERS" in out
+    monkeypatch.setenv("ADAPTER_REFERRAL_SERVERS", fhir_base_url)
+
+    code, out = desk.cli("referrals", "claim")
+
+    assert code == 0, out
+    assert f"{task}: opened case {case_id} (referred)" in out
+    case = desk.stored_case(case_id)
+    assert case["referral"]["reason"] == "Falls at home"  # read on the EHR
+    assert "fhir_id" not in case["client"]  # not on this server: the case keeps its own
+    assert desk.local("case", "export", "--out", str(desk.folder))[0] == 0
+    code, out = desk.cli("push", str(desk.folder / f"{case_id}.json"))
+    assert code == 0, out  # the case lands with its own Patient: nothing dangles
+    referrer.http.close()

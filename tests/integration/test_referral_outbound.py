@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,20 +78,83 @@ def test_the_organization_completes_the_referral_and_a_pull_closes_the_loop(desk
     assert stored["outcome"] == "Meals delivered five days a week"
 
 
-def test_a_case_managers_cancel_wins_over_the_organizations_progress(desk, cbo):
+def test_a_cancel_while_requested_is_written_to_the_task(desk, cbo):
     url = task_url(desk)
-    cbo.move(url, "accepted")
-    cbo.move(url, "in-progress")  # the case manager has not pulled yet
     desk.record("T-1")["status"] = "cancelled"
-    desk.record("T-1")["status_reason"] = "Client moved in with her daughter"
 
     code, out = desk.push()
 
     assert code == 0, out
-    assert "merged 1" in out
     on_server, _ = cbo.read(url)
-    assert on_server["status"] == "cancelled"
+    assert on_server["status"] == "cancelled"  # the requester's own value while requested
+    assert cbo.cancellations(url) == []
+
+
+def cancel_in_progress(desk: Desk, cbo: CommunityOrganization) -> tuple[str, dict[str, Any]]:
+    """The organization accepts and starts; the case manager, not having pulled, cancels."""
+    url = task_url(desk)
+    cbo.move(url, "accepted")
+    cbo.move(url, "in-progress")
+    desk.record("T-1")["status"] = "cancelled"
+    desk.record("T-1")["status_reason"] = "Client moved in with her daughter"
+    code, out = desk.push()
+    assert code == 0, out
+    assert "kept" in out
+    on_server, _ = cbo.read(url)
+    assert on_server["status"] == "in-progress"  # not overwritten: the performer holds it
+    [abort] = cbo.cancellations(url)
+    assert abort["status"] == "requested"
+    assert abort["focus"]["reference"] == url
+    assert abort["owner"] == on_server["owner"]
+    assert abort["requester"] == on_server["requester"]
+    assert abort["reasonCode"]["text"] == "Client moved in with her daughter"
+    assert desk.push()[0] == 0  # pushing the same cancel again asks nothing twice
+    assert len(cbo.cancellations(url)) == 1
+    return url, abort
+
+
+def test_a_cancel_of_a_started_referral_goes_by_an_abort_task_the_organization_agrees_to(desk, cbo):
+    url, abort = cancel_in_progress(desk, cbo)
+    cbo.answer_cancellation(abort, agree=True)
+
+    code, out = desk.pull()
+
+    assert code == 0, out
+    assert "answered the cancellation" in out
+    assert "the referral cancelled" in out
+    assert "0 conflicts" in out
     assert desk.record("T-1", desk.stored())["status"] == "cancelled"
+    assert cbo.read(url)[0]["status"] == "cancelled"
+    assert desk.pull()[0] == 0  # answered once: nothing more to settle
+    assert desk.push()[0] == 0  # the case file says cancelled, so does everything else
+    assert cbo.read(url)[0]["status"] == "cancelled"
+
+
+def test_an_abort_the_organization_completes_without_cancelling_makes_the_adapter_cancel(desk, cbo):
+    url, abort = cancel_in_progress(desk, cbo)
+    current, version = cbo.read(f"Task/{abort['id']}")
+    cbo._put(f"Task/{abort['id']}", {**current, "status": "completed"}, version)
+
+    code, out = desk.pull()
+
+    assert code == 0, out
+    assert cbo.read(url)[0]["status"] == "cancelled"  # written by the requester, agreed to
+    assert desk.record("T-1", desk.stored())["status"] == "cancelled"
+
+
+def test_a_refused_abort_lets_the_referral_go_on(desk, cbo):
+    url, abort = cancel_in_progress(desk, cbo)
+    cbo.answer_cancellation(abort, agree=False, reason="Meals already scheduled this week")
+
+    code, out = desk.pull()
+
+    assert code == 0, out
+    assert "answered the cancellation" in out
+    assert "rejected; the referral goes on" in out
+    assert desk.record("T-1", desk.stored())["status"] == "in-progress"
+    cbo.move(url, "completed", activity="Meals delivered")
+    assert desk.pull()[0] == 0
+    assert desk.record("T-1", desk.stored())["status"] == "completed"
 
 
 def test_a_completion_before_the_cancel_stands(desk, cbo):

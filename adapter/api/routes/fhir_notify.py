@@ -9,13 +9,21 @@ watermark, so the payload is not trusted or used beyond telling handshakes and h
 - ``PUT /fhir/notify/{type}/{id}`` with the resource (HAPI, R4 Subscription with a payload);
 - ``DELETE /fhir/notify/{type}/{id}`` (HAPI, a resource was deleted).
 
+Numbered notifications (topic-based subscriptions: ``eventsSinceSubscriptionStart``, the
+backport's ``events-since-subscription-start`` and event numbers) are checked for gaps
+(:mod:`adapter.api.notify_events`; the last number per subscription is kept in the ledger):
+after a gap the pull first polls the referral Tasks (:mod:`adapter.api.referral_poll`), and a
+heartbeat that shows one starts that pull too.
+
 Authentication: ``Authorization: Bearer`` with ``ADAPTER_API_TOKEN`` or ``ADAPTER_NOTIFY_TOKEN``
 (put it in ``Subscription.channel.header``). The answer comes at once; the pull runs after it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
@@ -23,6 +31,7 @@ from fastapi.responses import JSONResponse
 
 from adapter.api.deps import StateDep, require_notify_token
 from adapter.api.errors import outcome, outcome_response
+from adapter.api.notify_events import Gap, gap_after, notice_of
 from adapter.api.runner import start_or_queue_pull
 
 __all__ = ["router"]
@@ -34,6 +43,9 @@ router = APIRouter(
 ResourceType = Annotated[str, Path(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
 ResourceId = Annotated[str, Path(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
 
+log = logging.getLogger("adapter.api")
+_EVENTS_KEY = "notification-events|"  # + the Subscription's reference: the last event number
+
 # SubscriptionStatus.type (R4B/R5) and the Backport IG's Parameters "type": no data changed.
 _NO_CHANGE = frozenset({"handshake", "heartbeat"})
 
@@ -41,9 +53,11 @@ _NO_CHANGE = frozenset({"handshake", "heartbeat"})
 @router.post("", response_model=None)
 async def notify(request: Request, state: StateDep) -> JSONResponse:
     """A notification, with or without payload."""
-    if _no_change(await _payload(request)):
+    payload = await _payload(request)
+    missed = await _gap(state, payload)
+    if missed is None and _no_change(payload):
         return _answer("nothing changed (handshake or heartbeat): no pull")
-    return _pull(state)
+    return _pull(state, missed)
 
 
 @router.put("/{resource_type}/{resource_id}", response_model=None)
@@ -63,9 +77,32 @@ async def notify_deleted(
     return _pull(state)
 
 
-def _pull(state: StateDep) -> JSONResponse:
-    started = start_or_queue_pull(state)
-    return _answer("pull started" if started else "pull queued after the current run")
+def _pull(state: StateDep, missed: Gap | None = None) -> JSONResponse:
+    started = start_or_queue_pull(state, poll_referrals=missed is not None)
+    text = "pull started" if started else "pull queued after the current run"
+    if missed is not None:
+        text += f"; events {missed.text()} never came: the referral Tasks are polled first"
+    return _answer(text)
+
+
+async def _gap(state: StateDep, payload: dict[str, Any] | None) -> Gap | None:
+    """The events a numbered notification shows missing since the last one of its
+    subscription (the last number is kept in the ledger, so a restart forgets nothing)."""
+    notice = notice_of(payload)
+    if notice is None:
+        return None
+    key = f"{_EVENTS_KEY}{notice.subscription}"
+    stored = await asyncio.to_thread(state.ledger.get_setting, key)
+    last = int(stored) if stored is not None and stored.isdigit() else None
+    missed, remember = gap_after(notice, last)
+    if remember is not None and remember != last:
+        await asyncio.to_thread(state.ledger.set_setting, key, str(remember))
+    if missed is not None:
+        log.warning(
+            "notification gap on %s: events %s never came", notice.subscription or "a subscription",
+            missed.text(),
+        )  # fmt: skip
+    return missed
 
 
 def _answer(text: str) -> JSONResponse:
@@ -87,18 +124,5 @@ async def _payload(request: Request) -> dict[str, Any] | None:
 
 
 def _no_change(payload: dict[str, Any] | None) -> bool:
-    if payload is None or payload.get("resourceType") != "Bundle":
-        return False
-    entries = payload.get("entry")
-    first = entries[0].get("resource") if isinstance(entries, list) and entries else None
-    if not isinstance(first, dict):
-        return False
-    if first.get("resourceType") == "SubscriptionStatus":
-        return first.get("type") in _NO_CHANGE
-    if first.get("resourceType") == "Parameters":
-        parameters = first.get("parameter")
-        return any(
-            isinstance(p, dict) and p.get("name") == "type" and p.get("valueCode") in _NO_CHANGE
-            for p in (parameters if isinstance(parameters, list) else [])
-        )
-    return False
+    notice = notice_of(payload)
+    return notice is not None and notice.kind in _NO_CHANGE

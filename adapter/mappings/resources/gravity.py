@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from adapter.canonical import CANONICAL_BASE
 from adapter.mappings.context import Refs
 from adapter.mappings.datatypes import Json, find_coding
 from adapter.model.case import Case
@@ -27,9 +28,12 @@ from adapter.model.task import Task
 
 __all__ = [
     "ABORT",
+    "ABORT_IDENTIFIER",
     "FULFILL",
     "SDOHCC_CODES",
     "TASK_CODE",
+    "abort_task",
+    "is_abort",
     "is_referral",
     "outcome_from_outputs",
     "outcome_output",
@@ -53,6 +57,9 @@ ABORT: Final[Json] = {
     "code": "abort",
     "display": "Mark the focal resource as no longer active",
 }
+#: The business identifier of the cancellation Tasks the adapter sends (value: the referral
+#: Task's id and the attempt number, so a retry finds the one already written).
+ABORT_IDENTIFIER: Final = f"{CANONICAL_BASE}/referral-abort"
 RESULTING_ACTIVITY: Final[Json] = {
     "coding": [{"system": SDOHCC_CODES, "code": "resulting-activity"}],
     "text": "Resulting activity",
@@ -130,3 +137,30 @@ def outcome_from_outputs(outputs: Iterable[Mapping[str, Any]]) -> str | None:
         if text:
             return str(text)
     return None
+
+
+def is_abort(task: Mapping[str, Any]) -> bool:
+    """A Task asking its owner to cancel its focus (code ``abort``)."""
+    coding = find_coding(task.get("code"), TASK_CODE)
+    return coding is not None and coding.get("code") == "abort"
+
+
+def abort_task(
+    referral: Mapping[str, Any], *, attempt: int, authored: str, reason: str | None
+) -> Json:
+    """The cancellation Task for a referral Task its performer has accepted or started:
+    ``code=abort``, ``focus`` the referral, ``status=requested``, ``owner`` the referral's
+    performer, ``requester`` its requester, for the same Patient; the performer answers it
+    (completed: the referral is cancelled; rejected: it goes on)."""
+    task_id = str(referral["id"])
+    return {
+        "resourceType": "Task",
+        "identifier": [{"system": ABORT_IDENTIFIER, "value": f"{task_id}/{attempt}"}],
+        "status": "requested",
+        "intent": "order",
+        "code": {"coding": [dict(ABORT)], "text": "Cancel the referral"},
+        "focus": {"reference": f"Task/{task_id}"},
+        **{k: referral[k] for k in ("for", "owner", "requester") if k in referral},
+        "authoredOn": authored,
+        **({"reasonCode": {"text": reason}} if reason else {}),
+    }

@@ -2,7 +2,8 @@
 focus ServiceRequest and the Patient) -> a new case in status ``referred``. Pure: no I/O.
 
 - the client is the Patient, referenced by its server id (``client.fhir_id``): the referrer's
-  Patient is never written again;
+  Patient is never written again; a Patient on another server (an absolute reference) cannot
+  be referenced from the case's server, so the case keeps its demographics as its own client;
 - the referral: id = the Task's id, received on ``Task.authoredOn`` (else the claim's day),
   source type from the requester's resource type (Practitioner/PractitionerRole: physician,
   Organization: hospital, RelatedPerson: family, Patient: self), source name its display,
@@ -24,7 +25,7 @@ from adapter.model.case import Case
 from adapter.model.codes import CaseStatus, ProgramType, ReferralSourceType
 from adapter.model.validation import parse_case
 
-__all__ = ["case_from_referral", "referenced_id"]
+__all__ = ["case_from_referral", "referenced_id", "split_reference"]
 
 _SOURCE = {
     "Practitioner": ReferralSourceType.PHYSICIAN,
@@ -47,6 +48,22 @@ def referenced_id(ref: Mapping[str, Any] | None, resource_type: str, *, element:
     return parts[1]
 
 
+def split_reference(
+    ref: Mapping[str, Any] | None, resource_type: str, *, element: str
+) -> tuple[str | None, str]:
+    """(server base or None, id) of a reference to a ``resource_type``: ``Type/id`` is on the
+    Task's own server (None); an absolute ``http(s)://.../Type/id[/_history/n]`` names its
+    server's base URL. A contained, logical or display-only reference is refused."""
+    text = (ref or {}).get("reference")
+    if isinstance(text, str) and text.startswith(("http://", "https://")):
+        head, _, _ = text.partition("/_history/")
+        base, _, tail = head.rstrip("/").rpartition(f"/{resource_type}/")
+        if base and tail and "/" not in tail and "://" in base:
+            return base, tail
+        raise MappingError(f"expected a reference to a {resource_type}", element=element)
+    return None, referenced_id(ref, resource_type, element=element)
+
+
 def case_from_referral(
     task: Mapping[str, Any],
     request: Mapping[str, Any],
@@ -55,10 +72,14 @@ def case_from_referral(
     case_id: str,
     program: ProgramType,
     today: date,
+    patient_here: bool = True,
 ) -> Case:
-    """The ``referred`` case an inbound referral opens (see the module docstring)."""
+    """The ``referred`` case an inbound referral opens (see the module docstring).
+    ``patient_here``: the Patient is on the server the case is pushed to, so the case refers
+    to it; a Patient read from another server is not (the push writes the case's own)."""
     client = patient_mapping.from_fhir(patient)
-    client = client.model_copy(update={"fhir_id": str(patient.get("id"))})
+    if patient_here:
+        client = client.model_copy(update={"fhir_id": str(patient.get("id"))})
     authored = parse_datetime(task.get("authoredOn"), where="Task.authoredOn")
     received = authored.date() if authored is not None else today
     requester = task.get("requester") or request.get("requester") or {}

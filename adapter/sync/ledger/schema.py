@@ -46,6 +46,7 @@ __all__ = [
     "entries",
     "inbound_referrals",
     "metadata",
+    "outbound_aborts",
     "runs",
     "server_ids",
     "settings_kv",
@@ -364,4 +365,22 @@ inbound_referrals = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("server_url", "task_id"),
     Index(None, "case_id"),
+)
+
+
+# Cancellation Tasks (Gravity, code abort) the adapter sent for outbound referrals the performer
+# had already started, and the performer's answer (requested until it answers).
+outbound_aborts = Table(
+    "outbound_aborts",
+    metadata,
+    _server(),
+    Column("abort_id", String(FHIR_ID), nullable=False),
+    Column("task_id", String(FHIR_ID), nullable=False),
+    _case(),
+    Column("record_id", String(FHIR_ID), nullable=False),
+    Column("status", String(TYPE), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("server_url", "abort_id"),
+    Index(None, "server_url", "task_id"),
 )

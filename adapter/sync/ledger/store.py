@@ -27,7 +27,7 @@ from adapter.sync.ledger.claims import Claims
 from adapter.sync.ledger.engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger.feed import Feed
 from adapter.sync.ledger.letters import Letters
-from adapter.sync.ledger.referrals import InboundReferrals
+from adapter.sync.ledger.referrals import InboundReferrals, OutboundAborts
 from adapter.sync.ledger.results import Results
 from adapter.sync.ledger.runs import Runs
 from adapter.sync.ledger.server_ids import ServerIds
@@ -36,7 +36,9 @@ from adapter.sync.ledger.state import State
 __all__ = ["Ledger"]
 
 
-class Ledger(Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds, InboundReferrals):
+class Ledger(
+    Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds, InboundReferrals, OutboundAborts
+):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``.
 
     Its parts, one module each, by what they touch: :class:`Runs` (``runs.py``),
@@ -45,7 +47,8 @@ class Ledger(Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds, Inbo
     push or pull, ``results.py``), :class:`Letters` (dead letters and conflicts,
     ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``), :class:`Feed`
     (the change feed, ``feed.py``) and :class:`ServerIds` (the ids a server assigned,
-    ``server_ids.py``) and :class:`InboundReferrals` (referrals claimed, ``referrals.py``).
+    ``server_ids.py``) and :class:`InboundReferrals` / :class:`OutboundAborts` (referrals
+    claimed, cancellations sent: ``referrals.py``).
     They share
     one engine and clock (``base.py``).
     """

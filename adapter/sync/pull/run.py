@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from adapter.errors import AdapterError
 from adapter.fhir import FHIRClient
+from adapter.mappings.resources.gravity import is_abort
 from adapter.mappings.structure import structure_errors
 from adapter.model.case import Case
 from adapter.sync.feed import FeedChange, Origin, feed_changes
@@ -37,6 +38,7 @@ from adapter.sync.pull.changes import Change, fresh, query_since, suspects
 from adapter.sync.pull.first_read import read_first
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
+from adapter.sync.referrals.outbound import AbortAnswer, settle_aborts
 from adapter.sync.resources import references
 from adapter.sync.server_ids import with_server_ids
 from adapter.sync.taking import server_elements
@@ -87,6 +89,8 @@ class PullReport:
     """The change feed's newest cursor after the run."""
     invalid: list[str] = field(default_factory=list)
     """Changed resources that are not valid FHIR (type, id, element): not applied."""
+    aborts: list[AbortAnswer] = field(default_factory=list)
+    """Answers to the cancellation Tasks sent for outbound referrals (referrals/outbound.py)."""
     rewound: list[ResourceKey] = field(default_factory=list)
     """Resources at or below the ledger's version with other content that changed a case: the
     server went back in time (one warning for all of them)."""
@@ -128,6 +132,7 @@ class PullReport:
             "failed": len(self.failures),
             "server_went_back": len(self.rewound),
             "first_read": self.first_read,
+            "referral_cancellations_answered": len(self.aborts),
         }
 
     def changes_by_case(self) -> list[dict[str, Any]]:
@@ -165,6 +170,7 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
+        report.aborts = await settle_aborts(client, ledger, server=server)
         if start is None:  # the first pull: only what is ours
             batch, report.first_read = await read_first(
                 client, ledger, namespace=namespace, strategy=strategy
@@ -235,6 +241,8 @@ async def _assign(
         if entry is not None:
             by_case.setdefault(entry.case_id, []).append(change)
             continue
+        if is_abort(change.resource or {}):
+            continue  # a cancellation Task: not a record of the case (settle_aborts reads ours)
         anchors = [
             ResourceKey(*key.split("/", 1))
             for key in references(change.resource or {})

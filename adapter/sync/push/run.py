@@ -51,6 +51,7 @@ from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.unchanged import UnchangedBatch
 from adapter.sync.push.verify import forget_absent
+from adapter.sync.referrals.outbound import hold_started_cancels
 from adapter.sync.resources import key_of
 from adapter.sync.server_ids import with_server_ids
 
@@ -172,10 +173,30 @@ async def push_cases(
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     """One case; a ledger error reading or recording it fails this case only."""
     try:
-        return _done(run, await _push_case(run, item))
+        return _done(run, await _push_held(run, item))
     except LedgerError as exc:
         failure = Failure(ReasonCode.LEDGER_ERROR, type(exc).__name__, str(exc))
         return _done(run, await _failed(run, item.case_id, failure))
+
+
+async def _push_held(run: _Run, item: CaseInput) -> CaseOutcome:
+    """A cancel of a referral its performer holds goes as an abort Task, and the task keeps its
+    stored status meanwhile (:mod:`adapter.sync.referrals.outbound`)."""
+    if not isinstance(item.document, dict):
+        return await _push_case(run, item)
+    try:
+        document, held = await hold_started_cancels(
+            run.client, run.ledger, server=run.server, namespace=run.namespace,
+            document=item.document,
+        )  # fmt: skip
+    except FHIRError as exc:
+        if stops_the_run(exc):
+            raise
+        return await _failed(run, item.case_id, classify(exc))
+    if not held:
+        return await _push_case(run, item)
+    outcome = await _push_case(run, dataclasses.replace(item, document=document))
+    return dataclasses.replace(outcome, kept=(*outcome.kept, *held))
 
 
 async def _push_case(

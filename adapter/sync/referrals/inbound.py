@@ -33,6 +33,7 @@ from adapter.model.case import Case
 from adapter.model.codes import CaseStatus, ProgramType
 from adapter.sync.intake import stored_version
 from adapter.sync.ledger import Ledger
+from adapter.sync.referrals.sources import ReferralSources
 
 __all__ = ["ANSWERS", "ClaimReport", "answer", "claim", "referral_case_id"]
 
@@ -70,9 +71,12 @@ async def claim(
     organization: str,
     program: ProgramType,
     today: date,
+    sources: ReferralSources | None = None,
 ) -> ClaimReport:
-    """Claim what waits for ``organization`` (see the module docstring)."""
+    """Claim what waits for ``organization`` (see the module docstring). ``sources`` reads
+    what a Task points at on other servers (:mod:`.sources`); without it, only this one."""
     report = ClaimReport()
+    sources = sources or ReferralSources(client, None, None)
     waiting = [
         task
         async for task in client.search(
@@ -90,7 +94,7 @@ async def claim(
             report.known += 1
             continue
         try:
-            case = await _open_case(client, task, program=program, today=today)
+            case = await _open_case(sources, task, program=program, today=today)
         except AdapterError as exc:
             report.refused.append((str(task.get("id")), str(exc)))
             continue
@@ -191,18 +195,16 @@ async def _write(
 
 
 async def _open_case(
-    client: FHIRClient, task: Mapping[str, Any], *, program: ProgramType, today: date
+    sources: ReferralSources, task: Mapping[str, Any], *, program: ProgramType, today: date
 ) -> Case:
-    request_id = referenced_id(task.get("focus"), "ServiceRequest", element="Task.focus")
-    patient_id = referenced_id(task.get("for"), "Patient", element="Task.for")
-    request = await client.read("ServiceRequest", request_id)
+    request, _ = await sources.read(task.get("focus"), "ServiceRequest", element="Task.focus")
     if request.get("status") not in _OPEN_REQUEST:
         raise InputError(
             record=f"Task/{task.get('id')}",
             field="focus",
             reason=f"the ServiceRequest is {request.get('status')}, not active",
         )
-    patient = await client.read("Patient", patient_id)
+    patient, here = await sources.read(task.get("for"), "Patient", element="Task.for")
     return case_from_referral(
         task,
         request,
@@ -210,6 +212,7 @@ async def _open_case(
         case_id=referral_case_id(str(task["id"])),
         program=program,
         today=today,
+        patient_here=here,
     )
 
 

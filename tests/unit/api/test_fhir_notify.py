@@ -95,3 +95,42 @@ async def test_a_body_that_is_not_fhir_is_400_and_starts_nothing(app, client):
 async def test_malformed_resource_path_is_422(client):
     response = await client.put("/fhir/notify/Task/bad id", json={"resourceType": "Task"})
     assert response.status_code == 422
+
+
+def _numbered(count: int, kind: str = "event-notification") -> dict[str, Any]:
+    bundle = _status_bundle(kind)
+    status = bundle["entry"][0]["resource"]
+    status["subscription"] = {"reference": "Subscription/referrals"}
+    status["eventsSinceSubscriptionStart"] = str(count)
+    if kind == "event-notification":
+        status["notificationEvent"] = [{"eventNumber": str(count)}]
+    return bundle
+
+
+async def test_a_gap_in_the_event_numbers_asks_for_a_referral_poll(app, client):
+    assert "never came" not in (await client.post("/fhir/notify", json=_numbered(1))).text
+    await app.state.adapter.runs.wait()
+
+    response = await client.post("/fhir/notify", json=_numbered(4))
+
+    assert response.status_code == 200
+    assert "events 2-3 never came: the referral Tasks are polled first" in response.text
+    assert app.state.adapter.referral_poll.pending or len(_pull_runs(app)) == 2
+    await app.state.adapter.runs.wait()
+    assert not app.state.adapter.referral_poll.pending  # the run took it
+    assert len(_pull_runs(app)) == 2
+    ledger = app.state.adapter.ledger
+    assert ledger.get_setting("notification-events|Subscription/referrals") == "4"
+
+
+async def test_a_heartbeat_showing_missed_events_starts_a_pull(app, client):
+    assert (await client.post("/fhir/notify", json=_numbered(2))).status_code == 200
+    await app.state.adapter.runs.wait()
+
+    response = await client.post("/fhir/notify", json=_numbered(3, kind="heartbeat"))
+
+    assert "events 3 never came" in response.text
+    await app.state.adapter.runs.wait()
+    assert len(_pull_runs(app)) == 2
+    quiet = await client.post("/fhir/notify", json=_numbered(3, kind="heartbeat"))
+    assert "no pull" in quiet.text

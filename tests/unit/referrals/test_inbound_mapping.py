@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 
 from adapter.errors import InputError, MappingError
-from adapter.mappings.resources.inbound_referral import case_from_referral, referenced_id
+from adapter.mappings.resources.inbound_referral import (
+    case_from_referral,
+    referenced_id,
+    split_reference,
+)
 from adapter.model.codes import CaseStatus, ProgramType, ReferralSourceType
 
 TASK: dict[str, Any] = {
@@ -82,3 +86,36 @@ def test_only_a_reference_on_the_same_server_is_followed(ref: dict[str, str] | N
     with pytest.raises(MappingError, match="on this server"):
         referenced_id(ref, "Patient", element="Task.for")
     assert referenced_id({"reference": "Patient/7"}, "Patient", element="Task.for") == "7"
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("ServiceRequest/7", (None, "7")),
+        ("https://ehr.example/fhir/ServiceRequest/7", ("https://ehr.example/fhir", "7")),
+        ("http://127.0.0.1:8083/fhir/ServiceRequest/a-1/_history/3",
+         ("http://127.0.0.1:8083/fhir", "a-1")),
+    ],
+)  # fmt: skip
+def test_a_reference_names_its_server_when_absolute(reference, expected):
+    ref = {"reference": reference}
+    assert split_reference(ref, "ServiceRequest", element="Task.focus") == expected
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["https://ehr.example/fhir/Patient/7", "https://ehr.example/fhir/ServiceRequest/",
+     "https://ServiceRequest/7/x", "#contained", "urn:uuid:1234", None],
+)  # fmt: skip
+def test_other_references_are_refused(reference):
+    with pytest.raises(MappingError, match="ServiceRequest"):
+        split_reference({"reference": reference}, "ServiceRequest", element="Task.focus")
+
+
+def test_a_patient_on_another_server_is_not_linked():
+    assert opened().client.fhir_id == "879"
+    case = case_from_referral(
+        TASK, REQUEST, PATIENT, case_id="REF-881", program=ProgramType.COMPLEX_CARE,
+        today=date(2026, 12, 5), patient_here=False,
+    )  # fmt: skip
+    assert case.client.fhir_id is None

@@ -30,6 +30,7 @@ TABLES = {
     "settings_kv",
     "watermarks",
     "inbound_referrals",
+    "outbound_aborts",
 }
 
 
