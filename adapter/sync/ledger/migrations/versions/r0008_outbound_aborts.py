@@ -1,7 +1,7 @@
 """Outbound referral cancellations: the abort Tasks (Gravity, code abort) sent for referrals
 the performer had already accepted or started, per server, and the performer's answer.
 
-Revision ID: q0010_referrals2
+Revision ID: 0008
 Revises: 0007
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 _WHEN = sa.DateTime(timezone=True)
 
-revision = "q0010_referrals2"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
