@@ -38,6 +38,7 @@ __all__ = [
     "RunStatus",
     "UTCDateTime",
     "attempts",
+    "case_leases",
     "case_snapshots",
     "cases",
     "changes",
@@ -346,4 +347,17 @@ server_ids = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("server_url", "resource_type", "resource_id"),
     Index(None, "server_url", "resource_type", "server_id"),
+)
+
+# Which push worker holds a case on a server until when (adapter.sync.ledger.leases): several
+# workers on one PostgreSQL ledger each take a case only while no live lease names another.
+case_leases = Table(
+    "case_leases",
+    metadata,
+    Column("server_url", String(SERVER), primary_key=True),
+    Column("case_id", String(CASE), primary_key=True),
+    Column("holder", String(CODE), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "holder"),
 )

@@ -26,6 +26,7 @@ from adapter.sync.ledger.cases import Cases
 from adapter.sync.ledger.claims import Claims
 from adapter.sync.ledger.engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger.feed import Feed
+from adapter.sync.ledger.leases import Leases
 from adapter.sync.ledger.letters import Letters
 from adapter.sync.ledger.results import Results
 from adapter.sync.ledger.runs import Runs
@@ -35,7 +36,7 @@ from adapter.sync.ledger.state import State
 __all__ = ["Ledger"]
 
 
-class Ledger(Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds):
+class Ledger(Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds, Leases):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``.
 
     Its parts, one module each, by what they touch: :class:`Runs` (``runs.py``),
@@ -44,7 +45,8 @@ class Ledger(Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds):
     push or pull, ``results.py``), :class:`Letters` (dead letters and conflicts,
     ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``), :class:`Feed`
     (the change feed, ``feed.py``) and :class:`ServerIds` (the ids a server assigned,
-    ``server_ids.py``). They share
+    ``server_ids.py``) and :class:`Leases` (which push worker holds which case, ``leases.py``).
+    They share
     one engine and clock (``base.py``).
     """
 
