@@ -133,6 +133,8 @@ async def push_with_progress(
                     namespace=namespace,
                     on_case=advance,
                     total=total,
+                    leases=settings.case_leases,
+                    lease_seconds=settings.lease_seconds,
                 )
             except (AccessDenied, TokenEndpointError) as exc:
                 progress.stop()
