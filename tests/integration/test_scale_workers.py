@@ -26,6 +26,7 @@ import pytest
 
 from adapter.canonical import NAMESPACE_TAG_SYSTEM
 from adapter.sync.ledger import Ledger, RunStatus
+from tests.integration.fhir_proxy import Faults, faulty_fhir
 from tests.integration.push_support import expected_counts, fresh_cases, write_cases
 from tests.support.ledger import POSTGRES_URL
 from tests.support.postgres import fresh_postgres_schema
@@ -107,10 +108,12 @@ def test_two_workers_share_one_case_set_without_duplicates(
 ) -> None:
     cases = fresh_cases(30)
     folder = write_cases(tmp_path / "cases", cases)
-    env = _env(server[0], pg_ledger_url, **server[1])
-
-    first, second = _worker(folder, env), _worker(folder, env)
-    reports = [_finished(first), _finished(second)]
+    faults = Faults()  # no fault: the proxy only notes every transaction entry that arrives
+    with faulty_fhir(server[0], faults) as proxy:
+        env = _env(proxy, pg_ledger_url, **server[1])
+        first, second = _worker(folder, env), _worker(folder, env)
+        reports = [_finished(first), _finished(second)]
+        _verify(env, 30)  # ledger = server
 
     written = [r["summary"]["cases_written"] for r in reports]
     assert sum(written) == 30, written  # each case written by exactly one worker
@@ -118,9 +121,11 @@ def test_two_workers_share_one_case_set_without_duplicates(
         assert report["summary"]["cases_failed"] == 0
         assert report["summary"]["cases_held"] == 0
         assert report["summary"]["cases"] == 30  # the other's cases: found unchanged
-    found = _on_server(env, cases)
+    # Never sent by both (a POST of a Provenance names only its type: not counted).
+    named = Counter(url for url in faults.sent if "/" in url or "?" in url)
+    assert [url for url, times in named.items() if times > 1] == []
+    found = _on_server({**env, "ADAPTER_FHIR_BASE_URL": server[0]}, cases)
     assert found == expected_counts(cases, env["ADAPTER_NAMESPACE"])  # no duplicate, none lost
-    _verify(env, 30)
     with Ledger.open(pg_ledger_url) as ledger:
         assert ledger.leases_held() == 0
 
