@@ -13,7 +13,7 @@ case in flight while it waits on the FHIR server (seconds; minutes under ``Retry
 against the ledger's rule that no transaction waits on the network; session locks do not
 survive a transaction-pooling proxy (PgBouncer), and a half-open connection of a frozen worker
 keeps them until TCP gives up. A row lease costs two short transactions per case sent, is
-visible to operators (``adapter status``), and expires on a clock the operator sets.
+visible to operators (the ``case_leases`` table), and expires on a clock the operator sets.
 
 Times are the ledger's clock on each worker: hosts must agree on the time (NTP) to well within
 the lease length.
