@@ -11,7 +11,8 @@ COPY pyproject.toml README.md ./
 COPY adapter ./adapter
 COPY profiles ./profiles
 # A regular install: the wheel carries profiles/ to <prefix>/share/cm-fhir-adapter/profiles.
-RUN pip install . && useradd --create-home --uid 10001 adapter
+# The postgres extra: replicas share a PostgreSQL ledger (docker-compose.yml, profile scale).
+RUN pip install ".[postgres]" && useradd --create-home --uid 10001 adapter
 USER adapter
 
 ENTRYPOINT ["adapter"]

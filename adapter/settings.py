@@ -213,6 +213,11 @@ class Settings(BaseSettings):
     # Per user, not per working directory: a job started elsewhere finds the same ledger.
     ledger_url: str = Field(default_factory=default_ledger_url)
     push_concurrency: int = Field(default=4, ge=1, le=64, description="cases pushed in parallel")
+    # Several workers on one ledger (docs/scale.md): auto leases cases on PostgreSQL only.
+    case_leases: Literal["auto", "on", "off"] = "auto"
+    lease_seconds: float = Field(
+        default=60.0, ge=1, le=3600, description="a case lease's length; renewed every third"
+    )
     pull_overlap_seconds: float = Field(
         default=300.0, ge=0, description="seconds a pull re-reads before its watermark"
     )

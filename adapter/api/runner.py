@@ -91,6 +91,8 @@ async def _start(
                     concurrency=state.settings.push_concurrency,
                     on_case=counted,
                     on_run=on_run,
+                    leases=state.settings.case_leases,
+                    lease_seconds=state.settings.lease_seconds,
                 )
                 if after is not None:
                     await asyncio.to_thread(after, report)

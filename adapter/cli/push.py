@@ -114,6 +114,11 @@ def print_report(report: PushReport, server: str) -> None:
         f"restored {s['conflicts_restored']}; "
         f"dead letters: {len(report.failed)}"
     )
+    if s["cases_held"]:
+        out.print(
+            f"{s['cases_held']} cases were held by other workers on this ledger the whole time "
+            "(their runs report them; docs/scale.md)"
+        )
     if report.server_check in ("lost", "older", "unverified"):
         out.print(
             f"server check: {report.server_check}; {report.forgotten} resources the ledger "

@@ -136,6 +136,8 @@ async def push_with_progress(
                     on_case=advance,
                     total=total,
                     on_accepted=_closure_documents(settings, namespace),
+                    leases=settings.case_leases,
+                    lease_seconds=settings.lease_seconds,
                 )
             except (AccessDenied, TokenEndpointError) as exc:
                 progress.stop()

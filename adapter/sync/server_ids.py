@@ -26,15 +26,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Any, Protocol, TypeVar
 
 from adapter.errors import ResourceNotFound, ResponseError
 from adapter.fhir.client import BundleResult, FHIRClient, Params, Prefer
 from adapter.fhir.results import EntryResult, WriteResult, location_parts
-from adapter.sync.idmap import IdMap, criteria_of, entry_key, is_conditional
+from adapter.sync.idmap import IdMap, criteria_of, entry_key, is_conditional, rewrite_references
 from adapter.sync.ledger.records import ResourceKey
+from adapter.sync.resources import reference_key
 
 __all__ = ["ServerIdClient", "with_server_ids"]
 
@@ -47,6 +48,8 @@ class _Store(Protocol):
     def server_ids(self, server: str) -> dict[ResourceKey, str]: ...
 
     def record_server_ids(self, server: str, pairs: Sequence[tuple[ResourceKey, str]]) -> None: ...
+
+    def server_ids_of(self, server: str, keys: Iterable[ResourceKey]) -> dict[ResourceKey, str]: ...
 
 
 async def with_server_ids(client: FHIRClient, ledger: _Store) -> FHIRClient:
@@ -133,6 +136,7 @@ class ServerIdClient(FHIRClient):
         keys = [entry_key(entry) for entry in entries]
         # Two cases of one client write its Patient at once: the second waits for the first's
         # answer, so it is not created twice (one conditional update at a time per resource).
+        await self._catch_up(entries, keys)
         async with AsyncExitStack() as held:
             for key in sorted({k for k in keys if k is not None}):
                 await held.enter_async_context(self._writing.setdefault(key, asyncio.Lock()))
@@ -155,6 +159,25 @@ class ServerIdClient(FHIRClient):
             for key, result in zip(keys, answer.entries, strict=True)
         ]
         return BundleResult(answer.bundle, localized)
+
+    async def _catch_up(
+        self, entries: Sequence[Mapping[str, Any]], keys: Sequence[ResourceKey | None]
+    ) -> None:
+        """Ids this client has not seen that the ledger may hold: another worker on the same
+        ledger (docs/scale.md) named them since this run read the ledger's ids."""
+        wanted = {key for key in keys if key is not None}
+
+        def note(text: str) -> str | None:
+            if (found := reference_key(text)) is not None:
+                wanted.add(ResourceKey(*found.split("/", 1)))
+            return None
+
+        for entry in entries:
+            rewrite_references(entry.get("resource"), note)
+        missing = [key for key in wanted if self.ids.server_id(key) is None]
+        if missing:
+            found = await asyncio.to_thread(self._ledger.server_ids_of, self.base.url, missing)
+            self.ids.add_all(found.items())
 
     def _outbound(
         self, entry: Mapping[str, Any], key: ResourceKey | None, pending: Mapping[str, str]

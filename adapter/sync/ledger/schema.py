@@ -38,6 +38,7 @@ __all__ = [
     "RunStatus",
     "UTCDateTime",
     "attempts",
+    "case_leases",
     "case_snapshots",
     "cases",
     "changes",
@@ -383,4 +384,18 @@ outbound_aborts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("server_url", "abort_id"),
     Index(None, "server_url", "task_id"),
+)
+
+
+# Which push worker holds a case on a server until when (adapter.sync.ledger.leases): several
+# workers on one PostgreSQL ledger each take a case only while no live lease names another.
+case_leases = Table(
+    "case_leases",
+    metadata,
+    Column("server_url", String(SERVER), primary_key=True),
+    Column("case_id", String(CASE), primary_key=True),
+    Column("holder", String(CODE), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "holder"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 
 from adapter.sync.ledger.base import LedgerBase
 from adapter.sync.ledger.engine import upsert
@@ -28,6 +28,25 @@ class ServerIds(LedgerBase):
                 ResourceKey(row.resource_type, row.resource_id): row.server_id
                 for row in conn.execute(query)
             }
+
+    def server_ids_of(self, server: str, keys: Iterable[ResourceKey]) -> dict[ResourceKey, str]:
+        """The server ids recorded for ``keys`` only (another worker may have recorded them
+        since this one read :meth:`server_ids`)."""
+        wanted = sorted(set(keys))
+        found: dict[ResourceKey, str] = {}
+        with self._read("server_ids_of") as conn:
+            for start in range(0, len(wanted), 500):
+                query = select(
+                    server_ids.c.resource_type, server_ids.c.resource_id, server_ids.c.server_id
+                ).where(
+                    server_ids.c.server_url == server,
+                    tuple_(server_ids.c.resource_type, server_ids.c.resource_id).in_(
+                        wanted[start : start + 500]
+                    ),
+                )
+                for row in conn.execute(query):
+                    found[ResourceKey(row.resource_type, row.resource_id)] = row.server_id
+        return found
 
     def record_server_ids(self, server: str, pairs: Iterable[tuple[ResourceKey, str]]) -> None:
         """Keep the server's id of each resource (a later id for the same resource replaces it:

@@ -26,6 +26,7 @@ from adapter.sync.ledger.cases import Cases
 from adapter.sync.ledger.claims import Claims
 from adapter.sync.ledger.engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger.feed import Feed
+from adapter.sync.ledger.leases import Leases
 from adapter.sync.ledger.letters import Letters
 from adapter.sync.ledger.referrals import InboundReferrals, OutboundAborts
 from adapter.sync.ledger.results import Results
@@ -37,7 +38,17 @@ __all__ = ["Ledger"]
 
 
 class Ledger(
-    Runs, Cases, Claims, Results, Letters, State, Feed, ServerIds, InboundReferrals, OutboundAborts
+    Runs,
+    Cases,
+    Claims,
+    Results,
+    Letters,
+    State,
+    Feed,
+    ServerIds,
+    InboundReferrals,
+    OutboundAborts,
+    Leases,
 ):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``.
 
@@ -47,8 +58,9 @@ class Ledger(
     push or pull, ``results.py``), :class:`Letters` (dead letters and conflicts,
     ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``), :class:`Feed`
     (the change feed, ``feed.py``) and :class:`ServerIds` (the ids a server assigned,
-    ``server_ids.py``) and :class:`InboundReferrals` / :class:`OutboundAborts` (referrals
-    claimed, cancellations sent: ``referrals.py``).
+    ``server_ids.py``), :class:`InboundReferrals` / :class:`OutboundAborts` (referrals
+    claimed, cancellations sent: ``referrals.py``) and :class:`Leases` (which push worker
+    holds which case, ``leases.py``).
     They share
     one engine and clock (``base.py``).
     """

@@ -19,6 +19,9 @@ class CaseStatus(enum.StrEnum):
     """Nothing to send (no request), or the server stored nothing new."""
     FAILED = "failed"
     """Dead-lettered; ``written`` may still count resources that landed safely."""
+    HELD = "held"
+    """Another push worker held the case's lease the whole time (:mod:`adapter.sync.push.leasing`):
+    that worker's run reports it; nothing was sent by this one."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class PushReport:
             "cases_written": self.count(CaseStatus.WRITTEN),
             "cases_unchanged": self.count(CaseStatus.UNCHANGED),
             "cases_failed": self.count(CaseStatus.FAILED),
+            "cases_held": self.count(CaseStatus.HELD),
             "resources_written": self.resources_written,
             "resources_unchanged": self.resources_unchanged,
             "merged": sum(case.merged for case in self.cases),

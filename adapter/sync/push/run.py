@@ -20,6 +20,7 @@ re-sent, and HAPI stores an identical PUT as no change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence, Sized
@@ -34,17 +35,18 @@ from adapter.model.case import Case
 from adapter.model.validation import parse_case
 from adapter.sync.intake import Checked, check_incoming, stored_version
 from adapter.sync.ledger import Ledger, PushContext
+from adapter.sync.ledger.leases import DEFAULT_LEASE_SECONDS
 from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.ledger.thread import LedgerThread
 from adapter.sync.push.adopt import held_resources
 from adapter.sync.push.failures import Failure, classify, stops_the_run
+from adapter.sync.push.leasing import CaseLeases, LeaseMode, leases_for, push_in_turns
 from adapter.sync.push.links import link_existing
 from adapter.sync.push.marker import check_server, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
-from adapter.sync.push.queue import work_through
 from adapter.sync.push.recording import record_sent, taken_from_server
 from adapter.sync.push.selection import Selection, learn_refused, refused_types, selection_for
 from adapter.sync.push.sender import CaseSender, Sent
@@ -95,6 +97,7 @@ class _Run:
     on_accepted: Callable[[Case], None] | None = None  # told of every case version stored
     adopting: bool = False  # a new ledger on a server holding our data: read before writing
     selection: Selection = field(default_factory=Selection)  # the types this server takes
+    leases: CaseLeases | None = None  # several workers on one ledger (adapter.sync.push.leasing)
     server: str = field(init=False)
     unchanged: UnchangedBatch = field(init=False)
 
@@ -119,13 +122,17 @@ async def push_cases(
     on_run: Callable[[int], None] | None = None,
     total: int | None = None,
     on_accepted: Callable[[Case], None] | None = None,
+    leases: LeaseMode = "auto",
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> PushReport:
     """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
     failure (see the report and the dead-letter list). ``inputs`` may be lazy (read as cases
     are taken up); ``total`` (default: its length) is the count the run announces.
     ``namespace`` is the mapping namespace (None: plain ids). ``on_case`` is told of every
     case, ``on_run`` of the ledger run's id as soon as it is opened, ``on_accepted`` (on the
-    ledger thread) of each case version kept in the case store (closure documents)."""
+    ledger thread) of each case version kept in the case store (closure documents). ``leases``:
+    whether cases are leased for other workers on the same ledger (auto: on PostgreSQL), for
+    ``lease_seconds`` at a time."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
     client = await with_server_ids(client, ledger)  # a server that assigns ids itself
@@ -136,18 +143,22 @@ async def push_cases(
         on_run(run.id)
     with LedgerThread() as thread:
         state = _Run(client, ledger, run.id, thread, namespace, on_case, on_accepted)
+        state.leases = leases_for(leases, ledger, state.server, run.id, lease_seconds)
         try:
             state.selection = await thread(
                 selection_for, client.resource_types, ledger, client.base.url
             )
             checked = await check_server(client, ledger, namespace)
             state.adopting = checked.state == "adopt"
-            outcomes = await work_through(
-                inputs,
-                key=lambda item: item.case_id,
-                work=lambda item: _push_one(state, item),
-                concurrency=concurrency,
-            )
+            leasing = state.leases.kept(thread) if state.leases else contextlib.nullcontext()
+            async with leasing:
+                outcomes = await push_in_turns(
+                    inputs,
+                    key=lambda item: item.case_id,
+                    work=lambda item: _push_one(state, item),
+                    concurrency=concurrency,
+                    leases=state.leases,
+                )
         except BaseException as exc:
             await state.unchanged.flush()
             await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc))
@@ -173,10 +184,15 @@ async def push_cases(
 async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
     """One case; a ledger error reading or recording it fails this case only."""
     try:
-        return _done(run, await _push_held(run, item))
+        outcome = await _push_held(run, item)
+        return outcome if outcome.status is CaseStatus.HELD else _done(run, outcome)
     except LedgerError as exc:
         failure = Failure(ReasonCode.LEDGER_ERROR, type(exc).__name__, str(exc))
         return _done(run, await _failed(run, item.case_id, failure))
+    finally:
+        if run.leases is not None and item.case_id in run.leases.held:
+            with contextlib.suppress(LedgerError):  # it expires on its own
+                await run.call(run.leases.give_back, item.case_id)
 
 
 async def _push_held(run: _Run, item: CaseInput) -> CaseOutcome:
@@ -213,6 +229,8 @@ async def _push_case(
         if stops_the_run(exc):
             raise
         return await _failed(run, item.case_id, classify(exc))
+    if isinstance(step, _Held):
+        return CaseOutcome(step.case_id, CaseStatus.HELD)
     if isinstance(step, _Unchanged):
         if step.fast:
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
@@ -273,6 +291,13 @@ class _Unchanged:
 
 
 @dataclass(frozen=True)
+class _Held:
+    """Another worker holds the case's lease: set aside, nothing done."""
+
+    case_id: str
+
+
+@dataclass(frozen=True)
 class _Prepared:
     plan: CasePlan
     as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
@@ -281,7 +306,7 @@ class _Prepared:
     left_out: int = 0  # resources of types this server does not take
 
 
-def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
+def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Held | _Prepared:
     """On the ledger thread: everything before the network, as one step. A case pushed in full
     as it is, with the same mapping, is unchanged at once; any other is validated, kept,
     mapped and planned, and recorded here already when nothing needs sending."""
@@ -292,6 +317,10 @@ def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Prepared:
         if stored is not None and context.unchanged(item.document, run.mapping):
             moved_to = item.source if item.source != stored.source else None
             return _Unchanged(item.case_id, context.resources or 0, True, moved_to)
+    if run.leases is not None:  # only now: an unchanged case costs no lease write
+        if not run.leases.take(item.case_id):
+            return _Held(item.case_id)
+        context = None  # read again under the lease: another worker may have pushed it since
     try:
         case = _parse(item)
         if context is None or case.id != item.case_id:

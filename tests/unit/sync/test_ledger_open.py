@@ -19,6 +19,7 @@ from adapter.sync.ledger.schema import metadata
 TABLES = {
     "alembic_version",
     "attempts",
+    "case_leases",
     "case_snapshots",
     "cases",
     "changes",

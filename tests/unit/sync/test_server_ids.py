@@ -38,6 +38,10 @@ class Store:
     def record_server_ids(self, server: str, pairs: Any) -> None:
         self.recorded += list(pairs)
 
+    def server_ids_of(self, server: str, keys: Any) -> dict[ResourceKey, str]:
+        held = {**self.known, **dict(self.recorded)}
+        return {key: held[key] for key in keys if key in held}
+
 
 def ours(key: ResourceKey, kind: str, **elements: Any) -> dict[str, Any]:
     ident = {"system": identifier_system(kind), "value": f"CM-1/{kind}"}
@@ -263,3 +267,19 @@ async def test_a_resource_without_an_identifier_is_found_by_a_tag_that_never_rea
     assert sent["resource"]["meta"]["tag"] == [theirs, tag]
     assert store.recorded == [(key, "555")]
     assert read == {**revision, "meta": {"versionId": "1", "tag": [theirs]}}
+
+
+async def test_ids_another_worker_recorded_after_the_run_began_are_used():
+    """Two workers on one ledger: the episode was created (and its id recorded) by the other
+    worker after this client read the ledger's ids; a plan referring to it must name the
+    server's id, not our deterministic one the server never heard of."""
+    store = Store()
+    script = Script(answer(("201 Created", "CarePlan/902/_history/1")))
+    plan = ours(PLAN, "careplan", subject={"reference": f"EpisodeOfCare/{EPISODE[1]}"})
+    async with client_for(script) as plain:
+        plain.server_ids = True
+        client = await with_server_ids(plain, store)
+        store.known[EPISODE] = "901"  # the other worker's write, recorded in the ledger
+        await client.transaction(bundle(entry(plan)))
+    sent = json.loads(script.requests[0].content)["entry"]
+    assert sent[0]["resource"]["subject"] == {"reference": "EpisodeOfCare/901"}
