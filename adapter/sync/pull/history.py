@@ -189,7 +189,10 @@ async def _read_searched(
             for entry in page.get("entry") or []:
                 if (entry.get("search") or {}).get("mode", "match") == "match":
                     newest.add(entry)
-    return HistoryBatch(newest.changes(), server_time, newest.read, strategy="search")
+    changes = newest.changes()
+    if server_time is None:  # no clock to ask: the newest lastUpdated read (the overlap covers)
+        server_time = _latest_stamp(changes)
+    return HistoryBatch(changes, server_time, newest.read, strategy="search")
 
 
 async def _server_now(client: FHIRClient) -> datetime | None:
