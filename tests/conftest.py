@@ -63,6 +63,7 @@ AUTH_WAIT_ENV = "ADAPTER_TEST_AUTH_WAIT"
 
 PRODUCTION_FHIR_URL_ENV = "ADAPTER_TEST_PRODUCTION_FHIR_URL"
 GUIDES_FHIR_URL_ENV = "ADAPTER_TEST_GUIDES_FHIR_URL"
+MEDPLUM_FHIR_URL_ENV = "ADAPTER_TEST_MEDPLUM_FHIR_URL"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -108,6 +109,19 @@ def secure_fhir_url() -> str:
         "HAPI_PORT=8081 HAPI_AUTH_ISSUER=$(scripts/keycloak.sh url) scripts/hapi.sh start, then "
         f"export {SECURE_FHIR_URL_ENV}=http://127.0.0.1:8081/fhir",
         "/metadata",
+    )
+
+
+@pytest.fixture(scope="session")
+def medplum_fhir_url() -> str:
+    """Medplum's FHIR router on its in-memory repository (scripts/medplum.sh): an independently
+    written FHIR R4 server, the sync suite's third target."""
+    return _required_url(
+        MEDPLUM_FHIR_URL_ENV,
+        "scripts/medplum.sh start && scripts/medplum.sh wait, then "
+        f"export {MEDPLUM_FHIR_URL_ENV}=$(scripts/medplum.sh url)",
+        "/metadata",
+        tests="Medplum tests",
     )
 
 

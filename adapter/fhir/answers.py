@@ -16,7 +16,7 @@ server made up (it may echo anything).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from adapter.errors import ResponseError
@@ -92,6 +92,11 @@ def check_write(asked: Asked, result: WriteResult, *, url: str) -> WriteResult:
     if not 200 <= result.status < 300:
         problem = f"{asked.describe()}: HTTP {result.status} is not a success"
         raise _error(problem, url, asked.method)
+    if asked.method == "PUT" and asked.resource_id is not None and not _named(result):
+        # FHIR asks an update's answer for an ETag, not a location: with return=minimal a
+        # server may send only that, and the URL of the PUT names what was written.
+        kind, named = asked.resource_type, asked.resource_id
+        result = replace(result, location=f"{kind}/{named}", resource_type=kind, id=named)
     _check_written(asked, result, where=asked.describe(), url=url, method=asked.method)
     return result
 

@@ -164,6 +164,15 @@ class FHIRClient:
         headers = {"Cache-Control": "no-cache"} if no_cache else {}
         url = self.base.join(resource_type or "", resource_id or "", "_history")
         async for page in self._pages(url, params, headers):
+            if page.get("resourceType") != "Bundle" or page.get("type") != "history":
+                # A server without this history route may answer a search for a type named
+                # "_history" (an empty searchset): never read that as "no changes".
+                said = f"{page.get('resourceType')} ({page.get('type')})"
+                raise ResponseError(
+                    f"the server answered a _history request with {said}, not a history Bundle",
+                    method="GET",
+                    url=url,
+                )
             yield page
 
     async def create(

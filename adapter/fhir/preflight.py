@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from adapter.errors import FHIRStatusError
+from adapter.errors import FHIRStatusError, ResponseError
 from adapter.fhir.client import FHIRClient
 from adapter.fhir.outcome import words
 from adapter.fhir.preflight_bundles import ProbeSpace, probe_atomic, probe_size
@@ -221,9 +221,12 @@ async def _read_probe(pages: Any) -> Finding:
         page = await anext(pages)
     except FHIRStatusError as exc:
         return _refused(exc)
+    except ResponseError as exc:
+        return False, str(exc)
     finally:
         await pages.aclose()
-    return page.get("resourceType") == "Bundle", "a Bundle was returned"
+    kind = page.get("type")
+    return page.get("resourceType") == "Bundle", f"a Bundle ({kind}) was returned"
 
 
 async def _validate(space: ProbeSpace) -> Finding:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from adapter.canonical import NAMESPACE_TAG_SYSTEM
-from adapter.errors import FHIRStatusError, PagingExpired
+from adapter.errors import FHIRStatusError, PagingExpired, ResponseError
 from adapter.fhir import FHIRClient
 from adapter.mappings.identifiers import own_identifier_systems
 from adapter.sync.pull.changes import Change, Newest, history_time
@@ -189,7 +189,10 @@ async def _read_searched(
             for entry in page.get("entry") or []:
                 if (entry.get("search") or {}).get("mode", "match") == "match":
                     newest.add(entry)
-    return HistoryBatch(newest.changes(), server_time, newest.read, strategy="search")
+    changes = newest.changes()
+    if server_time is None:  # no clock to ask: the newest lastUpdated read (the overlap covers)
+        server_time = _latest_stamp(changes)
+    return HistoryBatch(changes, server_time, newest.read, strategy="search")
 
 
 async def _server_now(client: FHIRClient) -> datetime | None:
@@ -198,7 +201,7 @@ async def _server_now(client: FHIRClient) -> datetime | None:
     try:
         async for page in client.history_pages(count=1, no_cache=True):
             return history_time(page)
-    except FHIRStatusError:
+    except (FHIRStatusError, ResponseError):  # refused, or answered with no history Bundle
         return None
     return None
 
