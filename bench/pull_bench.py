@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "runs": runs,
         "summary": summary,
         "ratios": found_ratios,
-        "goals": goals(runs, summary, found_ratios, baseline),
+        "goals": goals(runs, summary, found_ratios, baseline, args.cases),
     }
 
 

@@ -50,6 +50,7 @@ def goals(
     summary: Summary,
     found: Mapping[str, Any],
     baseline: Mapping[str, Any] | None,
+    cases: int,
 ) -> list[dict[str, Any]]:
     """Exactness (every run found exactly the changed cases), pull ÷ naive (at most 1 for
     time and requests: the pull must not cost more than reading everything; RSS reported),
@@ -65,16 +66,10 @@ def goals(
     if baseline is not None:
         before = baseline["summary"]["pull"]["peak_rss_mb"]["median"]
         growth = summary["pull"]["peak_rss_mb"]["median"] / before
-    name = f"W5 pull peak RSS {_size(summary)} ÷ baseline {_size(baseline)}"
+    then = f"{baseline['cases']} cases" if baseline is not None else "(none)"
+    name = f"W5 pull peak RSS {cases} cases ÷ {then}"
     rows.append(_entry(name, growth, RSS_GROWTH_GOAL if baseline is not None else None))
     return rows
-
-
-def _size(found: Mapping[str, Any] | None) -> str:
-    if found is None:
-        return "(none)"
-    cases = found.get("cases")
-    return f"{cases} cases" if cases is not None else "this run"
 
 
 def _value(value: float | None) -> str:

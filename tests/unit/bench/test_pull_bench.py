@@ -33,7 +33,7 @@ def _result(missed: int = 0, baseline: dict[str, Any] | None = None) -> dict[str
         "setup": {"resources": 1600, "push": {"wall_s": 60.0}, "changed_by_type":
                   {"Task": 50, "Goal": 50}, "first_pull": {"wall_s": 5.0, "requests": 90}},
         "runs": runs, "summary": summary, "ratios": found,
-        "goals": goals(runs, summary, found, baseline),
+        "goals": goals(runs, summary, found, baseline, 10000),
     }  # fmt: skip
 
 
@@ -71,7 +71,7 @@ def test_rss_growth_is_held_against_the_baseline_run_when_there_is_one():
 
     row = _goal(_result(baseline=small), "W5 pull peak RSS")
 
-    assert row["name"] == "W5 pull peak RSS this run ÷ baseline 1000 cases"
+    assert row["name"] == "W5 pull peak RSS 10000 cases ÷ 1000 cases"
     assert (row["value"], row["goal"], row["met"]) == (95 / 60, "<= 1.5", False)
 
 
