@@ -23,6 +23,7 @@ from adapter.mappings.bundle import case_to_resources
 from bench.baselines import NaivePerResource, RawHistory, RawPost
 from bench.clients import AdapterImport, AdapterPull, AdapterPush
 from bench.dataset import changed_entries, read_cases, transaction_bytes
+from bench.pull_workloads import NaiveReread, StoredPull
 from bench.stats import percentile
 from bench.timing import Recorder
 
@@ -40,6 +41,10 @@ def build(spec: dict[str, Any]) -> Workload:
         return AdapterPush(server, spec["ledger"], Path(spec["cases"]), spec["concurrency"])
     if kind == "adapter-pull":
         return AdapterPull(server, spec["ledger"], datetime.fromisoformat(spec["since"]))
+    if kind == "adapter-pull-stored":
+        return StoredPull(server, spec["ledger"], spec["namespace"], spec["strategy"])
+    if kind == "naive-reread":
+        return NaiveReread(server, spec["ledger"], spec["namespace"])
     if kind == "adapter-import":
         return AdapterImport(server, Path(spec["out"]), spec["bulk"])
     if kind == "b0-post":
