@@ -11,9 +11,10 @@ so then the PUT after the run still happens: the marker is never older than the 
 
 The marker rides only where it is plain: the check before the run found it at the recorded
 version (``same``), the server takes the adapter's ids, commits a transaction whole (on a
-server known not to, the marker could land before the entries next to it), and the transaction
-has room under the server's cap. Its entry in the answer is checked like every other (:mod:`adapter.fhir.answers`:
-type, id and a readable version) before its version is recorded. A transaction carrying it
+server known not to, the marker could land before the entries next to it), and the
+transaction has room under the server's cap. Its entry in the answer is checked like every
+other (:mod:`adapter.fhir.answers`: type, id and a readable version) before its version is
+recorded. A transaction carrying it
 that fails for any reason ends the ride for the run, so the marker can never be what keeps a
 case from landing twice.
 """
