@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--proxy-api-port", type=int, default=18474)
     parser.add_argument("--proxy-port", type=int, default=18091)
     parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        default=None,
+        help="source tree of an earlier commit (git archive): its adapter runs in every pair "
+        "as 'adapter base' (--paired)",
+    )
+    parser.add_argument(
         "--allow-shared-server",
         action="store_true",
         help=f"allow port {SHARED_PORT}, the shared test server (do not benchmark it)",
@@ -99,6 +106,7 @@ def parse_options(argv: list[str]) -> Options:
         toxiproxy=args.toxiproxy,
         proxy_api_port=args.proxy_api_port,
         proxy_port=args.proxy_port,
+        baseline_tree=args.baseline_tree,
     )
 
 

@@ -85,10 +85,11 @@ class PairedGoal:
     interval: Interval | None
     limit: float
     at_least: bool
+    judged: bool = True  # False: reported for comparison, no goal
 
     @property
     def met(self) -> bool | None:
-        if self.interval is None:
+        if self.interval is None or not self.judged:
             return None
         if self.at_least:
             return self.interval.low >= self.limit
@@ -98,7 +99,7 @@ class PairedGoal:
         return {
             "name": self.name,
             "value": None if self.interval is None else self.interval.median,
-            "goal": f"{'>=' if self.at_least else '<='} {self.limit:g}",
+            "goal": f"{'>=' if self.at_least else '<='} {self.limit:g}" if self.judged else "-",
             "met": self.met,
             "interval": None if self.interval is None else self.interval.as_dict(),
         }

@@ -38,7 +38,7 @@ def run_paired(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
         say("warming up HAPI")
         suite.warm_up()
         for rtt in options.rtts:
-            plan = TierPlan(rtt, options.pairs, options.naive)
+            plan = TierPlan(rtt, options.pairs, options.naive, options.baseline_tree is not None)
             tiers.append(run_tier(suite, proxy, plan, say))
         suite.hapi.reset()
     suite.hapi.close()
@@ -50,6 +50,7 @@ def run_paired(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
         "pairs": options.pairs,
         "concurrency": options.concurrency,
         "environment": environment(software, options.database),
+        "baseline_tree": str(options.baseline_tree) if options.baseline_tree else None,
         "dataset": {"cases": data.cases, "resources": data.resources},
         "tiers": tiers,
         "goals": [goal for tier in tiers for goal in tier["goals"]],
@@ -76,6 +77,15 @@ def render_paired(result: Mapping[str, Any]) -> str:
         f"{server.get('name')} {server.get('version')} on {env['database']}; "
         f"adapter at {env.get('commit')}; {env['machine']['nproc']} cores.",
         "",
+        *(
+            [
+                f"`adapter base`: the adapter of `{result['baseline_tree']}` (--baseline-tree), "
+                "in every pair, for before and after in the same script.",
+                "",
+            ]
+            if result.get("baseline_tree")
+            else []
+        ),
         "| tier | member | W1 wall s per pair |",
         "|---|---|---|",
     ]

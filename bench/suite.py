@@ -52,6 +52,9 @@ class Options:
     toxiproxy: Path | None = None
     proxy_api_port: int = 18474
     proxy_port: int = 18091
+    #: A source tree of an earlier commit (``git archive``): its adapter is a member of every
+    #: pair (``adapter base``), so before and after are measured in the same script.
+    baseline_tree: Path | None = None
 
 
 class Suite:
@@ -62,8 +65,9 @@ class Suite:
         self.hapi = HapiControl(options.server, options.database_url)
         self.runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
-    def worker(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-        """Run one workload in a subprocess; add the writes HAPI saw during it."""
+    def worker(self, name: str, spec: dict[str, Any], tree: Path = ROOT) -> dict[str, Any]:
+        """Run one workload in a subprocess (its code from ``tree``: this one, or the baseline
+        tree); add the writes HAPI saw during it."""
         spec = {"server": self.o.server, "concurrency": self.o.concurrency, **spec}
         stem = self.o.workdir / name.replace(" ", "-")
         spec_path, out_path = stem.with_suffix(".spec.json"), stem.with_suffix(".out.json")
@@ -72,7 +76,7 @@ class Suite:
         subprocess.run(
             [sys.executable, "-m", "bench.worker", str(spec_path), str(out_path)],
             check=True,
-            cwd=ROOT,
+            cwd=tree,
         )
         result: dict[str, Any] = json.loads(out_path.read_text(encoding="utf-8"))
         result["writes"] = self.hapi.writes_since(before)

@@ -52,7 +52,10 @@ def required(value: T | None, *, resource: str, element: str) -> T:
 
 def compact(mapping: Mapping[str, Any]) -> Json:
     """The mapping without ``None``, empty strings, empty lists and empty dicts."""
-    return {k: v for k, v in mapping.items() if v is not None and v != "" and v != [] and v != {}}
+    # A truthy value is kept without the four comparisons (most are: this runs per element).
+    return {
+        k: v for k, v in mapping.items() if v or not (v is None or v == "" or v == [] or v == {})
+    }
 
 
 def reference(resource_type: str, resource_id: str, *, display: str | None = None) -> Json:

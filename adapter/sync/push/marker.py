@@ -8,7 +8,8 @@ ledger from before markers), the ledger is unverified: every claimed resource is
 (:func:`adapter.sync.push.verify.verify`) and what is missing, or back at an older version than
 recorded, is forgotten, so the pushes of those cases send it again instead of answering
 "unchanged". After a run that wrote anything,
-the marker is written again (one PUT), so a no-op re-sync still writes nothing.
+the marker is written again (one PUT, or inside the run's transaction when that was its only
+write: :mod:`adapter.sync.push.ride`), so a no-op re-sync still writes nothing.
 
 A new or lost ledger meeting a server that holds this installation's marker adopts, case by
 case, what the server already holds (``adopt``), instead of writing it again without If-Match.
@@ -35,7 +36,15 @@ from adapter.sync.ledger import Ledger, ResourceKey
 from adapter.sync.push.failures import stops_the_run
 from adapter.sync.push.verify import verify
 
-__all__ = ["MARKER_TYPE", "ServerCheck", "check_server", "marker_id", "touch_marker"]
+__all__ = [
+    "MARKER_TYPE",
+    "ServerCheck",
+    "check_server",
+    "marker_body",
+    "marker_id",
+    "record_marker",
+    "touch_marker",
+]
 
 log = logging.getLogger("adapter.sync.push")
 
@@ -126,8 +135,21 @@ async def check_server(client: FHIRClient, ledger: Ledger, namespace: str | None
 async def touch_marker(client: FHIRClient, ledger: Ledger, namespace: str | None) -> None:
     """Write the marker again and record its new version (after a run that wrote something).
 
-    Each write carries a new token: HAPI stores an identical PUT as no change, and a marker
-    whose version never moved could not tell a restored server from the current one."""
+    A run whose only write was one case's transaction wrote the marker inside it already
+    (:mod:`adapter.sync.push.ride`) and does not call this."""
+    try:
+        written = await client.update(marker_body(namespace), prefer="minimal")
+    except FHIRError as exc:
+        log.warning("could not write the server marker (%s)", type(exc).__name__)
+        return
+    if written.version_id is not None:
+        await record_marker(ledger, client.base.url, written.version_id)
+
+
+def marker_body(namespace: str | None) -> dict[str, Any]:
+    """The marker as written now. Each write carries a new token: HAPI stores an identical PUT
+    as no change, and a marker whose version never moved could not tell a restored server
+    from the current one."""
     body: dict[str, Any] = {
         "resourceType": MARKER_TYPE,
         "id": marker_id(namespace),
@@ -136,13 +158,12 @@ async def touch_marker(client: FHIRClient, ledger: Ledger, namespace: str | None
     }
     if namespace is not None:
         body["meta"] = {"tag": [namespace_tag(namespace)]}
-    try:
-        written = await client.update(body, prefer="minimal")
-    except FHIRError as exc:
-        log.warning("could not write the server marker (%s)", type(exc).__name__)
-        return
-    if written.version_id is not None:
-        await asyncio.to_thread(ledger.set_setting, _setting(client.base.url), written.version_id)
+    return body
+
+
+async def record_marker(ledger: Ledger, server: str, version: str) -> None:
+    """The marker's version the server answered with, as the one to expect next time."""
+    await asyncio.to_thread(ledger.set_setting, _setting(server), version)
 
 
 _WHY: Final = {

@@ -10,7 +10,9 @@ calls of a run go through one thread (:mod:`adapter.sync.ledger.thread`).
 
 Before the first case, one GET of this installation's marker tells whether the server lost or
 rewound data since the last run (:mod:`adapter.sync.push.marker`); if so, what the ledger claims
-is read back first and what is gone is sent again. A reference the server calls dangling makes
+is read back first and what is gone is sent again. After a run that wrote, the marker moves
+on: inside the run's transaction when that was its only one (:mod:`adapter.sync.push.ride`),
+else with a PUT of its own. A reference the server calls dangling makes
 the case read back what it counted on and retry once.
 
 A run killed at any point can simply be run again: what was committed but not recorded is
@@ -44,10 +46,11 @@ from adapter.sync.push.adopt import held_resources
 from adapter.sync.push.failures import Failure, classify, stops_the_run
 from adapter.sync.push.leasing import CaseLeases, LeaseMode, leases_for, push_in_turns
 from adapter.sync.push.links import link_existing
-from adapter.sync.push.marker import check_server, touch_marker
+from adapter.sync.push.marker import check_server, record_marker, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
 from adapter.sync.push.recording import record_sent, taken_from_server
+from adapter.sync.push.ride import MarkerRide
 from adapter.sync.push.selection import Selection, learn_refused, refused_types, selection_for
 from adapter.sync.push.sender import CaseSender, Sent
 from adapter.sync.push.snapshot import landed_snapshot
@@ -98,6 +101,7 @@ class _Run:
     adopting: bool = False  # a new ledger on a server holding our data: read before writing
     selection: Selection = field(default_factory=Selection)  # the types this server takes
     leases: CaseLeases | None = None  # several workers on one ledger (adapter.sync.push.leasing)
+    ride: MarkerRide | None = None  # the marker's write, carried by the run's transaction
     server: str = field(init=False)
     unchanged: UnchangedBatch = field(init=False)
 
@@ -150,6 +154,8 @@ async def push_cases(
             )
             checked = await check_server(client, ledger, namespace)
             state.adopting = checked.state == "adopt"
+            if state.leases is None:  # other workers' writes may follow: the marker goes last
+                state.ride = _ride(client, ledger, namespace, checked.state)
             leasing = state.leases.kept(thread) if state.leases else contextlib.nullcontext()
             async with leasing:
                 outcomes = await push_in_turns(
@@ -173,7 +179,8 @@ async def push_cases(
         )
         try:
             await state.unchanged.flush()
-            if checked.state != "unsupported" and (report.resources_written or checked.suspicious):
+            wrote = report.resources_written or checked.suspicious
+            if checked.state != "unsupported" and wrote and not _covered(state.ride):
                 await touch_marker(client, ledger, namespace)
             await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
         except LedgerError as exc:  # each case has its outcome; the next run marks this interrupted
@@ -243,7 +250,7 @@ async def _push_case(
         await run.call(run.ledger.adopt, run.run_id, run.server, held)
         return await _push_case(run, item, again=again, adopted=True)
     try:
-        sent = await CaseSender(run.client).send(plan.send)
+        sent = await CaseSender(run.client, run.ride).send(plan.send)
     except FHIRError as exc:
         if stops_the_run(exc):
             raise  # the case stays as it is in the ledger: the next push sends it again
@@ -304,6 +311,21 @@ class _Prepared:
     case: Case  # the case kept in the store
     kept: tuple[str, ...] = ()  # stale fields of the input, kept as the store has them
     left_out: int = 0  # resources of types this server does not take
+
+
+def _ride(client: FHIRClient, ledger: Ledger, namespace: str | None, state: str) -> MarkerRide:
+    """The marker rides a transaction only where the check found it as recorded, the server
+    takes the adapter's ids and commits a transaction whole (:mod:`adapter.sync.push.ride`)."""
+
+    async def record(version: str) -> None:
+        await record_marker(ledger, client.base.url, version)
+
+    available = state == "same" and not client.server_ids and client.atomic_transactions
+    return MarkerRide(available=available, namespace=namespace, record=record)
+
+
+def _covered(ride: MarkerRide | None) -> bool:
+    return ride is not None and ride.covers_run
 
 
 def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Held | _Prepared:

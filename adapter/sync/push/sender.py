@@ -27,6 +27,7 @@ from adapter.sync.push.failures import (
     stops_the_run,
 )
 from adapter.sync.push.planner import Planned, units
+from adapter.sync.push.ride import MarkerRide
 from adapter.sync.push.settle import settle, uncertain
 from adapter.sync.push.split import parts
 from adapter.sync.resources import key_of, meta_version, reference_values
@@ -69,8 +70,9 @@ class Sent:
 class CaseSender:
     """Sends the planned resources of one case to one server."""
 
-    def __init__(self, client: FHIRClient) -> None:
+    def __init__(self, client: FHIRClient, ride: MarkerRide | None = None) -> None:
         self.client = client
+        self.ride = ride
         self._present: set[ResourceKey] = set()  # on the server before: a failure blocks none
 
     async def send(self, planned: Sequence[Planned]) -> Sent:
@@ -126,9 +128,23 @@ class CaseSender:
         sent.failed += [(p.key, failure) for p in pending]
 
     async def _transaction(self, planned: Sequence[Planned]) -> list[SyncedResource]:
+        entries = [p.entry() for p in planned]
+        ride = self.ride  # the run's marker, when this may be its only write
+        marker = ride.board(len(entries), self.client.max_transaction_entries) if ride else None
         bundle = {"resourceType": "Bundle", "type": "transaction"}
-        answer = await self.client.transaction({**bundle, "entry": [p.entry() for p in planned]})
-        return [_synced(p, result) for p, result in zip(planned, answer.entries, strict=True)]
+        try:
+            answer = await self.client.transaction(
+                {**bundle, "entry": entries + ([marker] if marker else [])}
+            )
+        except BaseException:
+            if ride is not None and marker is not None:
+                ride.missed()
+            raise
+        results = answer.entries
+        if ride is not None and marker is not None:
+            await ride.arrived(results[-1])
+            results = results[:-1]
+        return [_synced(p, result) for p, result in zip(planned, results, strict=True)]
 
     # -- conflicts ------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bench.paired import PairedGoal, bootstrap_median, pair_orders, paired_ratios
-from bench.tiers import ADAPTER, B0, B1, DIRECT, TierPlan, judge_tier
+from bench.tiers import ADAPTER, B0, B1, BASE, DIRECT, TierPlan, judge_tier
 
 
 def test_pair_orders_rotate_so_no_member_always_runs_first():
@@ -86,3 +86,29 @@ def test_judge_tier_computes_r1_r4_requests_and_proxy_overhead():
 def test_tier_members_add_the_direct_adapter_only_at_zero_ms():
     assert TierPlan(0, 5, naive=True).members() == [ADAPTER, B0, B1, DIRECT]
     assert TierPlan(20, 5, naive=False).members() == [ADAPTER, B0]
+
+
+def test_judge_tier_compares_the_baseline_adapter_and_reports_raw_requests_and_cpu():
+    def w1(cpu: float) -> dict[str, Any]:
+        return {"wall_s": 10, "cpu_s": cpu, "resources": 1000}
+
+    w2 = {"requests": 2, "changed_cases": 1, "fixed_requests": 1}
+    runs: dict[str, list[dict[str, Any]]] = {
+        ADAPTER: [w1(0.2)] * 5,
+        BASE: [w1(0.4)] * 5,
+        "W2 adapter": [w2] * 5,
+        "W2 adapter base": [{**w2, "requests": 3}] * 5,
+    }
+    goals = {g.name: g for g in judge_tier(20, runs)}
+    assert goals["W2 requests per changed case, 20 ms"].met is True
+    raw = goals["W2 requests per changed case, all requests, 20 ms (no goal)"]
+    assert raw.interval is not None
+    assert raw.interval.median == 2.0
+    assert raw.met is None
+    assert goals["W2 requests per changed case (adapter base), 20 ms"].met is False
+    assert goals["client CPU s per 1k resources, W1, 20 ms"].met is True
+    assert goals["client CPU s per 1k resources, W1 (adapter base), 20 ms"].met is False
+    ratio = goals["client CPU W1, adapter / adapter base, 20 ms (no goal)"]
+    assert ratio.interval is not None
+    assert ratio.interval.median == pytest.approx(0.5)
+    assert TierPlan(20, 5, naive=False, baseline=True).members() == [ADAPTER, B0, BASE]
