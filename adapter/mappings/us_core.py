@@ -61,7 +61,10 @@ US_PROFILES: Final[Mapping[str, tuple[str, ...]]] = {
 _REPLACED: Final = {profile("cm-goal"), profile("cm-careplan")}
 
 #: A standard coding for care team roles that have one (NUCC provider taxonomy for providers,
-#: SNOMED CT for roles that are no provider type); the others keep their local code only.
+#: SNOMED CT for roles that are no provider type); the others keep their local code only:
+#: therapist and behavioral-health name a family of provider types (NUCC 225*, 101Y*, 103T*,
+#: 2084P*) rather than one, and payer representative, employer contact, claims adjuster,
+#: legal representative and service provider have no NUCC or SNOMED CT code of their own.
 ROLE_CODINGS: Final[Mapping[CareTeamRole, Json]] = {
     CareTeamRole.CASE_MANAGER: coding(_NUCC, "171M00000X", "Case Manager/Care Coordinator"),
     CareTeamRole.NURSE: coding(_NUCC, "163W00000X", "Registered Nurse"),
@@ -69,6 +72,8 @@ ROLE_CODINGS: Final[Mapping[CareTeamRole, Json]] = {
     CareTeamRole.PHARMACIST: coding(_NUCC, "183500000X", "Pharmacist"),
     CareTeamRole.DIETITIAN: coding(_NUCC, "133V00000X", "Dietitian, Registered"),
     CareTeamRole.COMMUNITY_HEALTH_WORKER: coding(_NUCC, "172V00000X", "Community Health Worker"),
+    # NUCC's Rehabilitation Counselor is the vocational rehabilitation counselor.
+    CareTeamRole.VOCATIONAL_COUNSELOR: coding(_NUCC, "225C00000X", "Rehabilitation Counselor"),
     CareTeamRole.PHYSICIAN: coding(_SCT, "309343006", "Physician"),
     CareTeamRole.CAREGIVER: coding(_SCT, "133932002", "Caregiver"),
     CareTeamRole.FAMILY_CAREGIVER: coding(_SCT, "133932002", "Caregiver"),

@@ -19,6 +19,7 @@ from adapter.fhir.json_body import dumps_text, loads
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle, case_to_resources
 from adapter.mappings.us_core import ROLE_CODINGS, US_PROFILES
 from adapter.model.case import Case
+from adapter.model.codes import CareTeamRole
 from adapter.model.validation import parse_case
 from adapter.realm import current_realm, set_realm, us_core_profile
 
@@ -211,3 +212,21 @@ def test_adapter_map_writes_the_edition_asked_for(tmp_path: Path) -> None:
     wrong = CliRunner().invoke(app, ["map", "--realm", "eu", str(source)])
     assert wrong.exit_code == 1
     assert "--realm: one of base, us" in wrong.output
+
+
+def test_roles_with_a_true_standard_code_are_coded_the_others_stay_local() -> None:
+    assert ROLE_CODINGS[CareTeamRole.VOCATIONAL_COUNSELOR] == {
+        "system": "http://nucc.org/provider-taxonomy",
+        "code": "225C00000X",
+        "display": "Rehabilitation Counselor",
+    }
+    local = {r for r in CareTeamRole if r not in ROLE_CODINGS}
+    assert local == {
+        CareTeamRole.THERAPIST,
+        CareTeamRole.BEHAVIORAL_HEALTH,
+        CareTeamRole.PAYER_REPRESENTATIVE,
+        CareTeamRole.SERVICE_PROVIDER,
+        CareTeamRole.EMPLOYER_CONTACT,
+        CareTeamRole.LEGAL_REPRESENTATIVE,
+        CareTeamRole.CLAIMS_ADJUSTER,
+    }
