@@ -194,7 +194,14 @@ def test_an_organization_on_the_care_team_is_referenced_on_behalf_of() -> None:
     org = next(r for r in _of_type(us, "Organization") if r["name"] == "Acme Health Plan")
     behalf = [a["onBehalfOf"] for p in _of_type(us, "Provenance") for a in p["agent"]]
     assert {"reference": f"Organization/{org['id']}", "display": "Acme Health Plan"} in behalf
-    assert {"display": "Springfield Primary Care"} in behalf  # not on the team: by name
+    named = next(r for r in _of_type(us, "Organization") if r["name"] == "Springfield Primary Care")
+    assert named["id"].startswith("cm-organization-")  # not on the team: written with the case
+    assert named["meta"]["profile"] == [us_core_profile("us-core-organization")]
+    assert {
+        "reference": f"Organization/{named['id']}",
+        "display": "Springfield Primary Care",
+    } in behalf
+    assert bundle_to_case(us).care_team == parse_case(data).care_team  # no member read back
 
 
 def test_adapter_map_writes_the_edition_asked_for(tmp_path: Path) -> None:
