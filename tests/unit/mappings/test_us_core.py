@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from adapter.mappings.us_core import ROLE_CODINGS, US_PROFILES
 from adapter.model.case import Case
 from adapter.model.codes import CareTeamRole
 from adapter.model.validation import parse_case
-from adapter.realm import current_realm, set_realm, us_core_profile
+from adapter.realm import us_core_profile
 
 GOLDEN = Path(__file__).parents[2] / "golden"
 US_GOLDEN = GOLDEN / "us"
@@ -39,14 +38,6 @@ def _examples() -> list[Case]:
 
 def _of_type(resources: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r for r in resources if r["resourceType"] == kind]
-
-
-@pytest.fixture
-def realm_us() -> Iterator[None]:
-    before = current_realm()
-    set_realm("us")
-    yield
-    set_realm(before)
 
 
 @pytest.mark.parametrize("name", US_NAMES)
