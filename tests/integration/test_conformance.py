@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from adapter.cli import app
 from adapter.mappings.bundle import case_to_resources
 from adapter.mappings.us_core import US_PROFILES
+from adapter.mappings.us_provenance import write_provenance
 from adapter.model.validation import parse_case
 from adapter.realm import set_realm
 from tests.integration.push_support import EXAMPLES
@@ -57,7 +58,8 @@ def test_the_us_edition_of_every_example_passes_us_core_and_the_adapter_profiles
     guides_fhir_url: str, cli_env: None
 ) -> None:
     code, report = _run("--realm", "us", "--server", guides_fhir_url)
-    expected = sum(len(case_to_resources(parse_case(c), realm="us")) for c in CASES)
+    # Each case's resources and the Provenance of the push that writes them.
+    expected = sum(len(case_to_resources(parse_case(c), realm="us")) + 1 for c in CASES)
     assert (report["cases"], report["resources"]) == (len(CASES), expected)
     failed = [p for p in report["profiles"] if p["failed"]]
     assert failed == [], json.dumps(failed, indent=2)[:4000]
@@ -69,6 +71,43 @@ def test_the_us_edition_of_every_example_passes_us_core_and_the_adapter_profiles
     assert all(passed[url] > 0 for url in claimed)
     guides = {p["guide"] for p in report["profiles"]}
     assert {"US Core 6.1.0", "cm-adapter"} <= guides
+
+
+def test_re_served_imported_data_names_its_source_and_the_transmitter_and_passes(
+    guides: httpx.Client,
+    guides_fhir_url: str,
+    cli_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A case imported from another server (``origin``): the Provenance of its push passes
+    us-core-provenance with the source's organization as author, the configured organization
+    as transmitter and each resource read there as a source entity."""
+    case = json.loads(json.dumps(CASES[0]))
+    case["origin"] = {
+        "server": "https://payer.example/fhir",
+        "organization": "Organization/payer-1",
+        "resources": [{"resource": "CarePlan/7", "version": "3"}, {"resource": "Goal/8"}],
+    }
+    path = tmp_path / "imported.json"
+    path.write_text(json.dumps(case))
+    monkeypatch.setenv("ADAPTER_ORGANIZATION", "Organization/cm-organization-of-us")
+    code, report = _run(str(path), "--realm", "us", "--server", guides_fhir_url)
+    assert (code, report["errors"], report["ok"]) == (0, 0, True), json.dumps(report)[:4000]
+    provenance = next(p for p in report["profiles"] if p["profile"].endswith("us-core-provenance"))
+    assert provenance["passed"] >= 1
+
+    # And the server does check the transmitter slice (at most one).
+    body = write_provenance(
+        parse_case(case), ["Task/x"], version="v", recorded="2026-12-06T00:00:00Z",
+        organization="Organization/o",
+    )  # fmt: skip
+    assert body["agent"][1]["type"]["coding"][0]["code"] == "transmitter"
+    profile = body["meta"]["profile"][0]
+    assert errors(validate(guides, body, profile)) == []
+    twice = body | {"agent": [*body["agent"], body["agent"][1]]}
+    found = [describe(i) for i in errors(validate(guides, twice, profile))]
+    assert any("ProvenanceTransmitter" in line for line in found), found
 
 
 def test_the_server_enforces_what_the_us_edition_claims(guides: httpx.Client) -> None:
