@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from adapter.cli import app
 from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.namespace import tag_token
 from adapter.mappings.us_core import US_PROFILES
 from adapter.mappings.us_provenance import write_provenance
 from adapter.model.validation import parse_case
@@ -172,14 +173,25 @@ def test_a_us_edition_push_writes_what_passes_on_the_wire(
             answer = guides.get(key)
             assert answer.status_code == 200, key
             written.append(answer.json())
+        # Plus one Provenance per case: the write of its first push.
+        page = guides.get("Provenance", params={"_tag": tag_token(namespace), "_count": 500})
+        ours = {key.partition("/")[2] for key in expected}
+        writes = [e["resource"] for e in page.json().get("entry", [])]
+        writes = [r for r in writes if r["id"] not in ours]
+        assert len(writes) == len(CASES)
+        written += writes
         claims = [p for r in written for p in r.get("meta", {}).get("profile", [])]
         assert sum("/us/core/" in p for p in claims) > 200
         assert all("text" in r for r in written if r["resourceType"] in ("CarePlan", "Goal"))
         tally = ValidationTally()
         tally.check(guides, written)
         print("\n" + tally.report(f"US edition push of {len(CASES)} example cases"))
-        assert tally.resources == len(expected)
+        assert tally.resources == len(expected) + len(CASES)
         assert tally.errors == []
+        # A re-push of the unchanged cases writes nothing, no Provenance either.
+        again = CliRunner().invoke(app, ["push", str(EXAMPLES), "--json"])
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout)["summary"]["resources_written"] == 0
     finally:
         clean = CliRunner().invoke(app, ["sandbox", "clean", "--json"])
         set_realm(None)  # the CLI set the process-wide realm from ADAPTER_REALM
