@@ -16,7 +16,9 @@ __all__ = [
     "US_CORE_BASE",
     "US_CORE_PACKAGE",
     "Realm",
+    "current_organization",
     "current_realm",
+    "set_organization",
     "set_realm",
     "us_core_profile",
 ]
@@ -29,6 +31,7 @@ US_CORE_BASE: Final = "http://hl7.org/fhir/us/core"
 US_CORE_PACKAGE: Final = "hl7.fhir.us.core#6.1.0"
 
 _realm: Realm = "base"
+_organization: str | None = None
 
 
 def current_realm() -> Realm:
@@ -50,3 +53,15 @@ def set_realm(realm: str | None) -> None:
 def us_core_profile(profile_id: str) -> str:
     """URL of a US Core profile, e.g. ``us-core-careplan``."""
     return f"{US_CORE_BASE}/StructureDefinition/{profile_id}"
+
+
+def current_organization() -> str | None:
+    """The case-management organization this installation acts for (``Organization/<id>`` on
+    the server, ``ADAPTER_ORGANIZATION``), if configured: US edition Provenance names it."""
+    return _organization
+
+
+def set_organization(organization: str | None) -> None:
+    """Act for ``organization`` from now on (None: none configured); set once at start."""
+    global _organization
+    _organization = organization

@@ -40,7 +40,7 @@ from adapter.canonical import IDENTIFIER_BASE, check_namespace, set_identifier_b
 from adapter.config_file import file_sources, warn_unknown_variables
 from adapter.errors import ConfigError
 from adapter.logs import LogFormat, LogLevel
-from adapter.realm import Realm, set_realm
+from adapter.realm import Realm, set_organization, set_realm
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -242,6 +242,11 @@ class Settings(BaseSettings):
         description="comma list of other FHIR base URLs whose absolute references an inbound "
         "referral may make the adapter read",
     )
+    organization: str | None = Field(
+        default=None,
+        pattern=r"^Organization/[A-Za-z0-9\-.]{1,64}$",
+        description="the case-management organization this installation acts for",
+    )
     log_level: LogLevel = "WARNING"
     log_format: LogFormat = "text"
     # A document written when a closed version of a case is accepted (adapter.sync.documents).
@@ -441,4 +446,5 @@ def load_settings(**overrides: Any) -> Settings:
     # The one process-wide piece of mapping configuration: which base identifier systems use.
     set_identifier_base(settings.identifier_base)
     set_realm(settings.realm)
+    set_organization(settings.organization or settings.referral_organization)
     return settings

@@ -11,6 +11,7 @@ import pytest
 
 from adapter.canonical import set_identifier_base
 from adapter.logs import reset_logging
+from adapter.realm import current_realm, set_organization, set_realm
 
 FHIR_URL_ENV = "ADAPTER_TEST_FHIR_URL"
 # Where the test servers are (the suite's own configuration, never read by Settings).
@@ -36,6 +37,16 @@ def hermetic(
     yield
     reset_logging()  # a CLI command configured logging: the next test's caplog sees all again
     set_identifier_base(None)  # a test's ADAPTER_IDENTIFIER_BASE ends with it
+    set_organization(None)  # and so does its ADAPTER_ORGANIZATION
+
+
+@pytest.fixture
+def realm_us() -> Iterator[None]:
+    """The mappings write the US edition for the length of the test."""
+    before = current_realm()
+    set_realm("us")
+    yield
+    set_realm(before)
 
 
 @pytest.fixture(scope="session")

@@ -42,7 +42,7 @@ from adapter.mappings.resources import (
 )
 from adapter.mappings.us_core import apply_us_core
 from adapter.model.case import Case
-from adapter.realm import Realm, current_realm
+from adapter.realm import Realm, current_organization, current_realm
 
 __all__ = ["bundle_to_case", "case_to_bundle", "case_to_resources", "full_url"]
 
@@ -87,7 +87,7 @@ def case_to_resources(
     if closure is not None:
         out.append(closure)
     if (realm or current_realm()) == "us":
-        out = apply_us_core(out, case)
+        out = apply_us_core(out, case, organization=current_organization())
     return out if namespace is None else apply_namespace(out, namespace)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import adapter
 from adapter.canonical import identifier_base
-from adapter.realm import current_realm
+from adapter.realm import current_organization, current_realm
 
 __all__ = ["mapping_fingerprint"]
 
@@ -38,7 +38,7 @@ def _code_digest() -> str:
 
 def mapping_fingerprint(namespace: str | None) -> str:
     """A short hex name for (adapter version, model + mapping sources, identifier base,
-    namespace, realm edition)."""
-    realm = "" if current_realm() == "base" else f"|{current_realm()}"
+    namespace, realm edition and, in the US edition, the configured organization)."""
+    realm = "" if current_realm() == "base" else f"|{current_realm()}|{current_organization()}"
     seed = f"{_code_digest()}|{identifier_base()}|{namespace or ''}{realm}".encode()
     return hashlib.sha256(seed).hexdigest()[:32]

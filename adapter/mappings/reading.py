@@ -136,6 +136,8 @@ class CaseReader:
             key: r
             for key, r in self.by_key.items()
             if r.get("resourceType") in MEMBER_TYPES.values()
+            # the US edition's Organizations that members only name are no members themselves
+            and not str(r.get("id", "")).startswith("cm-organization-")
         }
         return care_team.from_fhir(teams[0] if teams else None, members, index=self.index)
 

@@ -11,9 +11,10 @@ case itself, and returns copies that
   agreed with them);
 - CareTeam: each role coded in a standard system too (NUCC provider taxonomy, SNOMED CT) beside
   the local code, where one fits;
-- Provenance: a Practitioner agent acts ``onBehalfOf`` their organization (a reference when that
-  organization is on the care team, else its name); an author that the case does not name is
-  marked data-absent instead of a bare display;
+- Provenance: a Practitioner agent acts ``onBehalfOf`` their organization, always a reference
+  (:func:`adapter.mappings.us_provenance.on_behalf_of`: an Organization written with the case
+  when the case only names it); an author that the case does not name is marked data-absent
+  instead of a bare display;
 - Practitioner: ``name.family``/``given`` split from the recorded name (US Core requires a
   family name); Organization and RelatedPerson (a caregiver): ``active``; Patient: an
   identifier the case holds without a system (an MRN from an unnamed assigner) gets a
@@ -33,8 +34,9 @@ from typing import Any, Final
 from adapter.canonical import profile
 from adapter.mappings.context import Refs
 from adapter.mappings.datatypes import Json, coding
+from adapter.mappings.us_provenance import employer_organizations, on_behalf_of
 from adapter.model.case import Case
-from adapter.model.codes import CareTeamRole, MemberKind
+from adapter.model.codes import CareTeamRole
 from adapter.realm import us_core_profile
 
 __all__ = ["ROLE_CODINGS", "US_PROFILES", "apply_us_core"]
@@ -61,7 +63,10 @@ US_PROFILES: Final[Mapping[str, tuple[str, ...]]] = {
 _REPLACED: Final = {profile("cm-goal"), profile("cm-careplan")}
 
 #: A standard coding for care team roles that have one (NUCC provider taxonomy for providers,
-#: SNOMED CT for roles that are no provider type); the others keep their local code only.
+#: SNOMED CT for roles that are no provider type); the others keep their local code only:
+#: therapist and behavioral-health name a family of provider types (NUCC 225*, 101Y*, 103T*,
+#: 2084P*) rather than one, and payer representative, employer contact, claims adjuster,
+#: legal representative and service provider have no NUCC or SNOMED CT code of their own.
 ROLE_CODINGS: Final[Mapping[CareTeamRole, Json]] = {
     CareTeamRole.CASE_MANAGER: coding(_NUCC, "171M00000X", "Case Manager/Care Coordinator"),
     CareTeamRole.NURSE: coding(_NUCC, "163W00000X", "Registered Nurse"),
@@ -69,6 +74,8 @@ ROLE_CODINGS: Final[Mapping[CareTeamRole, Json]] = {
     CareTeamRole.PHARMACIST: coding(_NUCC, "183500000X", "Pharmacist"),
     CareTeamRole.DIETITIAN: coding(_NUCC, "133V00000X", "Dietitian, Registered"),
     CareTeamRole.COMMUNITY_HEALTH_WORKER: coding(_NUCC, "172V00000X", "Community Health Worker"),
+    # NUCC's Rehabilitation Counselor is the vocational rehabilitation counselor.
+    CareTeamRole.VOCATIONAL_COUNSELOR: coding(_NUCC, "225C00000X", "Rehabilitation Counselor"),
     CareTeamRole.PHYSICIAN: coding(_SCT, "309343006", "Physician"),
     CareTeamRole.CAREGIVER: coding(_SCT, "133932002", "Caregiver"),
     CareTeamRole.FAMILY_CAREGIVER: coding(_SCT, "133932002", "Caregiver"),
@@ -78,11 +85,14 @@ ROLE_CODINGS: Final[Mapping[CareTeamRole, Json]] = {
 _TITLES: Final = {"dr", "mr", "mrs", "ms", "mx", "prof"}
 
 
-def apply_us_core(resources: Sequence[Mapping[str, Any]], case: Case) -> list[Json]:
-    """Copies of one case's plain mapping output, shaped for and claiming US Core 6.1.0."""
+def apply_us_core(
+    resources: Sequence[Mapping[str, Any]], case: Case, *, organization: str | None = None
+) -> list[Json]:
+    """Copies of one case's plain mapping output, shaped for and claiming US Core 6.1.0;
+    ``organization`` is the configured one (``Organization/<id>``), if any."""
     goals = {str(r.get("id")): r for r in resources if r.get("resourceType") == "Goal"}
     out: list[Json] = []
-    for resource in resources:
+    for resource in _with_employers(resources, case):
         shaped: Json = copy.deepcopy(dict(resource))
         kind = str(shaped.get("resourceType"))
         if kind == "CarePlan":
@@ -92,7 +102,7 @@ def apply_us_core(resources: Sequence[Mapping[str, Any]], case: Case) -> list[Js
         elif kind == "CareTeam":
             _care_team(shaped, case)
         elif kind == "Provenance":
-            _provenance(shaped, case)
+            _provenance(shaped, case, organization)
         elif kind == "Practitioner":
             shaped["name"] = [_person_name(n) for n in shaped.get("name", [])]
         elif kind in ("Organization", "RelatedPerson"):
@@ -102,6 +112,17 @@ def apply_us_core(resources: Sequence[Mapping[str, Any]], case: Case) -> list[Js
         _claim(shaped)
         out.append(_in_fhir_order(shaped))
     return out
+
+
+def _with_employers(resources: Sequence[Mapping[str, Any]], case: Case) -> list[Mapping[str, Any]]:
+    """The Organizations the care team's professionals act for (by name only in the case),
+    right before the first resource that may reference them (a Provenance), else last."""
+    employers = employer_organizations(case)
+    at = next(
+        (i for i, r in enumerate(resources) if r.get("resourceType") == "Provenance"),
+        len(resources),
+    )
+    return [*resources[:at], *employers, *resources[at:]]
 
 
 def _in_fhir_order(resource: Json) -> Json:
@@ -189,25 +210,17 @@ def _care_team(team: Json, case: Case) -> None:
             role["coding"] = [*role.get("coding", []), dict(standard)]
 
 
-def _provenance(provenance: Json, case: Case) -> None:
+def _provenance(provenance: Json, case: Case, organization: str | None) -> None:
     refs = Refs.of(case)
-    # An organization that is itself on the care team is referenced; others are named.
-    on_team = {
-        m.name: refs.member(m.id) for m in case.care_team if m.kind is MemberKind.ORGANIZATION
-    }
-    employers = {
-        str((refs.member(m.id) or {}).get("reference")): m.organization
-        for m in case.care_team
-        if m.kind is MemberKind.PROFESSIONAL and m.organization
-    }
+    by_ref = {str((refs.member(m.id) or {}).get("reference")): m.id for m in case.care_team}
     for agent in provenance.get("agent", []):
         who = agent.get("who") or {}
         if "reference" not in who:
             agent["who"] = {**who, "extension": [_absent("unknown")]}
             continue
-        employer = employers.get(str(who["reference"]))
-        if employer is not None:
-            agent["onBehalfOf"] = {**(on_team.get(employer) or {}), "display": employer}
+        behalf = on_behalf_of(case, by_ref.get(str(who["reference"])), organization)
+        if behalf is not None:
+            agent["onBehalfOf"] = behalf
 
 
 def _absent(reason: str) -> Json:

@@ -24,6 +24,7 @@ from adapter.model.consent import Consent
 from adapter.model.coverage import Coverage
 from adapter.model.need import Need
 from adapter.model.note import MonitoringNote
+from adapter.model.origin import CaseOrigin
 from adapter.model.outcome import OutcomeMeasurement
 from adapter.model.plan import PlanOfCare
 from adapter.model.references import check_references
@@ -49,7 +50,7 @@ class Case(Record):
     unique among the records of its kind in this case. ``case_manager_id`` and every other
     ``*_id`` field name a record of this case (a care team member, a need, a goal, a task).
     A closed case has ``closed_on`` and a ``closure_reason``; a cancelled one has ``closed_on``
-    and may have a reason.
+    and may have a reason. ``origin``: set on a case imported from another system's server.
     """
 
     id: Id
@@ -74,6 +75,7 @@ class Case(Record):
     notes: tuple[MonitoringNote, ...] = Field(default=(), max_length=2000)
     outcomes: tuple[OutcomeMeasurement, ...] = Field(default=(), max_length=500)
     related_cases: tuple[CaseLink, ...] = Field(default=(), max_length=20)
+    origin: CaseOrigin | None = None  # an imported case: where it was read from
 
     @property
     def ended(self) -> bool:

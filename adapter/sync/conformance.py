@@ -2,10 +2,11 @@
 against each profile it claims, tallied per implementation guide and profile.
 
 The resources are exactly what a push sends (:func:`case_to_resources` in the chosen realm
-edition); nothing is written. A profile the server does not know fails every resource that
-claims it (HAPI would otherwise validate against nothing and report no error), so the server
-must hold the guides (a HAPI started with ``HAPI_IG_PACKAGES``). A resource that claims no
-profile is validated against its base R4 resource type.
+edition and, in the US edition, the Provenance of the first push:
+:mod:`adapter.sync.push.provenance`); nothing is written. A profile the server does not know
+fails every resource that claims it (HAPI would otherwise validate against nothing and report
+no error), so the server must hold the guides (a HAPI started with ``HAPI_IG_PACKAGES``). A
+resource that claims no profile is validated against its base R4 resource type.
 
 Error lines name the resource (type/id), the profile, where (FHIRPath) and the validator's
 message with every quoted value blanked: messages may quote field values, which may be patient
@@ -16,15 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from adapter.canonical import CANONICAL_BASE
 from adapter.fhir.client import FHIRClient
 from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.datatypes import Json
+from adapter.mappings.us_provenance import write_provenance
 from adapter.model.case import Case
-from adapter.realm import US_CORE_BASE, Realm
+from adapter.realm import US_CORE_BASE, Realm, current_organization
+from adapter.sync.hashing import content_hash
 
 __all__ = ["BASE_GUIDE", "ConformanceReport", "ProfileTally", "check_conformance", "guide_of"]
 
@@ -97,6 +102,17 @@ class ConformanceReport:
         }
 
 
+def _write_provenance(case: Case, written: Sequence[Mapping[str, Any]]) -> Json:
+    keys = [f"{r['resourceType']}/{r['id']}" for r in written]
+    return write_provenance(
+        case,
+        keys,
+        version=content_hash({"written": keys})[:32],
+        recorded=datetime.now(UTC).isoformat(timespec="seconds"),
+        organization=current_organization(),
+    )
+
+
 async def check_conformance(
     client: FHIRClient, cases: Iterable[Case], *, realm: Realm
 ) -> ConformanceReport:
@@ -106,7 +122,10 @@ async def check_conformance(
     resources: list[Mapping[str, Any]] = []
     for case in cases:
         report.cases += 1
-        resources += case_to_resources(case, realm=realm)
+        mapped = case_to_resources(case, realm=realm)
+        resources += mapped
+        if realm == "us":  # and the Provenance of its first push, which writes all of them
+            resources.append(_write_provenance(case, mapped))
     report.resources = len(resources)
     claimed = {p for r in resources for p in _claims(r) if p is not None}
     known = {p: await _known(client, p) for p in sorted(claimed)}

@@ -79,8 +79,14 @@ def test_import_writes_the_clients_cases_and_reports_an_unknown_patient(fhir_bas
     [path] = out_dir.iterdir()
     assert path.name.endswith(f"__{case.id}.json")
     record = json.loads(path.read_text())
-    assert Case.model_validate(record["case"]) == case
+    imported = Case.model_validate(record["case"])
+    assert imported.model_copy(update={"origin": None}) == case
     assert record["source"]["server"] == fhir_base_url
+    # Where it came from, kept in the case: a push that re-serves it says so.
+    assert imported.origin is not None
+    assert imported.origin.server == fhir_base_url
+    read = {(s["resource"], s["version"]) for s in record["sources"]}
+    assert {(r.resource, r.version) for r in imported.origin.resources} == read
     code, out, err = run(
         "import", "--server", fhir_base_url, "--patient", patient["id"], "--out", str(out_dir)
     )

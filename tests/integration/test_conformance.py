@@ -18,7 +18,9 @@ from typer.testing import CliRunner
 
 from adapter.cli import app
 from adapter.mappings.bundle import case_to_resources
+from adapter.mappings.namespace import tag_token
 from adapter.mappings.us_core import US_PROFILES
+from adapter.mappings.us_provenance import write_provenance
 from adapter.model.validation import parse_case
 from adapter.realm import set_realm
 from tests.integration.push_support import EXAMPLES
@@ -50,6 +52,7 @@ def guides(guides_fhir_url: str) -> Iterator[httpx.Client]:
 
 def _run(*args: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(app, ["conformance", *args, "--json"])
+    assert result.stdout.strip(), (result.exit_code, result.output[-3000:], result.exception)
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -57,7 +60,8 @@ def test_the_us_edition_of_every_example_passes_us_core_and_the_adapter_profiles
     guides_fhir_url: str, cli_env: None
 ) -> None:
     code, report = _run("--realm", "us", "--server", guides_fhir_url)
-    expected = sum(len(case_to_resources(parse_case(c), realm="us")) for c in CASES)
+    # Each case's resources and the Provenance of the push that writes them.
+    expected = sum(len(case_to_resources(parse_case(c), realm="us")) + 1 for c in CASES)
     assert (report["cases"], report["resources"]) == (len(CASES), expected)
     failed = [p for p in report["profiles"] if p["failed"]]
     assert failed == [], json.dumps(failed, indent=2)[:4000]
@@ -69,6 +73,41 @@ def test_the_us_edition_of_every_example_passes_us_core_and_the_adapter_profiles
     assert all(passed[url] > 0 for url in claimed)
     guides = {p["guide"] for p in report["profiles"]}
     assert {"US Core 6.1.0", "cm-adapter"} <= guides
+
+
+def test_re_served_imported_data_names_its_source_and_the_transmitter_and_passes(
+    guides: httpx.Client,
+    guides_fhir_url: str,
+    cli_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A case imported from another server (``origin``): the Provenance of its push passes
+    us-core-provenance with the source's organization as author, the configured organization
+    as transmitter and each resource read there as a source entity."""
+    case = json.loads(json.dumps(CASES[0]))
+    case["origin"] = {
+        "server": "https://payer.example/fhir",
+        "organization": "Organization/payer-1",
+        "resources": [{"resource": "CarePlan/7", "version": "3"}, {"resource": "Goal/8"}],
+    }
+    path = tmp_path / "imported.json"
+    path.write_text(json.dumps(case))
+    monkeypatch.setenv("ADAPTER_ORGANIZATION", "Organization/cm-organization-of-us")
+    code, report = _run(str(path), "--realm", "us", "--server", guides_fhir_url)
+    assert (code, report["errors"], report["ok"]) == (0, 0, True), json.dumps(report)[:4000]
+    provenance = next(
+        p for p in report["profiles"] if str(p["profile"]).endswith("us-core-provenance")
+    )
+    assert provenance["passed"] >= 1
+
+    # The same Provenance, validated alone: the transmitter slice is there and passes.
+    body = write_provenance(
+        parse_case(case), ["Task/x"], version="v", recorded="2026-12-06T00:00:00Z",
+        organization="Organization/o",
+    )  # fmt: skip
+    assert [a["type"]["coding"][0]["code"] for a in body["agent"]] == ["author", "transmitter"]
+    assert errors(validate(guides, body, body["meta"]["profile"][0])) == []
 
 
 def test_the_server_enforces_what_the_us_edition_claims(guides: httpx.Client) -> None:
@@ -133,14 +172,25 @@ def test_a_us_edition_push_writes_what_passes_on_the_wire(
             answer = guides.get(key)
             assert answer.status_code == 200, key
             written.append(answer.json())
+        # Plus one Provenance per case: the write of its first push.
+        page = guides.get("Provenance", params={"_tag": tag_token(namespace), "_count": 500})
+        ours = {key.partition("/")[2] for key in expected}
+        writes = [e["resource"] for e in page.json().get("entry", [])]
+        writes = [r for r in writes if r["id"] not in ours]
+        assert len(writes) == len(CASES)
+        written += writes
         claims = [p for r in written for p in r.get("meta", {}).get("profile", [])]
         assert sum("/us/core/" in p for p in claims) > 200
         assert all("text" in r for r in written if r["resourceType"] in ("CarePlan", "Goal"))
         tally = ValidationTally()
         tally.check(guides, written)
         print("\n" + tally.report(f"US edition push of {len(CASES)} example cases"))
-        assert tally.resources == len(expected)
+        assert tally.resources == len(expected) + len(CASES)
         assert tally.errors == []
+        # A re-push of the unchanged cases writes nothing, no Provenance either.
+        again = CliRunner().invoke(app, ["push", str(EXAMPLES), "--json"])
+        assert again.exit_code == 0, again.output
+        assert json.loads(again.stdout)["summary"]["resources_written"] == 0
     finally:
         clean = CliRunner().invoke(app, ["sandbox", "clean", "--json"])
         set_realm(None)  # the CLI set the process-wide realm from ADAPTER_REALM

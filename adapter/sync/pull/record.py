@@ -2,7 +2,7 @@
 
 One record per case (docs/import.md)::
 
-    {"case": {...the case JSON...},
+    {"case": {...the case JSON, with "origin": where it came from (not for own data)...},
      "source": {"server": URL, "system": ..., "organization": ..., "episode": "Type/id",
                 "derived_from_plan": false, "own": false},
      "sources": [{"resource": "Goal/7", "version": "2", "part": "plan.goals",
@@ -110,8 +110,11 @@ def record_of(
         }
         for resource in group.resources
     ]
+    document = case.model_dump(mode="json", exclude_defaults=True)
+    if not source.own:  # others' data: a push that re-serves it says where it came from
+        document["origin"] = _origin(source, sources)
     return {
-        "case": case.model_dump(mode="json", exclude_defaults=True),
+        "case": document,
         "source": {
             **source.to_dict(),
             "episode": key_text(group.episode),
@@ -121,6 +124,19 @@ def record_of(
         "warnings": sorted(set(warnings)),
         "left_out": sorted(set(left_out)),
     }
+
+
+def _origin(source: CaseSource, sources: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The case's ``origin`` (:class:`adapter.model.origin.CaseOrigin`): the server, the
+    organization that wrote it there, each resource read at its version."""
+    read = [
+        {"resource": s["resource"], **({"version": s["version"]} if s["version"] else {})}
+        for s in sorted(sources, key=lambda s: str(s["resource"]))
+    ]
+    origin: dict[str, Any] = {"server": source.server, "resources": read}
+    if source.organization:
+        origin["organization"] = source.organization
+    return origin
 
 
 def _slug(text: str, limit: int = 60) -> str:

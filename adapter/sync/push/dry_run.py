@@ -20,6 +20,7 @@ from adapter.sync.intake import check_incoming, stored_version
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import Entry, ResourceKey
 from adapter.sync.push.planner import plan_case
+from adapter.sync.push.provenance import map_case, with_write_provenance
 from adapter.sync.push.run import CaseInput
 from adapter.sync.resources import key_of
 
@@ -77,7 +78,7 @@ def _plan(item: CaseInput, ledger: Ledger | None, server: str, namespace: str | 
         if previous_case is not None and context is not None and stored is not None:
             sent = stored_version(stored.sent or context.snapshot)
             case = check_incoming(case, previous_case, sent).case
-        resources = case_to_resources(case, namespace=namespace)
+        resources, plain = map_case(case, namespace)
         keys = [key_of(r) for r in resources]
         known: dict[ResourceKey, Entry] = ledger.known(server, keys) if ledger else {}
         previous = None
@@ -93,6 +94,7 @@ def _plan(item: CaseInput, ledger: Ledger | None, server: str, namespace: str | 
                 dispute.fields
             )
         plan = plan_case(case.id, resources, known, previous, restore)
+        plan = with_write_provenance(plan, case, plain, namespace=namespace)
     except AdapterError as exc:
         return DryCase(item.case_id, item.source, "invalid", problem=str(exc))
     create: Counter[str] = Counter()

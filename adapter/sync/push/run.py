@@ -49,6 +49,7 @@ from adapter.sync.push.links import link_existing
 from adapter.sync.push.marker import check_server, record_marker, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan, plan_case
+from adapter.sync.push.provenance import map_case, with_write_provenance
 from adapter.sync.push.recording import record_sent, taken_from_server
 from adapter.sync.push.ride import MarkerRide
 from adapter.sync.push.selection import Selection, learn_refused, refused_types, selection_for
@@ -395,9 +396,8 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
         document = checked.case.model_dump(mode="json", exclude_none=True)
     sent = None if item.from_store or not isinstance(item.document, dict) else item.document
     try:
-        resources, left = run.selection.apply(
-            case_to_resources(checked.case, namespace=run.namespace)
-        )
+        mapped, plain = map_case(checked.case, run.namespace)
+        resources, left = run.selection.apply(mapped)
     except MappingError:
         run.ledger.put_case(case.id, document, source=item.source)
         raise
@@ -424,6 +424,9 @@ def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _P
     for dispute in context.disputes:
         restore[dispute.resource] = restore.get(dispute.resource, frozenset()) | set(dispute.fields)
     plan = plan_case(case.id, resources, known, previous, restore)
+    plan = with_write_provenance(
+        plan, checked.case, plain, namespace=run.namespace, left_out=run.selection.left_out
+    )
     # A merge's conflict whose every element is written back now is settled by the same rule.
     settled = [m for m in context.merges if set(m.fields) <= restore.get(m.resource, set())]
     if context.disputes or settled:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,9 @@ from adapter.fhir.json_body import dumps_text, loads
 from adapter.mappings.bundle import bundle_to_case, case_to_bundle, case_to_resources
 from adapter.mappings.us_core import ROLE_CODINGS, US_PROFILES
 from adapter.model.case import Case
+from adapter.model.codes import CareTeamRole
 from adapter.model.validation import parse_case
-from adapter.realm import current_realm, set_realm, us_core_profile
+from adapter.realm import us_core_profile
 
 GOLDEN = Path(__file__).parents[2] / "golden"
 US_GOLDEN = GOLDEN / "us"
@@ -38,14 +38,6 @@ def _examples() -> list[Case]:
 
 def _of_type(resources: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r for r in resources if r["resourceType"] == kind]
-
-
-@pytest.fixture
-def realm_us() -> Iterator[None]:
-    before = current_realm()
-    set_realm("us")
-    yield
-    set_realm(before)
 
 
 @pytest.mark.parametrize("name", US_NAMES)
@@ -193,7 +185,14 @@ def test_an_organization_on_the_care_team_is_referenced_on_behalf_of() -> None:
     org = next(r for r in _of_type(us, "Organization") if r["name"] == "Acme Health Plan")
     behalf = [a["onBehalfOf"] for p in _of_type(us, "Provenance") for a in p["agent"]]
     assert {"reference": f"Organization/{org['id']}", "display": "Acme Health Plan"} in behalf
-    assert {"display": "Springfield Primary Care"} in behalf  # not on the team: by name
+    named = next(r for r in _of_type(us, "Organization") if r["name"] == "Springfield Primary Care")
+    assert named["id"].startswith("cm-organization-")  # not on the team: written with the case
+    assert named["meta"]["profile"] == [us_core_profile("us-core-organization")]
+    assert {
+        "reference": f"Organization/{named['id']}",
+        "display": "Springfield Primary Care",
+    } in behalf
+    assert bundle_to_case(us).care_team == parse_case(data).care_team  # no member read back
 
 
 def test_adapter_map_writes_the_edition_asked_for(tmp_path: Path) -> None:
@@ -211,3 +210,21 @@ def test_adapter_map_writes_the_edition_asked_for(tmp_path: Path) -> None:
     wrong = CliRunner().invoke(app, ["map", "--realm", "eu", str(source)])
     assert wrong.exit_code == 1
     assert "--realm: one of base, us" in wrong.output
+
+
+def test_roles_with_a_true_standard_code_are_coded_the_others_stay_local() -> None:
+    assert ROLE_CODINGS[CareTeamRole.VOCATIONAL_COUNSELOR] == {
+        "system": "http://nucc.org/provider-taxonomy",
+        "code": "225C00000X",
+        "display": "Rehabilitation Counselor",
+    }
+    local = {r for r in CareTeamRole if r not in ROLE_CODINGS}
+    assert local == {
+        CareTeamRole.THERAPIST,
+        CareTeamRole.BEHAVIORAL_HEALTH,
+        CareTeamRole.PAYER_REPRESENTATIVE,
+        CareTeamRole.SERVICE_PROVIDER,
+        CareTeamRole.EMPLOYER_CONTACT,
+        CareTeamRole.LEGAL_REPRESENTATIVE,
+        CareTeamRole.CLAIMS_ADJUSTER,
+    }
