@@ -26,39 +26,32 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Sequence, Sized
-from dataclasses import dataclass, field
 from typing import Any
 
-from adapter.errors import AdapterError, FHIRError, InputError, LedgerError, MappingError
+from adapter.errors import FHIRError, InputError, LedgerError, MappingError
 from adapter.fhir.client import FHIRClient
-from adapter.mappings.bundle import case_to_resources
-from adapter.mappings.fingerprint import mapping_fingerprint
 from adapter.model.case import Case
-from adapter.model.validation import parse_case
-from adapter.sync.intake import Checked, check_incoming, stored_version
-from adapter.sync.ledger import Ledger, PushContext
+from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.leases import DEFAULT_LEASE_SECONDS
 from adapter.sync.ledger.owner import ended_by
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.ledger.schema import ReasonCode, RunKind
 from adapter.sync.ledger.thread import LedgerThread
 from adapter.sync.push.adopt import held_resources
+from adapter.sync.push.examine import Held, Unchanged, examine, landed_of
 from adapter.sync.push.failures import Failure, classify, stops_the_run
-from adapter.sync.push.leasing import CaseLeases, LeaseMode, leases_for, push_in_turns
+from adapter.sync.push.leasing import LeaseMode, leases_for, push_in_turns
 from adapter.sync.push.links import link_existing
 from adapter.sync.push.marker import check_server, record_marker, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
-from adapter.sync.push.planner import CasePlan, plan_case
-from adapter.sync.push.provenance import map_case, with_write_provenance
+from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.recording import record_sent, taken_from_server
 from adapter.sync.push.ride import MarkerRide
 from adapter.sync.push.selection import Selection, learn_refused, refused_types, selection_for
-from adapter.sync.push.sender import CaseSender, Sent
-from adapter.sync.push.snapshot import landed_snapshot
-from adapter.sync.push.unchanged import UnchangedBatch
+from adapter.sync.push.sender import CaseSender
+from adapter.sync.push.state import CaseInput, PushRun
 from adapter.sync.push.verify import forget_absent
 from adapter.sync.referrals.outbound import hold_started_cancels
-from adapter.sync.resources import key_of
 from adapter.sync.server_ids import with_server_ids
 
 __all__ = [
@@ -72,48 +65,6 @@ __all__ = [
 
 log = logging.getLogger("adapter.sync.push")
 DEFAULT_CONCURRENCY = 4
-
-
-@dataclass(frozen=True)
-class CaseInput:
-    """One case to push: its JSON (untrusted), where it came from, and its id if known.
-
-    ``problem`` says why the input could not even be read (then ``document`` is None).
-    ``from_store``: the document is the case store's own (the service pushing what it holds),
-    not something the case-management system sent.
-    """
-
-    case_id: str
-    document: Any
-    source: str
-    problem: str | None = None
-    from_store: bool = False
-
-
-@dataclass
-class _Run:
-    client: FHIRClient
-    ledger: Ledger
-    run_id: int
-    call: LedgerThread
-    namespace: str | None = None
-    on_case: Callable[[CaseOutcome], None] | None = None
-    on_accepted: Callable[[Case], None] | None = None  # told of every case version stored
-    adopting: bool = False  # a new ledger on a server holding our data: read before writing
-    selection: Selection = field(default_factory=Selection)  # the types this server takes
-    leases: CaseLeases | None = None  # several workers on one ledger (adapter.sync.push.leasing)
-    ride: MarkerRide | None = None  # the marker's write, carried by the run's transaction
-    server: str = field(init=False)
-    unchanged: UnchangedBatch = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.server = self.client.base.url
-        self.unchanged = UnchangedBatch(self.ledger, self.run_id, self.server, self.call)
-
-    @property
-    def mapping(self) -> str:
-        """The mapping fingerprint, under the types this server takes."""
-        return self.selection.fingerprint(mapping_fingerprint(self.namespace))
 
 
 async def push_cases(
@@ -147,7 +98,7 @@ async def push_cases(
     if on_run is not None:
         on_run(run.id)
     with LedgerThread() as thread:
-        state = _Run(client, ledger, run.id, thread, namespace, on_case, on_accepted)
+        state = PushRun(client, ledger, run.id, thread, namespace, on_case, on_accepted)
         state.leases = leases_for(leases, ledger, state.server, run.id, lease_seconds)
         try:
             state.selection = await thread(
@@ -189,7 +140,7 @@ async def push_cases(
         return report
 
 
-async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
+async def _push_one(run: PushRun, item: CaseInput) -> CaseOutcome:
     """One case; a ledger error reading or recording it fails this case only."""
     try:
         outcome = await _push_held(run, item)
@@ -203,7 +154,7 @@ async def _push_one(run: _Run, item: CaseInput) -> CaseOutcome:
                 await run.call(run.leases.give_back, item.case_id)
 
 
-async def _push_held(run: _Run, item: CaseInput) -> CaseOutcome:
+async def _push_held(run: PushRun, item: CaseInput) -> CaseOutcome:
     """A cancel of a referral its performer holds goes as an abort Task, and the task keeps its
     stored status meanwhile (:mod:`adapter.sync.referrals.outbound`)."""
     if not isinstance(item.document, dict):
@@ -224,22 +175,22 @@ async def _push_held(run: _Run, item: CaseInput) -> CaseOutcome:
 
 
 async def _push_case(
-    run: _Run, item: CaseInput, *, again: bool = False, adopted: bool = False
+    run: PushRun, item: CaseInput, *, again: bool = False, adopted: bool = False
 ) -> CaseOutcome:
     try:
         linked = await link_existing(run.client, run.ledger, item.case_id, item.document)
         if linked is not item.document:
             item = CaseInput(item.case_id, linked, item.source, item.problem)
-        step = await run.call(_examine, run, item)
+        step = await run.call(examine, run, item)
     except (InputError, MappingError) as exc:
         return await _failed(run, item.case_id, classify(exc))
     except FHIRError as exc:  # the search for the client's Patient
         if stops_the_run(exc):
             raise
         return await _failed(run, item.case_id, classify(exc))
-    if isinstance(step, _Held):
+    if isinstance(step, Held):
         return CaseOutcome(step.case_id, CaseStatus.HELD)
-    if isinstance(step, _Unchanged):
+    if isinstance(step, Unchanged):
         if step.fast:
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
         return CaseOutcome(
@@ -269,7 +220,7 @@ async def _push_case(
     # changed by comparing against it.
     snapshot = item.document if isinstance(item.document, dict) else None
     if snapshot is not None and sent.failed:
-        snapshot = await run.call(_landed_snapshot, run, plan.case_id, snapshot, sent)
+        snapshot = await run.call(landed_of, run, plan.case_id, snapshot, sent)
     mapping = run.mapping if step.as_filed else None
     taken = None
     if sent.merges:  # the server's elements a merge wrote belong in the stored case too
@@ -283,35 +234,6 @@ async def _push_case(
     if not again and await _refused_type(run, [(k, f.outcome) for k, f in sent.failed]):
         return _after(outcome, await _push_case(run, item, again=True))
     return outcome
-
-
-@dataclass(frozen=True)
-class _Unchanged:
-    """Nothing to send. ``fast``: found without mapping (recorded in a batch, with the new
-    source if the case moved); otherwise already recorded."""
-
-    case_id: str
-    total: int
-    fast: bool = False
-    moved_to: str | None = None
-    kept: tuple[str, ...] = ()
-    left_out: int = 0
-
-
-@dataclass(frozen=True)
-class _Held:
-    """Another worker holds the case's lease: set aside, nothing done."""
-
-    case_id: str
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    plan: CasePlan
-    as_filed: bool  # the case kept is the input document itself (not rebased on the stored)
-    case: Case  # the case kept in the store
-    kept: tuple[str, ...] = ()  # stale fields of the input, kept as the store has them
-    left_out: int = 0  # resources of types this server does not take
 
 
 def _ride(client: FHIRClient, ledger: Ledger, namespace: str | None, state: str) -> MarkerRide:
@@ -329,136 +251,14 @@ def _covered(ride: MarkerRide | None) -> bool:
     return ride is not None and ride.covers_run
 
 
-def _examine(run: _Run, item: CaseInput) -> _Unchanged | _Held | _Prepared:
-    """On the ledger thread: everything before the network, as one step. A case pushed in full
-    as it is, with the same mapping, is unchanged at once; any other is validated, kept,
-    mapped and planned, and recorded here already when nothing needs sending."""
-    context = None
-    if item.problem is None:
-        context = run.ledger.push_context(run.server, item.case_id)
-        stored = context.stored
-        if stored is not None and context.unchanged(item.document, run.mapping):
-            moved_to = item.source if item.source != stored.source else None
-            return _Unchanged(item.case_id, context.resources or 0, True, moved_to)
-    if run.leases is not None:  # only now: an unchanged case costs no lease write
-        if not run.leases.take(item.case_id):
-            return _Held(item.case_id)
-        context = None  # read again under the lease: another worker may have pushed it since
-    try:
-        case = _parse(item)
-        if context is None or case.id != item.case_id:
-            context = run.ledger.push_context(run.server, case.id)
-        prepared = _prepare(run, item, case, context)
-    except InputError:
-        run.ledger.put_case(item.case_id, None, source=item.source)
-        raise
-    plan = prepared.plan
-    if plan.send:
-        return prepared
-    # Nothing to send: the server holds what this document maps to, so it is the snapshot
-    # (when it is the input as it is, not rebased on the stored case).
-    as_filed = prepared.as_filed and isinstance(item.document, dict)
-    run.ledger.record_success(
-        run.run_id,
-        run.server,
-        case.id,
-        plan.unchanged,
-        snapshot=item.document if as_filed else None,
-        mapping=run.mapping if as_filed else None,
-        resolved=plan.restoring,  # the server already holds the case manager's values
-    )
-    return _Unchanged(case.id, plan.total, kept=prepared.kept, left_out=prepared.left_out)
-
-
-def _parse(item: CaseInput) -> Case:
-    """The case an input holds; an unreadable one is named after where it is."""
-    try:
-        if item.problem is not None:
-            raise InputError(record=f"case {item.case_id}", field="(file)", reason=item.problem)
-        return parse_case(item.document)
-    except InputError as exc:
-        if item.case_id in exc.record:
-            raise
-        # A record without a usable id is named after where it is (file and position).
-        raise InputError(
-            record=f"case {item.case_id}", field=exc.field, reason=exc.reason
-        ) from None
-
-
-def _prepare(run: _Run, item: CaseInput, case: Case, context: PushContext) -> _Prepared:
-    """Validate ``case`` as the next version of the stored one (:mod:`adapter.sync.intake`),
-    keep it in the case store, map it and plan what to send. An invalid case only notes its
-    source; a case that cannot be mapped is still kept (``adapter dlq retry`` reads it back)."""
-    checked = _check(case, context)
-    document = item.document
-    if checked.rebased:
-        log.info("case %s: kept the stored %s (the input is behind)", case.id, checked.rebased)
-        document = checked.case.model_dump(mode="json", exclude_none=True)
-    sent = None if item.from_store or not isinstance(item.document, dict) else item.document
-    try:
-        mapped, plain = map_case(checked.case, run.namespace)
-        resources, left = run.selection.apply(mapped)
-    except MappingError:
-        run.ledger.put_case(case.id, document, source=item.source)
-        raise
-    known = run.ledger.accept_case(
-        run.server,
-        case.id,
-        document,
-        source=item.source,
-        resources=map(key_of, resources),
-        sent=sent,
-    )
-    if run.on_accepted is not None:
-        run.on_accepted(checked.case)
-    previous = None
-    if context.snapshot is not None:
-        try:
-            before, _ = run.selection.apply(
-                case_to_resources(parse_case(context.snapshot), namespace=run.namespace)
-            )
-            previous = {key_of(r): r for r in before}
-        except AdapterError:  # a snapshot from an older model: no base, ownership decides
-            previous = None
-    restore: dict[ResourceKey, frozenset[str]] = {}
-    for dispute in context.disputes:
-        restore[dispute.resource] = restore.get(dispute.resource, frozenset()) | set(dispute.fields)
-    plan = plan_case(case.id, resources, known, previous, restore)
-    plan = with_write_provenance(
-        plan, checked.case, plain, namespace=run.namespace, left_out=run.selection.left_out
-    )
-    # A merge's conflict whose every element is written back now is settled by the same rule.
-    settled = [m for m in context.merges if set(m.fields) <= restore.get(m.resource, set())]
-    if context.disputes or settled:
-        closing = (*context.disputes, *settled)
-        plan = dataclasses.replace(plan, restoring=tuple(d.conflict_id for d in closing))
-    return _Prepared(
-        plan,
-        as_filed=not checked.rebased,
-        case=checked.case,
-        kept=checked.rebased,
-        left_out=sum(left.values()),
-    )
-
-
-def _check(case: Case, context: PushContext) -> Checked:
-    """Against the stored case; what the case-management system last sent (else the case as
-    last pushed) tells its stale fields from its own changes."""
-    found = context.stored
-    stored = stored_version(found.document if found is not None else None)
-    if stored is None or found is None:
-        return Checked(case)
-    return check_incoming(case, stored, stored_version(found.sent or context.snapshot))
-
-
-async def _lost(run: _Run, plan: CasePlan) -> bool:
+async def _lost(run: PushRun, plan: CasePlan) -> bool:
     """A reference the server calls dangling points at something the ledger says is there."""
     claimed = [ResourceKey(r.resource_type, r.resource_id) for r in plan.unchanged]
     claimed += [p.key for p in plan.send if p.if_match is not None]
     return await forget_absent(run.client, run.ledger, plan.case_id, claimed)
 
 
-async def _refused_type(run: _Run, failures: list[tuple[ResourceKey, Any]]) -> bool:
+async def _refused_type(run: PushRun, failures: list[tuple[ResourceKey, Any]]) -> bool:
     """The server refused an optional type as not supported: remembered for this server (the
     case is then sent again without it, and so are the cases after it)."""
     kinds = refused_types(failures) - run.selection.left_out
@@ -470,16 +270,8 @@ async def _refused_type(run: _Run, failures: list[tuple[ResourceKey, Any]]) -> b
     return True
 
 
-def _landed_snapshot(
-    run: _Run, case_id: str, document: dict[str, Any], sent: Sent
-) -> dict[str, Any] | None:
-    previous = run.ledger.pushed_snapshot(run.server, case_id)
-    failed = {key for key, _ in sent.failed}
-    return landed_snapshot(document, previous, failed, namespace=run.namespace)
-
-
 async def _failed(
-    run: _Run, case_id: str, failure: Failure, keys: Sequence[tuple[str, str]] = ()
+    run: PushRun, case_id: str, failure: Failure, keys: Sequence[tuple[str, str]] = ()
 ) -> CaseOutcome:
     message = failure.message
     try:
@@ -513,7 +305,7 @@ def _after(first: CaseOutcome, retry: CaseOutcome) -> CaseOutcome:
     )
 
 
-def _done(run: _Run, outcome: CaseOutcome) -> CaseOutcome:
+def _done(run: PushRun, outcome: CaseOutcome) -> CaseOutcome:
     # Case ids are internal identifiers, not patient data; messages carry codes and paths only.
     fields = {"event": "case_pushed", "run_id": run.run_id, "case_id": outcome.case_id}
     counts = {"status": str(outcome.status), "written": outcome.written}
