@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from adapter.fhir import open_client
-from adapter.settings import Settings, load_settings, politeness
+from adapter.politeness import politeness
+from adapter.settings import Settings, load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.pull.import_run import ImportRequest, run_import
 from adapter.sync.pull.run import pull_changes

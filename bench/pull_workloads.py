@@ -18,7 +18,8 @@ import httpx
 from adapter.fhir import open_client
 from adapter.fhir.urls import BaseURL
 from adapter.mappings.namespace import tag_token
-from adapter.settings import load_settings, politeness
+from adapter.politeness import politeness
+from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.records import Entry, ResourceKey
 from adapter.sync.pull.history import CASE_RESOURCE_TYPES, PAGE_SIZE

@@ -29,7 +29,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adapter.fhir import open_client
-from adapter.settings import Settings, load_settings, politeness
+from adapter.politeness import politeness
+from adapter.settings import Settings, load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.push.inputs import case_files, iter_inputs
 from adapter.sync.push.run import push_cases

@@ -15,7 +15,8 @@ from adapter.cli.app import app
 from adapter.cli.failures import EXIT_CONFIG, EXIT_FAILED, EXIT_UNREACHABLE, describe, fail
 from adapter.errors import AdapterError, ConfigError
 from adapter.fhir import open_client
-from adapter.settings import Settings, load_settings, politeness
+from adapter.politeness import politeness
+from adapter.settings import Settings, load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import NAMESPACE_KEY, resolve_namespace
 from adapter.sync.sandbox import CleanReport, clean_namespace

@@ -15,7 +15,8 @@ from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.retry import RetryPolicy
 from adapter.fhir.tokens import TokenFetcher
 from adapter.fhir.write_probe import WriteProbe, probe_write
-from adapter.settings import Settings, politeness
+from adapter.politeness import politeness
+from adapter.settings import Settings
 
 __all__ = ["BEFORE_RUN_ATTEMPTS", "open_client", "probe_capabilities", "probe_server"]
 

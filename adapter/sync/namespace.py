@@ -18,7 +18,8 @@ import logging
 import secrets
 from typing import Final, Protocol
 
-from adapter.settings import Settings, profile_name
+from adapter.politeness import profile_name
+from adapter.settings import Settings
 
 __all__ = ["NAMESPACE_KEY", "new_namespace", "resolve_namespace"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adapter.errors import ConfigError
-from adapter.settings import PROFILES, load_settings, politeness
+from adapter.politeness import PROFILES, politeness
+from adapter.settings import load_settings
 from tests.unit.test_settings import clean_env  # noqa: F401  (autouse: no ADAPTER_* leaks in)
 
 

@@ -17,7 +17,8 @@ import pytest
 
 from adapter.errors import DeadlineExceeded, FHIRTransportError, ResponseError, ResponseTooLarge
 from adapter.fhir import FHIRClient, RetryPolicy
-from adapter.settings import load_settings, politeness
+from adapter.politeness import politeness
+from adapter.settings import load_settings
 
 BASE = "https://fhir.test/r4"
 ONCE = RetryPolicy(max_attempts=1).no_wait()
