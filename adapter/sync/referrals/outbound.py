@@ -73,6 +73,10 @@ async def hold_started_cancels(
     tasks = list(document.get("tasks") or [])
     if not any(isinstance(t, Mapping) and _cancelled_referral(t) for t in tasks):
         return dict(document), []  # the usual case: no ledger read, no request
+    if document.get("status") in ("closed", "cancelled"):
+        # Closing the case ends its services: its referrals are cancelled outright (a closed
+        # case holds no open task), not held open behind an abort Task.
+        return dict(document), []
     found = ledger.get_case(str(document.get("id")))
     stored = found.document if found is not None else None
     before = {t.get("id"): t for t in (stored or {}).get("tasks", [])}

@@ -3,8 +3,12 @@ code abort, focus the referral, owner the performer, requester the case manager)
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+import pytest
+
 from adapter.mappings.resources.gravity import ABORT_IDENTIFIER, TASK_CODE, abort_task, is_abort
-from adapter.sync.referrals.outbound import AbortAnswer
+from adapter.sync.referrals.outbound import AbortAnswer, hold_started_cancels
 
 REFERRAL = {
     "resourceType": "Task",
@@ -37,3 +41,18 @@ def test_the_answer_says_whether_the_referral_is_cancelled_or_goes_on():
     refused = AbortAnswer("CM-1", "T-1", "a-1", "rejected").line()
     assert agreed.endswith("completed; the referral cancelled")
     assert refused.endswith("rejected; the referral goes on")
+
+
+@pytest.mark.parametrize("status", ["closed", "cancelled"])
+async def test_closing_the_case_cancels_its_referrals_outright(status: str):
+    """A closed case holds no open task: its started referrals are not held behind an abort
+    Task (no ledger read, no request: neither is given here)."""
+    document = {
+        "id": "CM-1",
+        "status": status,
+        "tasks": [{"id": "T-1", "service": "meals", "status": "cancelled"}],
+    }
+    held, kept = await hold_started_cancels(
+        cast(Any, None), cast(Any, None), server="s", namespace=None, document=document
+    )
+    assert (held, kept) == (document, [])
