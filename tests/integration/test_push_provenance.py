@@ -15,7 +15,7 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.realm import set_realm
 from adapter.sync.ledger import Ledger
-from adapter.sync.push import run as push_module
+from adapter.sync.push import state as push_state
 from adapter.sync.push.outcomes import CaseStatus
 from adapter.sync.push.run import CaseInput, push_cases
 from tests.integration.push_support import CountingTransport, fresh_cases
@@ -72,7 +72,7 @@ async def test_a_push_records_its_write_and_a_re_push_writes_nothing(
     assert again.cases[0].status is CaseStatus.UNCHANGED
     assert transport.case_requests == []
     # Planned resource by resource (a new mapping): still nothing sent, no Provenance.
-    monkeypatch.setattr(push_module, "mapping_fingerprint", lambda namespace: "an upgrade")
+    monkeypatch.setattr(push_state, "mapping_fingerprint", lambda namespace: "an upgrade")
     planned = await push_cases(_input(case), client=client, ledger=ledger)
     assert planned.cases[0].status is CaseStatus.UNCHANGED
     assert transport.case_requests == []

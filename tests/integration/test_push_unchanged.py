@@ -14,7 +14,7 @@ from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.sync.ledger import AttemptOutcome, Ledger
 from adapter.sync.ledger.schema import entries
-from adapter.sync.push import run as push_module
+from adapter.sync.push import state as push_state
 from adapter.sync.push.outcomes import CaseStatus
 from adapter.sync.push.run import CaseInput, push_cases
 from adapter.sync.resources import key_of
@@ -69,7 +69,7 @@ async def test_a_new_mapping_plans_the_case_again(
 ):
     [case] = fresh_cases(1)
     await push_cases(inputs([case]), client=client, ledger=ledger)
-    monkeypatch.setattr(push_module, "mapping_fingerprint", lambda namespace: "an upgrade")
+    monkeypatch.setattr(push_state, "mapping_fingerprint", lambda namespace: "an upgrade")
     transport.requests.clear()
 
     planned = await push_cases(inputs([case]), client=client, ledger=ledger)
