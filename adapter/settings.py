@@ -183,6 +183,8 @@ class Settings(BaseSettings):
     fhir_retry: RetrySettings = RetrySettings()
     # Defaults for these three come from the profile (see politeness) unless set explicitly.
     fhir_max_concurrency: int = Field(default=8, ge=1)
+    # True: requests in flight adapt between 1 and the ceiling above (adapter/fhir/window.py).
+    fhir_adaptive_concurrency: bool = True
     fhir_rate_limit: float = Field(default=0.0, ge=0, description="requests/s, 0 = no limit")
     fhir_max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1024)
     fhir_max_transaction_entries: int | None = Field(
@@ -206,7 +208,9 @@ class Settings(BaseSettings):
     allow_insecure_http: bool = False
     # Per user, not per working directory: a job started elsewhere finds the same ledger.
     ledger_url: str = Field(default_factory=default_ledger_url)
-    push_concurrency: int = Field(default=4, ge=1, le=64, description="cases pushed in parallel")
+    push_concurrency: int | None = Field(
+        default=None, ge=1, le=64, description="cases pushed in parallel; None: window ceiling + 2"
+    )
     # Several workers on one ledger (docs/scale.md): auto leases cases on PostgreSQL only.
     case_leases: Literal["auto", "on", "off"] = "auto"
     lease_seconds: float = Field(

@@ -68,7 +68,8 @@ ConcurrencyOption = Annotated[
         min=1,
         max=64,
         help="Cases pushed in parallel (each case is one transaction) "
-        "[default: ADAPTER_PUSH_CONCURRENCY, 4].",
+        "[default: ADAPTER_PUSH_CONCURRENCY, else the server's request ceiling + 2: 10 "
+        "locally, 4 on a public sandbox; the requests in flight adapt below that ceiling].",
         show_default=False,
     ),
 ]

@@ -22,6 +22,7 @@ from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
 from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
 from adapter.fhir.transport import Transport, parse_json, status_error
 from adapter.fhir.urls import BaseURL
+from adapter.fhir.window import SendWindow
 from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
 __all__ = ["FHIR_JSON", "BundleResult", "FHIRClient", "Params", "Prefer"]
@@ -66,6 +67,7 @@ class FHIRClient:
         *,
         policy: RetryPolicy | None = None,
         max_concurrency: int = 8,
+        adaptive_concurrency: bool = False,
         rate_limiter: RateLimiter | None = None,
         deadline: float = TimeoutSettings().total,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -84,11 +86,17 @@ class FHIRClient:
             http,
             self.base,
             max_concurrency=max_concurrency,
+            adaptive=adaptive_concurrency,
             rate_limiter=rate_limiter,
             deadline=deadline,
             max_response_bytes=max_response_bytes,
         )
         self._http = http
+
+    @property
+    def window(self) -> SendWindow:
+        """How many requests go to this server at once (fixed or adaptive)."""
+        return self._transport.window
 
     async def capabilities(self) -> Resource:
         """The server's CapabilityStatement; ResponseError if the answer is not one."""

@@ -72,6 +72,7 @@ async def open_client(
             settings.fhir_base_url,
             policy=policy or RetryPolicy.from_settings(settings.fhir_retry),
             max_concurrency=polite.max_concurrency,
+            adaptive_concurrency=settings.fhir_adaptive_concurrency,
             rate_limiter=limiter,
             deadline=timeouts.total,
             max_response_bytes=settings.fhir_max_response_bytes,

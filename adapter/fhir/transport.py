@@ -39,10 +39,13 @@ from adapter.fhir import json_body
 from adapter.fhir import outcome as oo
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.urls import BaseURL
+from adapter.fhir.window import SendWindow
 from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
 __all__ = ["Transport", "map_exception", "parse_json", "retry_after_seconds", "status_error"]
 
+#: Answers that say the server is overloaded: the send window halves (adapter/fhir/window.py).
+_OVERLOAD = frozenset({429, 503})
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 _Factory = Callable[[str, str | None, str | None], FHIRError]
 
@@ -98,6 +101,7 @@ class Transport:
         base: BaseURL,
         *,
         max_concurrency: int,
+        adaptive: bool = False,
         rate_limiter: RateLimiter | None = None,
         deadline: float = TimeoutSettings().total,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -108,22 +112,25 @@ class Transport:
         self.rate_limiter = rate_limiter
         self.deadline = deadline
         self.max_response_bytes = max_response_bytes
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self.window = SendWindow(max_concurrency, adaptive=adaptive)
 
     async def send(self, request: httpx.Request, *, paging: bool = False) -> httpx.Response:
         """Send and read the answer; any error status is raised as a typed FHIRStatusError."""
         url = str(request.url)
         if not self.base.contains(url):
             raise UnsafeURLError("refusing a URL outside the server's base URL", url=url)
+        await self.window.acquire()
+        overloaded = False
         try:
-            async with self._slots:
-                if self.rate_limiter is not None:
-                    await self.rate_limiter.acquire()
-                async with asyncio.timeout(self.deadline):
-                    response = await self._exchange(request)
+            if self.rate_limiter is not None:
+                await self.rate_limiter.acquire()
+            async with asyncio.timeout(self.deadline):
+                response = await self._exchange(request)
+            overloaded = response.status_code in _OVERLOAD
         except AdapterError:
             raise
         except TimeoutError as exc:  # asyncio.timeout's own: httpx's timeouts are not these
+            overloaded = True
             raise DeadlineExceeded(
                 f"{self.label(request)}: no complete answer within {self.deadline:g} s",
                 deadline=self.deadline,
@@ -134,7 +141,10 @@ class Transport:
             mapped = map_exception(exc, method=request.method, url=url)
             if mapped is None:
                 raise
+            overloaded = isinstance(mapped, FHIRTransportError)
             raise mapped from exc
+        finally:
+            self.window.release(overloaded=overloaded)
         if response.is_error:
             raise status_error(response, label=self.label(request), paging=paging)
         if response.is_redirect or not response.is_success:

@@ -55,7 +55,6 @@ from adapter.sync.referrals.outbound import hold_started_cancels
 from adapter.sync.server_ids import with_server_ids
 
 __all__ = [
-    "DEFAULT_CONCURRENCY",
     "CaseInput",
     "CaseOutcome",
     "CaseStatus",
@@ -64,7 +63,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("adapter.sync.push")
-DEFAULT_CONCURRENCY = 4
 
 
 async def push_cases(
@@ -72,7 +70,7 @@ async def push_cases(
     *,
     client: FHIRClient,
     ledger: Ledger,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     namespace: str | None = None,
     on_case: Callable[[CaseOutcome], None] | None = None,
     on_run: Callable[[int], None] | None = None,
@@ -88,9 +86,13 @@ async def push_cases(
     case, ``on_run`` of the ledger run's id as soon as it is opened, ``on_accepted`` (on the
     ledger thread) of each case version kept in the case store (closure documents). ``leases``:
     whether cases are leased for other workers on the same ledger (auto: on PostgreSQL), for
-    ``lease_seconds`` at a time."""
+    ``lease_seconds`` at a time. ``concurrency``: cases in flight; None: two more than the
+    server's send window can ever hold, so the next cases are read, checked and mapped while
+    others wait for their answers (the window, adapter/fhir/window.py, bounds the requests)."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
+    if concurrency is None:
+        concurrency = client.window.ceiling + 2
     client = await with_server_ids(client, ledger)  # a server that assigns ids itself
     run = await asyncio.to_thread(
         ledger.start_run, RunKind.PUSH, client.base.url, cases_total=total
