@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4, help="cases in flight")
+    parser.add_argument(
+        "--adapter-concurrency",
+        default=None,
+        help="the adapter's cases in flight: a number, or 'auto' for its own default (the send "
+        "window's ceiling + 2, requests in flight adaptive); default: --concurrency",
+    )
     parser.add_argument("--warmup-cases", type=int, default=50)
     parser.add_argument("--no-naive", action="store_true", help="skip B1 (fhirpy)")
     parser.add_argument("--database", default="PostgreSQL", help="label: HAPI's database")
@@ -86,6 +92,9 @@ def parse_options(argv: list[str]) -> Options:
         parser.error("--rtt needs at least one value >= 0 and --pairs at least 1")
     if args.paired and args.dry_run:
         parser.error("--paired measures a server; it has no dry run")
+    adapter = args.adapter_concurrency
+    if adapter not in (None, "auto") and not (adapter.isdigit() and int(adapter) >= 1):
+        parser.error("--adapter-concurrency takes a number >= 1 or 'auto'")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cm-bench-"))
     return Options(
         server=args.server.rstrip("/"),
@@ -93,6 +102,9 @@ def parse_options(argv: list[str]) -> Options:
         seed=args.seed,
         repetitions=args.repetitions,
         concurrency=args.concurrency,
+        adapter_concurrency=(
+            args.concurrency if adapter is None else None if adapter == "auto" else int(adapter)
+        ),
         workdir=workdir,
         out=args.out,
         database=args.database,

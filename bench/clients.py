@@ -33,7 +33,7 @@ def _transport(settings: Settings, recorder: Recorder) -> TimedTransport:
 class AdapterPush:
     """``adapter push`` of a directory of case files, minus the terminal output."""
 
-    def __init__(self, server: str, ledger: str, cases: Path, concurrency: int) -> None:
+    def __init__(self, server: str, ledger: str, cases: Path, concurrency: int | None) -> None:
         self.settings = _settings(server, ledger)
         self.concurrency = concurrency
         # Read as the push goes, like `adapter push DIR`: the files are part of the timed work,
@@ -58,8 +58,14 @@ class AdapterPush:
                 on_case=done,
                 total=self.total,
             )
+            sizes = client.window.history
         summary = report.summary()
-        return {"cases": len(report.cases), "resources": summary["resources_written"], **summary}
+        return {
+            "cases": len(report.cases),
+            "resources": summary["resources_written"],
+            "window": {"final": sizes[-1], "max": max(sizes), "changes": len(sizes) - 1},
+            **summary,
+        }
 
     def close(self) -> None:
         self.ledger.close()

@@ -49,12 +49,26 @@ def run_paired(options: Options, say: Callable[[str], None]) -> dict[str, Any]:
         "seed": options.seed,
         "pairs": options.pairs,
         "concurrency": options.concurrency,
+        "adapter_concurrency": options.adapter_concurrency,
         "environment": environment(software, options.database),
         "baseline_tree": str(options.baseline_tree) if options.baseline_tree else None,
         "dataset": {"cases": data.cases, "resources": data.resources},
         "tiers": tiers,
         "goals": [goal for tier in tiers for goal in tier["goals"]],
     }
+
+
+def _in_flight(result: Mapping[str, Any]) -> str:
+    every = f"{result['concurrency']} cases in flight"
+    adapter = result.get("adapter_concurrency", result["concurrency"])
+    if adapter == result["concurrency"]:
+        return every + " for every client"
+    if adapter is None:
+        return (
+            every + " for the baselines; the adapter at its defaults (10 cases, requests in "
+            "flight adaptive up to 8)"
+        )
+    return every + f" for the baselines, {adapter} for the adapter"
 
 
 def _interval(goal: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -73,7 +87,7 @@ def render_paired(result: Mapping[str, Any]) -> str:
         "",
         f"{result['cases']} cases ({result['dataset']['resources']} resources), seed "
         f"{result['seed']}, {result['pairs']} pairs per tier (order rotated), "
-        f"{result['concurrency']} cases in flight for every client; server "
+        f"{_in_flight(result)}; server "
         f"{server.get('name')} {server.get('version')} on {env['database']}; "
         f"adapter at {env.get('commit')}; {env['machine']['nproc']} cores.",
         "",

@@ -44,6 +44,8 @@ class Options:
     database_url: str | None = None
     warmup_cases: int = 50
     naive: bool = True
+    #: The adapter's cases in flight; None: its own default (send window ceiling + 2).
+    adapter_concurrency: int | None = 4
     dry_run: bool = False
     #: Paired latency tiers (bench/tiers.py) instead of the repetition suite.
     paired: bool = False
@@ -68,7 +70,12 @@ class Suite:
     def worker(self, name: str, spec: dict[str, Any], tree: Path = ROOT) -> dict[str, Any]:
         """Run one workload in a subprocess (its code from ``tree``: this one, or the baseline
         tree); add the writes HAPI saw during it."""
-        spec = {"server": self.o.server, "concurrency": self.o.concurrency, **spec}
+        spec = {
+            "server": self.o.server,
+            "concurrency": self.o.concurrency,
+            "adapter_concurrency": self.o.adapter_concurrency,
+            **spec,
+        }
         stem = self.o.workdir / name.replace(" ", "-")
         spec_path, out_path = stem.with_suffix(".spec.json"), stem.with_suffix(".out.json")
         spec_path.write_text(json.dumps(spec, default=str), encoding="utf-8")

@@ -38,7 +38,9 @@ def build(spec: dict[str, Any]) -> Workload:
     """The workload object for ``spec["kind"]``, with all its inputs prepared."""
     kind, server = spec["kind"], spec["server"]
     if kind == "adapter-push":
-        return AdapterPush(server, spec["ledger"], Path(spec["cases"]), spec["concurrency"])
+        # An older tree's spec has no adapter_concurrency: the same as the others'.
+        cases_in_flight = spec.get("adapter_concurrency", spec["concurrency"])
+        return AdapterPush(server, spec["ledger"], Path(spec["cases"]), cases_in_flight)
     if kind == "adapter-pull":
         return AdapterPull(server, spec["ledger"], datetime.fromisoformat(spec["since"]))
     if kind == "adapter-pull-stored":
