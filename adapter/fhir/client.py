@@ -1,37 +1,32 @@
 """The FHIR REST client: one object around one injected, pooled ``httpx.AsyncClient``.
 
-Resources cross it as plain JSON dicts; the mapping layer does the model work. Every request is
-built here (headers, URLs), sent through the one error seam (:mod:`adapter.fhir.transport`) and
-repeated only as :mod:`adapter.fhir.retry` allows.
+Resources cross it as plain JSON dicts; the mapping layer does the model work. This module holds
+the FHIR interactions (read, search, history, writes, bundles, validate) and checks every answer
+against the request; building, sending, retrying and paging are :mod:`adapter.fhir.exchange`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 import httpx
 
-from adapter.errors import FHIRStatusError, InputError, ResponseError, ResponseTooLarge
-from adapter.fhir import json_body
+from adapter.errors import FHIRStatusError, InputError, ResponseError
 from adapter.fhir.answers import Asked, check_bundle_answer, check_write
+from adapter.fhir.exchange import FHIR_JSON, Exchange, Params, query_string
 from adapter.fhir.ratelimit import RateLimiter
 from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
-from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent, call_with_retries
-from adapter.fhir.transport import Transport, parse_json, status_error
-from adapter.fhir.urls import BaseURL
-from adapter.fhir.window import SendWindow
+from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent
+from adapter.fhir.transport import parse_json
 from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
 __all__ = ["FHIR_JSON", "BundleResult", "FHIRClient", "Params", "Prefer"]
 
-FHIR_JSON = "application/fhir+json"
 Prefer = Literal["minimal", "representation", "OperationOutcome"]
-Params = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 Resource = dict[str, Any]
-Headers = Mapping[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class BundleResult:
         return [(i, e) for i, e in enumerate(self.entries) if not e.ok]
 
 
-class FHIRClient:
+class FHIRClient(Exchange):
     """Async FHIR R4 REST client. Owns no connection pool: the caller closes ``http``.
 
     ``deadline`` bounds each request from sending to the answer's last byte (seconds) and
@@ -76,27 +71,20 @@ class FHIRClient:
         atomic_transactions: bool = True,
         resource_types: Collection[str] | None = None,
     ) -> None:
-        self.base = BaseURL(base_url)
-        self.max_transaction_entries = max_transaction_entries
-        self.server_ids = server_ids
-        self.atomic_transactions = atomic_transactions
-        self.resource_types = frozenset(resource_types) if resource_types is not None else None
-        self.policy = policy or RetryPolicy()
-        self._transport = Transport(
+        super().__init__(
             http,
-            self.base,
+            base_url,
+            policy=policy,
             max_concurrency=max_concurrency,
-            adaptive=adaptive_concurrency,
+            adaptive_concurrency=adaptive_concurrency,
             rate_limiter=rate_limiter,
             deadline=deadline,
             max_response_bytes=max_response_bytes,
         )
-        self._http = http
-
-    @property
-    def window(self) -> SendWindow:
-        """How many requests go to this server at once (fixed or adaptive)."""
-        return self._transport.window
+        self.max_transaction_entries = max_transaction_entries
+        self.server_ids = server_ids
+        self.atomic_transactions = atomic_transactions
+        self.resource_types = frozenset(resource_types) if resource_types is not None else None
 
     async def capabilities(self) -> Resource:
         """The server's CapabilityStatement; ResponseError if the answer is not one."""
@@ -195,7 +183,7 @@ class FHIRClient:
         create is never repeated after an ambiguous failure."""
         headers = {"Prefer": f"return={prefer}"}
         if if_none_exist is not None:
-            headers["If-None-Exist"] = _query(if_none_exist)
+            headers["If-None-Exist"] = query_string(if_none_exist)
         kind = _type_of(resource)
         return await self._write(
             Asked("POST", kind, None),
@@ -233,7 +221,7 @@ class FHIRClient:
         """PUT ``Type?criteria``: creates when nothing matches, updates one match, and fails with
         AmbiguousMatch (412) when several do."""
         kind = _type_of(resource)
-        url = f"{self.base.join(kind)}?{_query(criteria)}"
+        url = f"{self.base.join(kind)}?{query_string(criteria)}"
         return await self._write(
             Asked("PUT", kind, None), url, resource, {"Prefer": f"return={prefer}"}, idempotent=True
         )
@@ -267,33 +255,6 @@ class FHIRClient:
             raise
         return ValidationResult(outcome=parse_json(response), status=response.status_code)
 
-    async def send(
-        self, method: str, url: str, *, params: Params | None = None, headers: Headers = None
-    ) -> httpx.Response:
-        """One request through the retry layer, the answer as it came: for operations that
-        answer with no resource (Bulk Data's 202 kick-off and status polls)."""
-        return await self._request(method, self.base.resolve(url), params=params, headers=headers)
-
-    async def stream_lines(self, url: str, *, accept: str) -> AsyncIterator[str]:
-        """The lines of an answer as they arrive (an NDJSON file of any size, never held whole;
-        one line may not exceed the response size limit). Not retried: restart the caller."""
-        absolute = self.base.resolve(url)
-        headers = {"Accept": accept}
-        async with self._http.stream("GET", absolute, headers=headers) as response:
-            if response.is_error or not response.is_success:
-                await response.aread()
-                raise status_error(response, label=f"GET {self.base.resource_type(absolute)}")
-            async for line in response.aiter_lines():
-                if len(line) > self._transport.max_response_bytes:
-                    raise ResponseTooLarge(
-                        "an NDJSON line is larger than ADAPTER_FHIR_MAX_RESPONSE_BYTES",
-                        limit=self._transport.max_response_bytes,
-                        method="GET",
-                        url=absolute,
-                    )
-                if line.strip():
-                    yield line
-
     async def _bundle(self, bundle: Mapping[str, Any], kind: str) -> BundleResult:
         if bundle.get("resourceType") != "Bundle" or bundle.get("type") != kind:
             raise InputError(record="Bundle", field="type", reason=f"a {kind} Bundle is required")
@@ -318,74 +279,12 @@ class FHIRClient:
         result = WriteResult.from_response(response, _body_or_none(response))
         return check_write(asked, result, url=url)
 
-    async def _pages(
-        self, url: str, params: Params | None, headers: Mapping[str, str] | None = None
-    ) -> AsyncIterator[Resource]:
-        response = await self._request("GET", url, params=params, headers=headers)
-        while True:
-            page = parse_json(response)
-            yield page
-            links = page.get("link") or []
-            link = next((ln["url"] for ln in links if ln.get("relation") == "next"), None)
-            if not link:
-                return
-            response = await self._request("GET", self.base.resolve(link), paging=True)
-
-    async def _json(self, method: str, url: str) -> Resource:
-        return parse_json(await self._request(method, url))
-
-    async def _request(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Params | None = None,
-        body: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool = True,
-        paging: bool = False,
-    ) -> httpx.Response:
-        all_headers = {"Accept": FHIR_JSON, **(headers or {})}
-        content = None
-        if body is not None:
-            content = json_body.dumps(body)
-            all_headers["Content-Type"] = f"{FHIR_JSON}; charset=utf-8"
-
-        # httpx replaces a URL's own query (a next link, conditional criteria) with ``params``.
-        query = _query_params(params) if params else None
-
-        async def once() -> httpx.Response:
-            request = self._http.build_request(
-                method, url, params=query, content=content, headers=all_headers
-            )
-            return await self._transport.send(request, paging=paging)
-
-        return await call_with_retries(
-            once,
-            policy=self.policy,
-            idempotent=idempotent,
-            method=method,
-            resource_type=self.base.resource_type(url),
-        )
-
 
 def _type_of(resource: Mapping[str, Any]) -> str:
     kind = resource.get("resourceType")
     if not isinstance(kind, str) or not kind:
         raise InputError(record="resource", field="resourceType", reason="missing")
     return kind
-
-
-def _query(criteria: Params | str) -> str:
-    return criteria if isinstance(criteria, str) else str(_query_params(criteria))
-
-
-def _query_params(params: Params | None) -> httpx.QueryParams:
-    pairs = params.items() if isinstance(params, Mapping) else params or ()
-    items: list[tuple[str, str]] = []
-    for key, value in pairs:
-        items.extend([(key, value)] if isinstance(value, str) else [(key, v) for v in value])
-    return httpx.QueryParams(tuple(items))
 
 
 def _etag(version: str | int) -> str:
