@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 import httpx
 
 from adapter.errors import FHIRStatusError, InputError, ResponseError
 from adapter.fhir.answers import Asked, check_bundle_answer, check_write
-from adapter.fhir.exchange import FHIR_JSON, Exchange, Params, query_string
-from adapter.fhir.ratelimit import RateLimiter
+from adapter.fhir.exchange import FHIR_JSON, Exchange, ExchangeOptions, Params, query_string
 from adapter.fhir.results import EntryResult, ValidationResult, WriteResult
-from adapter.fhir.retry import RetryPolicy, bundle_is_idempotent
+from adapter.fhir.retry import bundle_is_idempotent
 from adapter.fhir.transport import parse_json
-from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
 __all__ = ["FHIR_JSON", "BundleResult", "FHIRClient", "Params", "Prefer"]
 
@@ -45,6 +43,7 @@ class BundleResult:
 class FHIRClient(Exchange):
     """Async FHIR R4 REST client. Owns no connection pool: the caller closes ``http``.
 
+    ``options`` are the exchange's (:class:`adapter.fhir.exchange.ExchangeOptions`):
     ``deadline`` bounds each request from sending to the answer's last byte (seconds) and
     ``max_response_bytes`` the size of any answer read (see :class:`Transport`).
     ``max_transaction_entries`` is the server's transaction cap, for callers that split (None:
@@ -60,27 +59,13 @@ class FHIRClient(Exchange):
         http: httpx.AsyncClient,
         base_url: str,
         *,
-        policy: RetryPolicy | None = None,
-        max_concurrency: int = 8,
-        adaptive_concurrency: bool = False,
-        rate_limiter: RateLimiter | None = None,
-        deadline: float = TimeoutSettings().total,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_transaction_entries: int | None = None,
         server_ids: bool = False,
         atomic_transactions: bool = True,
         resource_types: Collection[str] | None = None,
+        **options: Unpack[ExchangeOptions],
     ) -> None:
-        super().__init__(
-            http,
-            base_url,
-            policy=policy,
-            max_concurrency=max_concurrency,
-            adaptive_concurrency=adaptive_concurrency,
-            rate_limiter=rate_limiter,
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-        )
+        super().__init__(http, base_url, **options)
         self.max_transaction_entries = max_transaction_entries
         self.server_ids = server_ids
         self.atomic_transactions = atomic_transactions

@@ -8,7 +8,7 @@ window) and repeated only as :mod:`adapter.fhir.retry` allows.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 
@@ -21,12 +21,23 @@ from adapter.fhir.urls import BaseURL
 from adapter.fhir.window import SendWindow
 from adapter.settings import DEFAULT_MAX_RESPONSE_BYTES, TimeoutSettings
 
-__all__ = ["FHIR_JSON", "Exchange", "Params", "query_string"]
+__all__ = ["FHIR_JSON", "Exchange", "ExchangeOptions", "Params", "query_string"]
 
 FHIR_JSON = "application/fhir+json"
 Params = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]]
 Resource = dict[str, Any]
 Headers = Mapping[str, str] | None
+
+
+class ExchangeOptions(TypedDict, total=False):
+    """How requests go to the server: retries, parallelism, rate, patience, answer size."""
+
+    policy: RetryPolicy | None
+    max_concurrency: int
+    adaptive_concurrency: bool
+    rate_limiter: RateLimiter | None
+    deadline: float
+    max_response_bytes: int
 
 
 class Exchange:
