@@ -25,23 +25,21 @@ adoption and pulls see the deterministic ids.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from adapter.errors import ResourceNotFound, ResponseError
 from adapter.fhir.client import BundleResult, FHIRClient, Params, Prefer
-from adapter.fhir.results import EntryResult, WriteResult, location_parts
+from adapter.fhir.results import EntryResult, WriteResult
+from adapter.sync.id_translation import local_page, localized, server_id, server_params
 from adapter.sync.idmap import IdMap, criteria_of, entry_key, is_conditional, rewrite_references
 from adapter.sync.ledger.records import ResourceKey
 from adapter.sync.resources import reference_key
 
 __all__ = ["ServerIdClient", "with_server_ids"]
 
-NO_CHANGE = "SUCCESSFUL_UPDATE_NO_CHANGE"
 Resource = dict[str, Any]
-_Result = TypeVar("_Result", EntryResult, WriteResult)
 
 
 class _Store(Protocol):
@@ -86,9 +84,9 @@ class ServerIdClient(FHIRClient):
     async def search_pages(
         self, resource_type: str, params: Params | None = None, *, no_cache: bool = False
     ) -> AsyncIterator[Resource]:
-        outbound = self._params(resource_type, params)
+        outbound = server_params(self.ids, resource_type, params)
         async for page in super().search_pages(resource_type, outbound, no_cache=no_cache):
-            yield self._page(page)
+            yield local_page(self.ids, page)
 
     async def history_pages(
         self,
@@ -98,11 +96,11 @@ class ServerIdClient(FHIRClient):
     ) -> AsyncIterator[Resource]:
         named = self._id(resource_type, resource_id) if resource_type and resource_id else None
         async for page in super().history_pages(resource_type, named or resource_id, **kwargs):
-            yield self._page(page)
+            yield local_page(self.ids, page)
 
     async def delete(self, resource_type: str, resource_id: str) -> WriteResult:
         result = await super().delete(resource_type, self._id(resource_type, resource_id))
-        return self._localized(result, ResourceKey(resource_type, resource_id))
+        return localized(self.ids, result, ResourceKey(resource_type, resource_id))
 
     # -- writing: ours to the server's --------------------------------------------------------
 
@@ -120,7 +118,7 @@ class ServerIdClient(FHIRClient):
         if "id" in body:
             try:
                 written = await super().update(body, if_match=if_match, prefer=prefer)
-                return self._localized(written, key)
+                return localized(self.ids, written, key)
             except ResourceNotFound:  # the server lost it: create it again
                 body.pop("id")
         criteria = criteria_of(resource)
@@ -129,7 +127,7 @@ class ServerIdClient(FHIRClient):
         else:
             written = await super().conditional_update(body, criteria, prefer=prefer)
         await self._learn([(key, written, criteria)])
-        return self._localized(written, key)
+        return localized(self.ids, written, key)
 
     async def transaction(self, bundle: Mapping[str, Any]) -> BundleResult:
         entries = [e for e in bundle.get("entry") or [] if isinstance(e, Mapping)]
@@ -154,11 +152,11 @@ class ServerIdClient(FHIRClient):
                 and (entry["request"]["method"] == "POST" or is_conditional(entry))
             ]
             await self._learn(named)
-        localized = [
-            self._localized(result, key) if key is not None else result
+        ours = [
+            localized(self.ids, result, key) if key is not None else result
             for key, result in zip(keys, answer.entries, strict=True)
         ]
-        return BundleResult(answer.bundle, localized)
+        return BundleResult(answer.bundle, ours)
 
     async def _catch_up(
         self, entries: Sequence[Mapping[str, Any]], keys: Sequence[ResourceKey | None]
@@ -262,24 +260,6 @@ class ServerIdClient(FHIRClient):
                 await asyncio.to_thread(self._ledger.record_server_ids, self.base.url, fresh)
                 self.ids.add_all(fresh)
 
-    def _localized(self, result: _Result, key: ResourceKey) -> _Result:
-        """``result`` as if the resource had been written under our id."""
-        parts = location_parts(result.location) if result.location else None
-        location = result.location
-        if parts is not None:
-            version = f"/_history/{parts[2]}" if parts[2] else ""
-            location = f"{key[0]}/{key[1]}{version}"
-        code = result.storage_code
-        if code and code.endswith("_NO_CHANGE"):
-            code = NO_CHANGE  # a conditional update that matched and changed nothing
-        return dataclasses.replace(
-            result,
-            id=key[1] if result.id else None,
-            location=location,
-            resource=self.ids.to_local(result.resource) if result.resource else None,
-            storage_code=code,
-        )
-
     def _owner(
         self, kind: str, server_id: str, seen: Mapping[tuple[str, str], ResourceKey]
     ) -> ResourceKey | None:
@@ -288,42 +268,4 @@ class ServerIdClient(FHIRClient):
     # -- helpers ------------------------------------------------------------------------------
 
     def _id(self, resource_type: str, resource_id: str) -> str:
-        return self.ids.server_id((resource_type, resource_id)) or resource_id
-
-    def _params(self, resource_type: str, params: Params | None) -> Params | None:
-        if params is None:
-            return None
-        pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
-        out: list[tuple[str, str]] = []
-        for name, value in pairs:
-            values = [value] if isinstance(value, str) else list(value)
-            for item in values:
-                if name == "_id":
-                    item = ",".join(self._id(resource_type, one) for one in item.split(","))
-                out.append((name, item))
-        return out
-
-    def _page(self, page: Mapping[str, Any]) -> Resource:
-        entries = []
-        for entry in page.get("entry") or []:
-            entry = dict(entry)
-            if isinstance(entry.get("resource"), Mapping):
-                entry["resource"] = self.ids.to_local(entry["resource"])
-            for field, holder in (("fullUrl", entry), ("url", entry.get("request"))):
-                if isinstance(holder, dict) and isinstance(holder.get(field), str):
-                    holder = entry if holder is entry else dict(holder)
-                    holder[field] = self._local_url(holder[field])
-                    if holder is not entry:
-                        entry["request"] = holder
-            entries.append(entry)
-        return {**page, "entry": entries} if "entry" in page else dict(page)
-
-    def _local_url(self, text: str) -> str:
-        parts = location_parts(text)
-        if parts is None:
-            return text
-        local = self.ids.local_id(parts[0], parts[1])
-        if local is None:
-            return text
-        version = f"/_history/{parts[2]}" if parts[2] else ""
-        return f"{parts[0]}/{local}{version}"
+        return server_id(self.ids, resource_type, resource_id)
