@@ -45,6 +45,7 @@ __all__ = [
     "left_out_reasons",
     "parse_types",
     "selection_for",
+    "without_references",
 ]
 
 REQUIRED_TYPES: Final = frozenset({"EpisodeOfCare", "Patient"})
@@ -130,6 +131,12 @@ def learned_refusals(ledger: _Settings, server: str) -> frozenset[str]:
 
 def _ref(resource: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
+
+
+def without_references(resource: Json, gone: set[str]) -> Json:
+    """``resource`` without the references to ``gone`` (``Type/id``): a list drops the item
+    holding one (``CarePlan.activity``, ``Communication.about``)."""
+    return _without(resource, gone)
 
 
 def _without(resource: Json, gone: set[str]) -> Json:

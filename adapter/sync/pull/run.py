@@ -39,6 +39,7 @@ from adapter.sync.pull.first_read import read_first
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
 from adapter.sync.referrals.outbound import AbortAnswer, settle_aborts
+from adapter.sync.referrals.task_pull import TaskAnswer, pull_referral_tasks
 from adapter.sync.resources import references
 from adapter.sync.server_ids import with_server_ids
 from adapter.sync.taking import server_elements
@@ -91,6 +92,8 @@ class PullReport:
     """Changed resources that are not valid FHIR (type, id, element): not applied."""
     aborts: list[AbortAnswer] = field(default_factory=list)
     """Answers to the cancellation Tasks sent for outbound referrals (referrals/outbound.py)."""
+    referral_tasks: list[TaskAnswer] = field(default_factory=list)
+    """The performer's changes to referral Tasks on its own server (referrals/task_pull.py)."""
     rewound: list[ResourceKey] = field(default_factory=list)
     """Resources at or below the ledger's version with other content that changed a case: the
     server went back in time (one warning for all of them)."""
@@ -133,6 +136,7 @@ class PullReport:
             "server_went_back": len(self.rewound),
             "first_read": self.first_read,
             "referral_cancellations_answered": len(self.aborts),
+            "referral_tasks_changed": len(self.referral_tasks),
         }
 
     def changes_by_case(self) -> list[dict[str, Any]]:
@@ -154,12 +158,15 @@ async def pull_changes(
     namespace: str | None = None,
     on_run: Callable[[int], None] | None = None,
     strategy: str = AUTO,
+    referral_tasks: FHIRClient | None = None,
 ) -> PullReport:
     """Pull the server's changes into the case store (see the module docstring).
 
     ``since`` overrides the stored watermark (and its overlap) for this run, e.g. to replay a
     window; the watermark never moves backwards. ``on_run`` is told of the ledger run's id as
     soon as it is opened. ``strategy`` is how changes are read (:mod:`.strategies`).
+    ``referral_tasks``: the performer's server the referral Tasks live on
+    (ADAPTER_REFERRAL_TASK_SERVER): their answers and the cancellations' are read there.
     """
     server = client.base.url
     client = await with_server_ids(client, ledger)  # the server's ids read as ours
@@ -170,7 +177,15 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        report.aborts = await settle_aborts(client, ledger, server=server)
+        if referral_tasks is None:
+            report.aborts = await settle_aborts(client, ledger, server=server)
+        else:
+            report.aborts = await settle_aborts(
+                referral_tasks, ledger, server=str(referral_tasks.base.url)
+            )
+            report.referral_tasks = await pull_referral_tasks(
+                referral_tasks, client, ledger, namespace=namespace
+            )
         if start is None:  # the first pull: only what is ours
             batch, report.first_read = await read_first(
                 client, ledger, namespace=namespace, strategy=strategy

@@ -52,6 +52,7 @@ from adapter.sync.push.sender import CaseSender
 from adapter.sync.push.state import CaseInput, PushRun
 from adapter.sync.push.verify import forget_absent
 from adapter.sync.referrals.outbound import hold_started_cancels
+from adapter.sync.referrals.task_server import write_referral_tasks
 from adapter.sync.server_ids import with_server_ids
 
 __all__ = [
@@ -80,6 +81,7 @@ async def push_cases(
     on_accepted: Callable[[Case], None] | None = None,
     leases: LeaseMode = "auto",
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    referral_tasks: FHIRClient | None = None,
 ) -> PushReport:
     """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
     failure (see the report and the dead-letter list). ``inputs`` may be lazy (read as cases
@@ -88,7 +90,8 @@ async def push_cases(
     case, ``on_run`` of the ledger run's id as soon as it is opened, ``on_accepted`` (on the
     ledger thread) of each case version kept in the case store (closure documents). ``leases``:
     whether cases are leased for other workers on the same ledger (auto: on PostgreSQL), for
-    ``lease_seconds`` at a time."""
+    ``lease_seconds`` at a time. ``referral_tasks``: the performer's server the referral Tasks
+    go to, after each case (:mod:`adapter.sync.referrals.task_server`; None: with the case)."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
     client = await with_server_ids(client, ledger)  # a server that assigns ids itself
@@ -99,6 +102,7 @@ async def push_cases(
         on_run(run.id)
     with LedgerThread() as thread:
         state = PushRun(client, ledger, run.id, thread, namespace, on_case, on_accepted)
+        state.referral_tasks = referral_tasks
         state.leases = leases_for(leases, ledger, state.server, run.id, lease_seconds)
         try:
             state.selection = await thread(
@@ -144,7 +148,9 @@ async def _push_one(run: PushRun, item: CaseInput) -> CaseOutcome:
     """One case; a ledger error reading or recording it fails this case only."""
     try:
         outcome = await _push_held(run, item)
-        return outcome if outcome.status is CaseStatus.HELD else _done(run, outcome)
+        if outcome.status is CaseStatus.HELD:
+            return outcome
+        return _done(run, await _with_referral_tasks(run, outcome))
     except LedgerError as exc:
         failure = Failure(ReasonCode.LEDGER_ERROR, type(exc).__name__, str(exc))
         return _done(run, await _failed(run, item.case_id, failure))
@@ -162,7 +168,7 @@ async def _push_held(run: PushRun, item: CaseInput) -> CaseOutcome:
     try:
         document, held = await hold_started_cancels(
             run.client, run.ledger, server=run.server, namespace=run.namespace,
-            document=item.document,
+            document=item.document, tasks=run.referral_tasks,
         )  # fmt: skip
     except FHIRError as exc:
         if stops_the_run(exc):
@@ -172,6 +178,24 @@ async def _push_held(run: PushRun, item: CaseInput) -> CaseOutcome:
         return await _push_case(run, item)
     outcome = await _push_case(run, dataclasses.replace(item, document=document))
     return dataclasses.replace(outcome, kept=(*outcome.kept, *held))
+
+
+async def _with_referral_tasks(run: PushRun, outcome: CaseOutcome) -> CaseOutcome:
+    """After the case landed: its referral Tasks on the performer's server (a case found
+    unchanged without mapping: only when a write of its Tasks failed before)."""
+    if run.referral_tasks is None or outcome.status is CaseStatus.FAILED:
+        return outcome
+    wrote = await write_referral_tasks(
+        run.referral_tasks, run.client, run.ledger, case_id=outcome.case_id,
+        namespace=run.namespace, only_pending=outcome.case_id in run.fast_unchanged,
+    )  # fmt: skip
+    if not wrote.written and not wrote.pending:
+        return outcome
+    status = CaseStatus.WRITTEN if wrote.written else outcome.status
+    return dataclasses.replace(
+        outcome, status=status, written=outcome.written + wrote.written,
+        referrals_pending=tuple(wrote.pending),
+    )  # fmt: skip
 
 
 async def _push_case(
@@ -193,6 +217,7 @@ async def _push_case(
     if isinstance(step, Unchanged):
         if step.fast:
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
+            run.fast_unchanged.add(item.case_id)
         return CaseOutcome(
             step.case_id, CaseStatus.UNCHANGED, unchanged=step.total, kept=step.kept,
             left_out=step.left_out,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,9 @@ class PushRun:
     selection: Selection = field(default_factory=Selection)  # the types this server takes
     leases: CaseLeases | None = None  # several workers on one ledger (adapter.sync.push.leasing)
     ride: MarkerRide | None = None  # the marker's write, carried by the run's transaction
+    # ADAPTER_REFERRAL_TASK_SERVER: the performer's server the referral Tasks go to (None: here)
+    referral_tasks: FHIRClient | None = None
+    fast_unchanged: set[str] = field(default_factory=set)  # cases found unchanged unmapped
     server: str = field(init=False)
     unchanged: UnchangedBatch = field(init=False)
 
@@ -58,5 +62,10 @@ class PushRun:
 
     @property
     def mapping(self) -> str:
-        """The mapping fingerprint, under the types this server takes."""
-        return self.selection.fingerprint(mapping_fingerprint(self.namespace))
+        """The mapping fingerprint, under the types this server takes (and without the
+        referral Tasks when they go to another server)."""
+        mapping = self.selection.fingerprint(mapping_fingerprint(self.namespace))
+        if self.referral_tasks is None:
+            return mapping
+        seed = f"{mapping}|referral-tasks:{self.referral_tasks.base.url}".encode()
+        return hashlib.sha256(seed).hexdigest()[:32]
