@@ -16,6 +16,7 @@ and the run goes on; the watermark still moves, so ``adapter pull --since`` repl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +39,8 @@ from adapter.sync.pull.changes import Change, fresh, query_since, suspects
 from adapter.sync.pull.first_read import read_first
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
-from adapter.sync.referrals.outbound import AbortAnswer, settle_aborts
-from adapter.sync.referrals.task_pull import TaskAnswer, pull_referral_tasks
+from adapter.sync.referrals.outbound import AbortAnswer
+from adapter.sync.referrals.task_pull import TaskAnswer, referral_answers
 from adapter.sync.resources import references
 from adapter.sync.server_ids import with_server_ids
 from adapter.sync.taking import server_elements
@@ -177,15 +178,9 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        if referral_tasks is None:
-            report.aborts = await settle_aborts(client, ledger, server=server)
-        else:
-            report.aborts = await settle_aborts(
-                referral_tasks, ledger, server=str(referral_tasks.base.url)
-            )
-            report.referral_tasks = await pull_referral_tasks(
-                referral_tasks, client, ledger, namespace=namespace
-            )
+        report.aborts, report.referral_tasks = await referral_answers(
+            client, ledger, referral_tasks, namespace=namespace
+        )
         if start is None:  # the first pull: only what is ours
             batch, report.first_read = await read_first(
                 client, ledger, namespace=namespace, strategy=strategy
@@ -202,6 +197,10 @@ async def pull_changes(
         by_case = await _assign(ledger, server, [*news, *doubtful], known, report)
         # compared with the case as a push shapes it for this server (types it does not take)
         selection = await asyncio.to_thread(selection_for, client.resource_types, ledger, server)
+        if referral_tasks is not None:  # the referral Tasks live on the performer's server
+            selection = dataclasses.replace(
+                selection, referrals_elsewhere=str(referral_tasks.base.url)
+            )
         doubted = frozenset(c.key for c in doubtful)
         context = _Context(ledger, run.id, server, known, doubted, selection)
         for case_id, changes in sorted(by_case.items()):

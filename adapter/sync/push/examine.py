@@ -24,7 +24,6 @@ from adapter.sync.push.provenance import map_case, with_write_provenance
 from adapter.sync.push.sender import Sent
 from adapter.sync.push.snapshot import landed_snapshot
 from adapter.sync.push.state import CaseInput, PushRun
-from adapter.sync.referrals.remote import split_referrals
 from adapter.sync.resources import key_of
 
 __all__ = ["Held", "Prepared", "Unchanged", "examine", "landed_of"]
@@ -129,7 +128,7 @@ def _prepare(run: PushRun, item: CaseInput, case: Case, context: PushContext) ->
     sent = None if item.from_store or not isinstance(item.document, dict) else item.document
     try:
         mapped, plain = map_case(checked.case, run.namespace)
-        resources, left = run.selection.apply(_here(run, mapped))
+        resources, left = run.selection.apply(mapped)
     except MappingError:
         run.ledger.put_case(case.id, document, source=item.source)
         raise
@@ -147,7 +146,7 @@ def _prepare(run: PushRun, item: CaseInput, case: Case, context: PushContext) ->
     if context.snapshot is not None:
         try:
             before, _ = run.selection.apply(
-                _here(run, case_to_resources(parse_case(context.snapshot), namespace=run.namespace))
+                case_to_resources(parse_case(context.snapshot), namespace=run.namespace)
             )
             previous = {key_of(r): r for r in before}
         except AdapterError:  # a snapshot from an older model: no base, ownership decides
@@ -171,12 +170,6 @@ def _prepare(run: PushRun, item: CaseInput, case: Case, context: PushContext) ->
         kept=checked.rebased,
         left_out=sum(left.values()),
     )
-
-
-def _here(run: PushRun, resources: list[Any]) -> list[Any]:
-    """The resources for the case's server: without the referral Tasks when they go to the
-    performer's (:mod:`adapter.sync.referrals.task_server`, written after the case)."""
-    return resources if run.referral_tasks is None else split_referrals(resources)[0]
 
 
 def _check(case: Case, context: PushContext) -> Checked:

@@ -46,13 +46,13 @@ from adapter.sync.push.marker import check_server, record_marker, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.recording import record_sent, taken_from_server
+from adapter.sync.push.referral_tasks import with_referral_tasks
 from adapter.sync.push.ride import MarkerRide
-from adapter.sync.push.selection import Selection, learn_refused, refused_types, selection_for
+from adapter.sync.push.selection import learn_refused, refused_types, selection_for
 from adapter.sync.push.sender import CaseSender
 from adapter.sync.push.state import CaseInput, PushRun
 from adapter.sync.push.verify import forget_absent
 from adapter.sync.referrals.outbound import hold_started_cancels
-from adapter.sync.referrals.task_server import write_referral_tasks
 from adapter.sync.server_ids import with_server_ids
 
 __all__ = [
@@ -108,6 +108,10 @@ async def push_cases(
             state.selection = await thread(
                 selection_for, client.resource_types, ledger, client.base.url
             )
+            if referral_tasks is not None:  # they go to the performer's server, not this one
+                state.selection = dataclasses.replace(
+                    state.selection, referrals_elsewhere=str(referral_tasks.base.url)
+                )
             checked = await check_server(client, ledger, namespace)
             state.adopting = checked.state == "adopt"
             if state.leases is None:  # other workers' writes may follow: the marker goes last
@@ -150,7 +154,7 @@ async def _push_one(run: PushRun, item: CaseInput) -> CaseOutcome:
         outcome = await _push_held(run, item)
         if outcome.status is CaseStatus.HELD:
             return outcome
-        return _done(run, await _with_referral_tasks(run, outcome))
+        return _done(run, await with_referral_tasks(run, outcome))
     except LedgerError as exc:
         failure = Failure(ReasonCode.LEDGER_ERROR, type(exc).__name__, str(exc))
         return _done(run, await _failed(run, item.case_id, failure))
@@ -178,24 +182,6 @@ async def _push_held(run: PushRun, item: CaseInput) -> CaseOutcome:
         return await _push_case(run, item)
     outcome = await _push_case(run, dataclasses.replace(item, document=document))
     return dataclasses.replace(outcome, kept=(*outcome.kept, *held))
-
-
-async def _with_referral_tasks(run: PushRun, outcome: CaseOutcome) -> CaseOutcome:
-    """After the case landed: its referral Tasks on the performer's server (a case found
-    unchanged without mapping: only when a write of its Tasks failed before)."""
-    if run.referral_tasks is None or outcome.status is CaseStatus.FAILED:
-        return outcome
-    wrote = await write_referral_tasks(
-        run.referral_tasks, run.client, run.ledger, case_id=outcome.case_id,
-        namespace=run.namespace, only_pending=outcome.case_id in run.fast_unchanged,
-    )  # fmt: skip
-    if not wrote.written and not wrote.pending:
-        return outcome
-    status = CaseStatus.WRITTEN if wrote.written else outcome.status
-    return dataclasses.replace(
-        outcome, status=status, written=outcome.written + wrote.written,
-        referrals_pending=tuple(wrote.pending),
-    )  # fmt: skip
 
 
 async def _push_case(
@@ -291,7 +277,7 @@ async def _refused_type(run: PushRun, failures: list[tuple[ResourceKey, Any]]) -
         return False
     log.warning("the server does not support %s: left out from now on", ", ".join(sorted(kinds)))
     refused = await run.call(learn_refused, run.ledger, run.server, kinds)
-    run.selection = Selection(run.selection.left_out | refused)
+    run.selection = run.selection.without(refused)
     return True
 
 

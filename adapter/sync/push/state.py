@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,10 +61,5 @@ class PushRun:
 
     @property
     def mapping(self) -> str:
-        """The mapping fingerprint, under the types this server takes (and without the
-        referral Tasks when they go to another server)."""
-        mapping = self.selection.fingerprint(mapping_fingerprint(self.namespace))
-        if self.referral_tasks is None:
-            return mapping
-        seed = f"{mapping}|referral-tasks:{self.referral_tasks.base.url}".encode()
-        return hashlib.sha256(seed).hexdigest()[:32]
+        """The mapping fingerprint, under the types this server takes."""
+        return self.selection.fingerprint(mapping_fingerprint(self.namespace))

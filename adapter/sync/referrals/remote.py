@@ -17,12 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapter.mappings.datatypes import find_coding
-from adapter.mappings.resources.gravity import TASK_CODE
 from adapter.sync.idmap import rewrite_references
 from adapter.sync.ownership import both_changed, performer_owned
 from adapter.sync.resources import reference_key, reference_values
-from adapter.sync.type_selection import without_references
+from adapter.sync.type_selection import Selection
+from adapter.sync.type_selection import is_referral_task as is_fulfill
 
 __all__ = ["absolute", "answer_problem", "is_fulfill", "merged", "split_referrals"]
 
@@ -31,21 +30,10 @@ Json = dict[str, Any]
 CHECKED = ("focus", "for", "requester", "owner", "basedOn")
 
 
-def is_fulfill(resource: Mapping[str, Any]) -> bool:
-    """A referral Task: ``Task.code`` carries task-code ``fulfill``."""
-    if resource.get("resourceType") != "Task":
-        return False
-    coding = find_coding(resource.get("code"), TASK_CODE)
-    return coding is not None and coding.get("code") == "fulfill"
-
-
 def split_referrals(resources: Sequence[Json]) -> tuple[list[Json], list[Json]]:
     """(the resources for the case's server, the referral Tasks for the performer's)."""
-    tasks = [r for r in resources if is_fulfill(r)]
-    if not tasks:
-        return list(resources), []
-    gone = {f"Task/{t.get('id')}" for t in tasks}
-    return [without_references(r, gone) for r in resources if not is_fulfill(r)], tasks
+    here, _ = Selection(referrals_elsewhere="elsewhere").apply(resources)
+    return here, [r for r in resources if is_fulfill(r)]
 
 
 def absolute(resource: Mapping[str, Any], base: str) -> Json:

@@ -17,21 +17,23 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from adapter.errors import AdapterError
+from adapter.errors import AdapterError, InputError
 from adapter.fhir import FHIRClient
 from adapter.mappings.resources.gravity import outcome_from_outputs
 from adapter.mappings.terminology import table
 from adapter.model.transitions import StatusKind
+from adapter.model.validation import parse_case
 from adapter.sync.case_changes import reachable
 from adapter.sync.hashing import content_hash
 from adapter.sync.intake import stored_version
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.referral_tasks import ReferralTask
 from adapter.sync.ownership import performer_may_set
+from adapter.sync.referrals.outbound import AbortAnswer, settle_aborts
 from adapter.sync.referrals.task_server import desired_tasks
 from adapter.sync.resources import meta_version
 
-__all__ = ["TaskAnswer", "pull_referral_tasks"]
+__all__ = ["TaskAnswer", "pull_referral_tasks", "referral_answers"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,17 @@ class TaskAnswer:
             "applied": self.applied,
             "why": self.why or None,
         }
+
+
+async def referral_answers(
+    client: FHIRClient, ledger: Ledger, tasks: FHIRClient | None, *, namespace: str | None
+) -> tuple[list[AbortAnswer], list[TaskAnswer]]:
+    """What a pull reads of the outbound referrals first: the answers to the cancellation
+    Tasks, and with the Tasks on the performer's server (``tasks``), its changes to them."""
+    if tasks is None:
+        return await settle_aborts(client, ledger, server=str(client.base.url)), []
+    aborts = await settle_aborts(tasks, ledger, server=str(tasks.base.url))
+    return aborts, await pull_referral_tasks(tasks, client, ledger, namespace=namespace)
 
 
 async def pull_referral_tasks(
@@ -125,8 +138,18 @@ def _apply(ledger: Ledger, row: ReferralTask, current: dict[str, Any]) -> TaskAn
     outcome = outcome_from_outputs(current.get("output") or [])
     if outcome:
         task["outcome"] = outcome
-    if stored_version(document) is None:
+        if not _valid(document):  # a task not started has no outcome yet
+            del task["outcome"]
+    if not _valid(document):
         return answer(False, "the case would not be valid with it")
     ledger.put_case(row.case_id, document, source="referral Task server")
     log.info("case %s task %s: the performer's %s taken", row.case_id, row.record_id, status)
     return answer(True)
+
+
+def _valid(document: dict[str, Any]) -> bool:
+    try:
+        parse_case(document)
+    except InputError:
+        return False
+    return True
