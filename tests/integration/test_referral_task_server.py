@@ -5,13 +5,17 @@ community organization answers there by raw HTTP, the pull brings its answers ho
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from adapter.cli import app
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
 from adapter.sync.ledger import Ledger
@@ -20,6 +24,7 @@ from tests.integration.community_org import CommunityOrganization
 from tests.integration.fhir_proxy import Faults, faulty_fhir
 from tests.integration.loop_support import Desk
 from tests.reliability.spare_hapi import spare_from_env
+from tests.support.casefiles import example_case
 
 pytestmark = pytest.mark.integration
 
@@ -210,3 +215,65 @@ def test_a_task_the_performers_server_refuses_stays_pending_and_the_next_push_wr
         assert "resources: 0 written" in out
     posts = [r for r in faults.requests if r.startswith("POST") and "/Task" in r]
     assert [p.rsplit(" ", 1)[-1] for p in posts] == ["400", "201"]
+
+
+@pytest.mark.production
+def test_a_case_server_that_assigns_its_own_ids_is_referenced_by_its_ids(
+    production_fhir_url, performer_server, tmp_path, monkeypatch
+):
+    """The Task's absolute references name the ids the case's server assigned (not ours)."""
+    case = example_case("CM-2001", uuid.uuid4().hex[:10]).model_dump(mode="json", exclude_none=True)
+    next(t for t in case["tasks"] if t["id"] == "T-1")["status"] = "requested"
+    ident = f"{case['id']}/T-1"
+    (tmp_path / "case.json").write_text(json.dumps(case))
+    ledger = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    monkeypatch.setenv("ADAPTER_REFERRAL_TASK_SERVER", performer_server)
+    monkeypatch.setenv("ADAPTER_NAMESPACE", f"g8-{uuid.uuid4().hex[:10]}")
+    args = ["push", str(tmp_path / "case.json"), "--server", production_fhir_url]
+
+    ping = CliRunner().invoke(app, ["ping", "--server", production_fhir_url, "--ledger", ledger])
+    assert ping.exit_code == 0, ping.stdout  # the server's profile: it assigns the ids
+
+    result = CliRunner().invoke(app, [*args, "--ledger", ledger])
+
+    assert result.exit_code == 0, result.stdout
+    with httpx.Client(base_url=performer_server, timeout=60) as http:
+        found = http.get(
+            "Task", params={"identifier": ident}, headers={"Cache-Control": "no-cache"}
+        )
+    [task] = [e["resource"] for e in found.json().get("entry", [])]
+    base = production_fhir_url.rstrip("/")
+    with httpx.Client(timeout=60) as http:
+        for element in ("focus", "for", "requester", "owner"):
+            reference = task[element]["reference"]
+            assert reference.startswith(f"{base}/"), reference
+            assert "cm-" not in reference.rsplit("/", 1)[1]  # the server's id, not ours
+            assert http.get(reference).status_code == 200, reference
+    again = CliRunner().invoke(app, [*args, "--ledger", ledger])
+    assert again.exit_code == 0, again.stdout
+    assert "resources: 0 written" in again.stdout
+
+
+def test_the_case_managers_changes_update_the_task_there_and_a_lost_one_is_written_anew(
+    desk, monkeypatch, performer_server
+):
+    pushed(desk, monkeypatch, performer_server)
+    [task] = remote_task(desk, performer_server)
+    desk.record("T-1")["description"] = "Hot meals, five days a week"
+
+    out = pushed(desk, monkeypatch, performer_server)
+
+    assert "resources: 1 written" in out  # the Task only (If-Match on the version known)
+    [updated] = remote_task(desk, performer_server)
+    assert (updated["id"], updated["meta"]["versionId"]) == (task["id"], "2")
+    assert updated["description"] == "Hot meals, five days a week"
+    assert updated["focus"] == task["focus"]  # still absolute
+    with httpx.Client(base_url=performer_server, timeout=60) as http:
+        assert http.delete(f"Task/{task['id']}").status_code in (200, 204)
+    desk.record("T-1")["status"] = "cancelled"  # still requested there: the requester's value
+
+    pushed(desk, monkeypatch, performer_server)
+
+    [anew] = remote_task(desk, performer_server)
+    assert anew["id"] != task["id"]
+    assert anew["status"] == "cancelled"

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapter.errors import AdapterError, ResponseError, VersionConflict
+from adapter.errors import AdapterError, ResourceNotFound, ResponseError, VersionConflict
 from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.sync.hashing import content_hash
@@ -128,7 +128,13 @@ async def _write(
         task_id = str(result.id)  # there already (an earlier write whose answer was lost)
     last = row.status if row is not None else None
     for _ in range(_WRITE_ROUNDS):
-        current = await tasks.read("Task", task_id)
+        try:
+            current = await tasks.read("Task", task_id)
+        except ResourceNotFound:
+            if row is None:
+                raise
+            # the performer's server lost it (or deleted it): written anew
+            return await _write(tasks, ledger, server, case_id, record_id, body, None)
         version = meta_version(current)
         wanted = merged({**body, "id": task_id}, current, last or ours)
         if wanted is None:
