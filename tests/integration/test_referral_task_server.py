@@ -15,15 +15,18 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from adapter.api import create_app
 from adapter.cli import app
 from adapter.mappings.bundle import case_to_resources
 from adapter.model.validation import parse_case
+from adapter.settings import load_settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import NAMESPACE_KEY
 from tests.integration.community_org import CommunityOrganization
 from tests.integration.fhir_proxy import Faults, faulty_fhir
 from tests.integration.loop_support import Desk
 from tests.reliability.spare_hapi import spare_from_env
+from tests.support.api import TOKEN, serve
 from tests.support.casefiles import example_case
 
 pytestmark = pytest.mark.integration
@@ -277,3 +280,35 @@ def test_the_case_managers_changes_update_the_task_there_and_a_lost_one_is_writt
     [anew] = remote_task(desk, performer_server)
     assert anew["id"] != task["id"]
     assert anew["status"] == "cancelled"
+
+
+async def test_the_service_writes_the_task_to_the_performers_server_too(
+    fhir_base_url, performer_server, tmp_path
+):
+    settings = load_settings(
+        fhir_base_url=fhir_base_url,
+        ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}",
+        api_token=TOKEN,
+        namespace=f"g8s-{uuid.uuid4().hex[:10]}",
+        referral_task_server=performer_server,
+    )
+    case = example_case("CM-2001", uuid.uuid4().hex[:10]).model_dump(mode="json", exclude_none=True)
+    next(t for t in case["tasks"] if t["id"] == "T-1")["status"] = "requested"
+    app = create_app(settings)
+    async for client in serve(app):
+        assert (await client.post("/cases", json=case)).status_code == 201
+        runs = []
+        for _ in range(2):
+            started = await client.post("/sync", json={"case_ids": [case["id"]]})
+            assert started.status_code == 202
+            await app.state.adapter.runs.wait()
+            runs.append((await client.get(f"/sync/runs/{started.json()['run_id']}")).json())
+    assert [(r["status"], r["cases_failed"]) for r in runs] == [("completed", 0)] * 2
+    assert runs[1]["resources_written"] == 0
+    ident = f"{case['id']}/T-1"
+    async with httpx.AsyncClient(base_url=performer_server, timeout=60) as http:
+        found = await http.get(
+            "Task", params={"identifier": ident}, headers={"Cache-Control": "no-cache"}
+        )
+    [task] = [e["resource"] for e in found.json().get("entry", [])]
+    assert task["focus"]["reference"].startswith(fhir_base_url.rstrip("/") + "/ServiceRequest/")
