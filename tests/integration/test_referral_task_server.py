@@ -203,6 +203,8 @@ def test_a_task_the_performers_server_refuses_stays_pending_and_the_next_push_wr
         assert code != 0, out  # the run reports the Task pending
         assert f"case {desk.case['id']} task T-1" in out
         assert "retried by the next push" in out
+        assert "HTTP 400" in out  # the status, not the server's words
+        assert "test proxy" not in out
         assert remote_task(desk, performer_server) == []
         request = mapped(desk, "T-1", "ServiceRequest")  # the case itself landed
         with httpx.Client(base_url=fhir_base_url, timeout=60) as http:

@@ -20,7 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapter.errors import AdapterError, ResourceNotFound, ResponseError, VersionConflict
+from adapter.errors import (
+    AdapterError,
+    FHIRStatusError,
+    ResourceNotFound,
+    ResponseError,
+    VersionConflict,
+)
 from adapter.fhir import FHIRClient
 from adapter.mappings.bundle import case_to_resources
 from adapter.sync.hashing import content_hash
@@ -92,7 +98,7 @@ async def write_referral_tasks(
         try:
             outcome.written += await _write(tasks, ledger, server, case_id, record_id, body, row)
         except AdapterError as exc:
-            reason = f"{type(exc).__name__}: {exc}"[:300]
+            reason = _reason(exc)
             ledger.referral_task_pending(server, case_id, record_id, reason)
             outcome.pending.append(
                 f"case {case_id} task {record_id}: the referral Task is not on {server} yet "
@@ -190,3 +196,14 @@ def _record(
         server, case_id, record_id, task_id=task_id, version=version, content_hash=digest,
         status=status,
     )  # fmt: skip
+
+
+def _reason(exc: AdapterError) -> str:
+    """Why a write failed, without the server's words (they may quote patient data): the
+    status and code it answered, or our own message (ids, elements, codes)."""
+    name = type(exc).__name__
+    if isinstance(exc, FHIRStatusError):
+        return f"{name}: HTTP {exc.status} {exc.server_code or ''}".rstrip()
+    if isinstance(exc, ResponseError):
+        return f"{name}: {exc}"[:300]
+    return name  # a transport failure after the retries
