@@ -215,11 +215,14 @@ def test_a_task_the_performers_server_refuses_stays_pending_and_the_next_push_wr
         assert code == 0, out
         assert "resources: 1 written" in out
         assert len(remote_task(desk, performer_server)) == 1
+        asked = len(faults.requests)
         code, out = desk.push()
         assert code == 0, out
         assert "resources: 0 written" in out
+        assert len(faults.requests) == asked  # converged: not one request to that server
     posts = [r for r in faults.requests if r.startswith("POST") and "/Task" in r]
     assert [p.rsplit(" ", 1)[-1] for p in posts] == ["400", "201"]
+    assert len(faults.requests) == 2  # the two conditional creates: no read, no other write
 
 
 @pytest.mark.production
