@@ -189,6 +189,7 @@ def test_a_cancel_of_a_started_referral_sends_the_abort_to_the_performers_server
 
     assert code == 0, out
     assert "the referral cancelled" in out
+    assert "not applied" not in out  # the cancelled Task there is the stored case's status now
     assert desk.record("T-1", desk.stored())["status"] == "cancelled"
 
 

@@ -8,7 +8,8 @@ reachable from the stored task's status is taken into the stored case, with ``st
 and the ``resulting-activity`` outcome; a requester's value set there by someone else
 (cancelled, requested) is never applied and reported, and the next push writes ours back. The
 ledger then holds the version read and the hash of the Task as the updated case maps it, so the
-next push sends nothing for it.
+next push sends nothing for it. A referral that is over (completed, failed, rejected, cancelled)
+is not read again: each pull costs one read per open referral.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from adapter.sync.resources import meta_version
 __all__ = ["TaskAnswer", "pull_referral_tasks", "referral_answers"]
 
 log = logging.getLogger(__name__)
+#: A referral in one of these is over: a pull no longer reads its Task.
+_ENDED = frozenset({"completed", "failed", "rejected", "cancelled", "entered-in-error"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +88,8 @@ async def pull_referral_tasks(
     server = str(tasks.base.url)
     answers = []
     for row in ledger.referral_tasks(server):
-        if row.task_id is None:
-            continue  # never written there (pending): nothing to read
+        if row.task_id is None or row.status in _ENDED:
+            continue  # never written there (pending), or over: nothing to read
         current = await tasks.read("Task", row.task_id)
         version = meta_version(current)
         if version is None or version == row.version:
@@ -123,13 +126,15 @@ def _apply(ledger: Ledger, row: ReferralTask, current: dict[str, Any]) -> TaskAn
 
     if status == row.status:
         return None  # the performer changed something else, or nothing of its own
-    if not performer_may_set("Task", "status", status):
-        return answer(False, "a requester's status, not the performer's to set")
     try:
         value = table("task-status").from_fhir(status, resource="Task", element="Task.status")
     except AdapterError:
         return answer(False, "a status the case model does not know")
-    if task.get("status") != value and not reachable(StatusKind.TASK, task["status"], value):
+    if task.get("status") == value:
+        return None  # the stored case says so already (a cancellation the performer agreed to)
+    if not performer_may_set("Task", "status", status):
+        return answer(False, "a requester's status, not the performer's to set")
+    if not reachable(StatusKind.TASK, task["status"], value):
         return answer(False, f"the stored task is {task['status']}")
     task["status"] = value
     reason = (current.get("statusReason") or {}).get("text")
