@@ -240,6 +240,11 @@ class Settings(BaseSettings):
         description="comma list of other FHIR base URLs whose absolute references an inbound "
         "referral may make the adapter read",
     )
+    referral_task_server: str | None = Field(
+        default=None,
+        description="the FHIR base URL outbound referral Tasks are written to (the "
+        "performer's server); unset: the case's own server",
+    )
     organization: str | None = Field(
         default=None,
         pattern=r"^Organization/[A-Za-z0-9\-.]{1,64}$",
@@ -298,6 +303,12 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"ADAPTER_RESOURCE_TYPES: {', '.join(missing)} is required for a case"
                 )
+        if self.referral_task_server is not None:
+            check_base_url(
+                self.referral_task_server,
+                allow_insecure_http=self.allow_insecure_http,
+                name="ADAPTER_REFERRAL_TASK_SERVER",
+            )
         for url in self.referral_server_list:
             check_base_url(
                 url, allow_insecure_http=self.allow_insecure_http, name="ADAPTER_REFERRAL_SERVERS"

@@ -26,6 +26,7 @@ from adapter.sync.pull.run import pull_changes
 from adapter.sync.push.outcomes import CaseOutcome, PushReport
 from adapter.sync.push.replay import Replay, close_landed, replay_inputs
 from adapter.sync.push.run import CaseInput, push_cases
+from adapter.sync.referrals.sources import task_server
 
 __all__ = ["CASE_ID_PATTERN", "start_or_queue_pull", "start_push", "start_retry"]
 
@@ -83,17 +84,19 @@ async def _start(
 
         async def push(on_run: OnRun) -> None:
             try:
-                report = await push_cases(
-                    inputs,
-                    client=state.fhir,
-                    ledger=state.ledger,
-                    namespace=state.settings.namespace,
-                    concurrency=state.settings.push_concurrency,
-                    on_case=counted,
-                    on_run=on_run,
-                    leases=state.settings.case_leases,
-                    lease_seconds=state.settings.lease_seconds,
-                )
+                async with task_server(state.settings) as tasks:  # the performer's, if set
+                    report = await push_cases(
+                        inputs,
+                        client=state.fhir,
+                        ledger=state.ledger,
+                        namespace=state.settings.namespace,
+                        concurrency=state.settings.push_concurrency,
+                        on_case=counted,
+                        on_run=on_run,
+                        leases=state.settings.case_leases,
+                        lease_seconds=state.settings.lease_seconds,
+                        referral_tasks=tasks,
+                    )
                 if after is not None:
                     await asyncio.to_thread(after, report)
             finally:
@@ -121,14 +124,16 @@ def start_or_queue_pull(state: AppState, *, poll_referrals: bool = False) -> boo
     async def pull(on_run: OnRun) -> None:
         if state.referral_poll.take():
             await poll_after_gap(state.fhir, state.ledger, state.settings)
-        report = await pull_changes(
-            state.fhir,
-            state.ledger,
-            namespace=state.settings.namespace,
-            overlap=timedelta(seconds=state.settings.pull_overlap_seconds),
-            on_run=on_run,
-            strategy=state.settings.pull_strategy,
-        )
+        async with task_server(state.settings) as tasks:  # the performer's, if set
+            report = await pull_changes(
+                state.fhir,
+                state.ledger,
+                namespace=state.settings.namespace,
+                overlap=timedelta(seconds=state.settings.pull_overlap_seconds),
+                on_run=on_run,
+                strategy=state.settings.pull_strategy,
+                referral_tasks=tasks,
+            )
         for update in report.updates:
             state.metrics.case_done(str(RunKind.PULL), "updated" if update.changed else "unchanged")
         for _ in report.failures:

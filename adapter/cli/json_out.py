@@ -70,6 +70,7 @@ def case_json(case: CaseOutcome) -> dict[str, Any]:
         "message": case.message,
         "taken_from_server": list(case.taken),
         "kept": list(case.kept),
+        "referral_tasks_pending": list(case.referrals_pending),
     }
 
 

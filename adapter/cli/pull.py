@@ -29,6 +29,7 @@ from adapter.settings import Settings
 from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.pull.run import PullReport, pull_changes
+from adapter.sync.referrals.sources import task_server
 from adapter.sync.server_profile import settings_with_profile
 
 
@@ -104,7 +105,7 @@ async def _run(
     # The namespace push wrote under, or the pull would not recognise our own resources.
     namespace = resolve_namespace(settings, ledger)
     settings = await settings_with_profile(settings, ledger, namespace)
-    async with open_client(settings) as client:
+    async with open_client(settings) as client, task_server(settings) as tasks:
         return await pull_changes(
             client,
             ledger,
@@ -112,6 +113,7 @@ async def _run(
             overlap=overlap,
             namespace=namespace,
             strategy=settings.pull_strategy,
+            referral_tasks=tasks,
         )
 
 
@@ -142,6 +144,8 @@ def print_report(report: PullReport, namespace: str | None = None) -> None:
         out.print(f"  [cyan]warning[/cyan] not applied: {escape(invalid)}")
     for answer in report.aborts:
         out.print(f"  {escape(answer.line())}")
+    for changed in report.referral_tasks:
+        out.print(f"  {escape(changed.line())}")
     if report.rewound:
         out.print(
             f"[bold red]warning[/bold red]: the server went back in time: {len(report.rewound)} "
@@ -172,6 +176,7 @@ def pull_json(report: PullReport, namespace: str | None) -> dict[str, Any]:
             }
             for a in report.aborts
         ],
+        "referral_tasks": [t.to_dict() for t in report.referral_tasks],
     }
 
 

@@ -147,6 +147,8 @@ def print_report(report: PushReport, server: str) -> None:
                 f"  case {escape(case.case_id)}: kept {escape(kept)} as stored "
                 "(the input is behind what the server reported)"
             )
+        for line in case.referrals_pending:
+            out.print(f"  [yellow]pending[/yellow] {escape(line)}")
     for case in report.failed:
         out.print(f"  {escape(case.describe())}")
     if report.ledger_problem is not None:

@@ -29,6 +29,7 @@ from adapter.sync.ledger import Ledger
 from adapter.sync.namespace import resolve_namespace
 from adapter.sync.push.outcomes import CaseOutcome, PushReport
 from adapter.sync.push.run import CaseInput, push_cases
+from adapter.sync.referrals.sources import task_server
 from adapter.sync.server_profile import settings_with_profile
 
 __all__ = [
@@ -114,7 +115,7 @@ async def push_with_progress(
         total = len(inputs)
     namespace = resolve_namespace(settings, ledger)
     settings = await settings_with_profile(settings, ledger, namespace)
-    async with open_client(settings) as client:
+    async with open_client(settings) as client, task_server(settings) as tasks:
         await _reachable(settings)
         columns = (TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
@@ -139,6 +140,7 @@ async def push_with_progress(
                     on_accepted=_closure_documents(settings, namespace),
                     leases=settings.case_leases,
                     lease_seconds=settings.lease_seconds,
+                    referral_tasks=tasks,
                 )
             except (AccessDenied, TokenEndpointError) as exc:
                 progress.stop()

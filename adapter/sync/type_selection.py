@@ -21,6 +21,11 @@ from the rest: the list item holding the reference goes (``Goal.addresses[i]``,
 Push shapes what it writes with :meth:`Selection.apply`; pull shapes what it compares the
 server's resources with the same way, so an element the selection removed is never taken for
 a change made on the server. :func:`left_out_reasons` says why each type is left out (``ping``).
+
+With ``ADAPTER_REFERRAL_TASK_SERVER`` the referral Tasks (``fulfill``) go to the performer's
+server instead (``Selection.referrals_elsewhere``, its URL): left out here the same way,
+references to them (``CarePlan.activity``, ``Communication.about``) removed, so the case's
+server never holds a reference it cannot resolve.
 """
 
 from __future__ import annotations
@@ -29,11 +34,12 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Protocol
 
 from adapter.errors import ConfigError
 from adapter.mappings.context import RESOURCE_TYPES
+from adapter.mappings.resources.gravity import TASK_CODE
 from adapter.sync.resources import reference_values
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "REQUIRED_TYPES",
     "WRITTEN_TYPES",
     "Selection",
+    "is_referral_task",
     "learned_refusals",
     "left_out_reasons",
     "parse_types",
@@ -85,9 +92,12 @@ def parse_types(text: str | None) -> frozenset[str] | None:
 
 @dataclass(frozen=True)
 class Selection:
-    """The optional types not written to one server (empty: everything is written)."""
+    """The optional types not written to one server (empty: everything is written), and
+    whether the referral Tasks go to another server (``ADAPTER_REFERRAL_TASK_SERVER``: the
+    performer's; :mod:`adapter.sync.referrals.task_server` writes them there)."""
 
     left_out: frozenset[str] = frozenset()
+    referrals_elsewhere: str | None = None  # the Task server's base URL
 
     @classmethod
     def of(cls, allowed: Iterable[str] | None, refused: Iterable[str] = ()) -> Selection:
@@ -95,19 +105,31 @@ class Selection:
         kept = WRITTEN_TYPES if allowed is None else frozenset(allowed)
         return cls(((WRITTEN_TYPES - kept) | frozenset(refused)) - REQUIRED_TYPES)
 
+    @property
+    def shapes(self) -> bool:
+        """Whether a case's resources for this server differ from its whole mapping."""
+        return bool(self.left_out) or self.referrals_elsewhere is not None
+
     def fingerprint(self, mapping: str) -> str:
         """``mapping`` (the mapping fingerprint) as it holds under this selection."""
-        if not self.left_out:
+        if not self.shapes:
             return mapping
-        seed = f"{mapping}|without:{','.join(sorted(self.left_out))}".encode()
-        return hashlib.sha256(seed).hexdigest()[:32]
+        seed = f"{mapping}|without:{','.join(sorted(self.left_out))}"
+        seed += f"|referral-tasks:{self.referrals_elsewhere}" if self.referrals_elsewhere else ""
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
     def apply(self, resources: Sequence[Json]) -> tuple[list[Json], Counter[str]]:
         """The resources to write, references to left-out ones removed; and per type how many
-        were left out."""
-        if not self.left_out:
+        were left out (the referral Tasks written elsewhere are not counted)."""
+        if not self.shapes:
             return list(resources), Counter()
-        kept = [r for r in resources if r.get("resourceType") not in self.left_out]
+        away = self.referrals_elsewhere is not None
+        elsewhere = {_ref(r) for r in resources if away and is_referral_task(r)}
+        kept = [
+            r
+            for r in resources
+            if r.get("resourceType") not in self.left_out and _ref(r) not in elsewhere
+        ]
         while True:
             gone = {_ref(r) for r in resources} - {_ref(r) for r in kept}
             trimmed = [_without(r, gone) for r in kept]
@@ -115,8 +137,20 @@ class Selection:
             if len(still) == len(kept):
                 break
             kept = [r for r in kept if _ref(r) in {_ref(s) for s in still}]
-        left = Counter(r["resourceType"] for r in resources if _ref(r) in gone)
+        left = Counter(r["resourceType"] for r in resources if _ref(r) in gone - elsewhere)
         return still, left
+
+    def without(self, kinds: Iterable[str]) -> Selection:
+        """This selection with ``kinds`` left out too."""
+        return replace(self, left_out=self.left_out | frozenset(kinds))
+
+
+def is_referral_task(resource: Mapping[str, Any]) -> bool:
+    """A referral Task (Gravity): ``Task.code`` carries task-code ``fulfill``."""
+    if resource.get("resourceType") != "Task":
+        return False
+    codings = (resource.get("code") or {}).get("coding") or []
+    return any(c.get("system") == TASK_CODE and c.get("code") == "fulfill" for c in codings)
 
 
 def learned_refusals(ledger: _Settings, server: str) -> frozenset[str]:

@@ -48,6 +48,7 @@ __all__ = [
     "inbound_referrals",
     "metadata",
     "outbound_aborts",
+    "referral_tasks",
     "runs",
     "server_ids",
     "settings_kv",
@@ -398,4 +399,23 @@ case_leases = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "holder"),
+)
+
+
+# Outbound referral Tasks written to the performer's server (ADAPTER_REFERRAL_TASK_SERVER), not
+# the case's: per Task server and case task, the Task's id and version there and the hash of
+# what that server confirmed; ``pending`` the reason the last write failed (retried next push).
+referral_tasks = Table(
+    "referral_tasks",
+    metadata,
+    _server(),
+    _case(),
+    Column("record_id", String(FHIR_ID), nullable=False),
+    Column("task_id", String(FHIR_ID)),
+    Column("version", String(FHIR_ID)),
+    Column("content_hash", String(64)),
+    Column("status", String(TYPE)),
+    Column("pending", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("server_url", "case_id", "record_id"),
 )

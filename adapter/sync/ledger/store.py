@@ -28,6 +28,7 @@ from adapter.sync.ledger.engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engin
 from adapter.sync.ledger.feed import Feed
 from adapter.sync.ledger.leases import Leases
 from adapter.sync.ledger.letters import Letters
+from adapter.sync.ledger.referral_tasks import ReferralTasks
 from adapter.sync.ledger.referrals import InboundReferrals, OutboundAborts
 from adapter.sync.ledger.results import Results
 from adapter.sync.ledger.runs import Runs
@@ -48,6 +49,7 @@ class Ledger(
     ServerIds,
     InboundReferrals,
     OutboundAborts,
+    ReferralTasks,
     Leases,
 ):
     """One ledger database. Open with :meth:`open`; close with :meth:`close` or ``with``.
@@ -59,7 +61,8 @@ class Ledger(
     ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``), :class:`Feed`
     (the change feed, ``feed.py``) and :class:`ServerIds` (the ids a server assigned,
     ``server_ids.py``), :class:`InboundReferrals` / :class:`OutboundAborts` (referrals
-    claimed, cancellations sent: ``referrals.py``) and :class:`Leases` (which push worker
+    claimed, cancellations sent: ``referrals.py``), :class:`ReferralTasks` (referral Tasks
+    on the performer's server, ``referral_tasks.py``) and :class:`Leases` (which push worker
     holds which case, ``leases.py``).
     They share
     one engine and clock (``base.py``).

@@ -205,7 +205,7 @@ class _State:
 
     def shaped(self, resources: Mapping[ResourceKey, Resource]) -> dict[ResourceKey, Resource]:
         """``resources`` as a push writes them to this server (the selection applied)."""
-        if not self.selection.left_out:
+        if not self.selection.shapes:
             return dict(resources)
         kept, _ = self.selection.apply([dict(r) for r in resources.values()])
         return {ResourceKey(r["resourceType"], r["id"]): r for r in kept}

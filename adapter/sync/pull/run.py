@@ -16,6 +16,7 @@ and the run goes on; the watermark still moves, so ``adapter pull --since`` repl
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ from adapter.sync.pull.changes import Change, fresh, query_since, suspects
 from adapter.sync.pull.first_read import read_first
 from adapter.sync.pull.inbound import CaseUpdate, apply_changes, apply_suspects
 from adapter.sync.pull.strategies import AUTO, read_changes
-from adapter.sync.referrals.outbound import AbortAnswer, settle_aborts
+from adapter.sync.referrals.outbound import AbortAnswer
+from adapter.sync.referrals.task_pull import TaskAnswer, referral_answers
 from adapter.sync.resources import references
 from adapter.sync.server_ids import with_server_ids
 from adapter.sync.taking import server_elements
@@ -91,6 +93,8 @@ class PullReport:
     """Changed resources that are not valid FHIR (type, id, element): not applied."""
     aborts: list[AbortAnswer] = field(default_factory=list)
     """Answers to the cancellation Tasks sent for outbound referrals (referrals/outbound.py)."""
+    referral_tasks: list[TaskAnswer] = field(default_factory=list)
+    """The performer's changes to referral Tasks on its own server (referrals/task_pull.py)."""
     rewound: list[ResourceKey] = field(default_factory=list)
     """Resources at or below the ledger's version with other content that changed a case: the
     server went back in time (one warning for all of them)."""
@@ -133,6 +137,7 @@ class PullReport:
             "server_went_back": len(self.rewound),
             "first_read": self.first_read,
             "referral_cancellations_answered": len(self.aborts),
+            "referral_tasks_changed": len(self.referral_tasks),
         }
 
     def changes_by_case(self) -> list[dict[str, Any]]:
@@ -154,12 +159,15 @@ async def pull_changes(
     namespace: str | None = None,
     on_run: Callable[[int], None] | None = None,
     strategy: str = AUTO,
+    referral_tasks: FHIRClient | None = None,
 ) -> PullReport:
     """Pull the server's changes into the case store (see the module docstring).
 
     ``since`` overrides the stored watermark (and its overlap) for this run, e.g. to replay a
     window; the watermark never moves backwards. ``on_run`` is told of the ledger run's id as
     soon as it is opened. ``strategy`` is how changes are read (:mod:`.strategies`).
+    ``referral_tasks``: the performer's server the referral Tasks live on
+    (ADAPTER_REFERRAL_TASK_SERVER): their answers and the cancellations' are read there.
     """
     server = client.base.url
     client = await with_server_ids(client, ledger)  # the server's ids read as ours
@@ -170,7 +178,9 @@ async def pull_changes(
     start = since if since is not None else query_since(stored_mark, overlap)
     report = PullReport(server=server, run_id=run.id, since=start, watermark=stored_mark)
     try:
-        report.aborts = await settle_aborts(client, ledger, server=server)
+        report.aborts, report.referral_tasks = await referral_answers(
+            client, ledger, referral_tasks, namespace=namespace
+        )
         if start is None:  # the first pull: only what is ours
             batch, report.first_read = await read_first(
                 client, ledger, namespace=namespace, strategy=strategy
@@ -187,6 +197,10 @@ async def pull_changes(
         by_case = await _assign(ledger, server, [*news, *doubtful], known, report)
         # compared with the case as a push shapes it for this server (types it does not take)
         selection = await asyncio.to_thread(selection_for, client.resource_types, ledger, server)
+        if referral_tasks is not None:  # the referral Tasks live on the performer's server
+            selection = dataclasses.replace(
+                selection, referrals_elsewhere=str(referral_tasks.base.url)
+            )
         doubted = frozenset(c.key for c in doubtful)
         context = _Context(ledger, run.id, server, known, doubted, selection)
         for case_id, changes in sorted(by_case.items()):

@@ -46,6 +46,9 @@ class CaseOutcome:
     left_out: int = 0
     """Resources not written because this server does not take their type
     (:mod:`adapter.sync.push.selection`)."""
+    referrals_pending: tuple[str, ...] = ()
+    """Referral Tasks the performer's server (ADAPTER_REFERRAL_TASK_SERVER) did not take: one
+    line each with the case, the task and why; the next push tries again."""
 
     @property
     def ok(self) -> bool:
@@ -65,6 +68,8 @@ class CaseOutcome:
             text += f", {self.failed} failed"
         if self.reason is not None:
             text += f" [{self.reason.value}] {self.message or ''}".rstrip()
+        for line in self.referrals_pending:
+            text += f"; {line}"
         return text
 
 
@@ -101,7 +106,8 @@ class PushReport:
 
     @property
     def all_ok(self) -> bool:
-        return not self.failed and self.ledger_problem is None
+        pending = any(case.referrals_pending for case in self.cases)
+        return not self.failed and self.ledger_problem is None and not pending
 
     def summary(self) -> dict[str, Any]:
         """Counts for the run's summary column and the CLI (JSON-ready)."""
@@ -120,6 +126,7 @@ class PushReport:
             "conflicts_restored": sum(case.restored for case in self.cases),
             "stale_fields_kept": sum(len(case.kept) for case in self.cases),
             "resources_left_out": sum(case.left_out for case in self.cases),
+            "referral_tasks_pending": sum(len(case.referrals_pending) for case in self.cases),
             "left_out_types": list(self.left_out_types),
             "dead_letters_by_reason": dict(sorted(reasons.items())),
             "server_check": self.server_check,

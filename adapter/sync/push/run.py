@@ -46,8 +46,9 @@ from adapter.sync.push.marker import check_server, record_marker, touch_marker
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.recording import record_sent, taken_from_server
+from adapter.sync.push.referral_tasks import with_referral_tasks
 from adapter.sync.push.ride import MarkerRide
-from adapter.sync.push.selection import Selection, learn_refused, refused_types, selection_for
+from adapter.sync.push.selection import learn_refused, refused_types, selection_for
 from adapter.sync.push.sender import CaseSender
 from adapter.sync.push.state import CaseInput, PushRun
 from adapter.sync.push.verify import forget_absent
@@ -78,6 +79,7 @@ async def push_cases(
     on_accepted: Callable[[Case], None] | None = None,
     leases: LeaseMode = "auto",
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    referral_tasks: FHIRClient | None = None,
 ) -> PushReport:
     """Push ``inputs`` to ``client``'s server as one ledger run; never raises for one case's
     failure (see the report and the dead-letter list). ``inputs`` may be lazy (read as cases
@@ -88,7 +90,9 @@ async def push_cases(
     whether cases are leased for other workers on the same ledger (auto: on PostgreSQL), for
     ``lease_seconds`` at a time. ``concurrency``: cases in flight; None: two more than the
     server's send window can ever hold, so the next cases are read, checked and mapped while
-    others wait for their answers (the window, adapter/fhir/window.py, bounds the requests)."""
+    others wait for their answers (the window, adapter/fhir/window.py, bounds the requests).
+    ``referral_tasks``: the performer's server the referral Tasks go to, after each case
+    (:mod:`adapter.sync.referrals.task_server`; None: with the case)."""
     if total is None and isinstance(inputs, Sized):
         total = len(inputs)
     if concurrency is None:
@@ -101,11 +105,16 @@ async def push_cases(
         on_run(run.id)
     with LedgerThread() as thread:
         state = PushRun(client, ledger, run.id, thread, namespace, on_case, on_accepted)
+        state.referral_tasks = referral_tasks
         state.leases = leases_for(leases, ledger, state.server, run.id, lease_seconds)
         try:
             state.selection = await thread(
                 selection_for, client.resource_types, ledger, client.base.url
             )
+            if referral_tasks is not None:  # they go to the performer's server, not this one
+                state.selection = dataclasses.replace(
+                    state.selection, referrals_elsewhere=str(referral_tasks.base.url)
+                )
             checked = await check_server(client, ledger, namespace)
             state.adopting = checked.state == "adopt"
             if state.leases is None:  # other workers' writes may follow: the marker goes last
@@ -146,7 +155,9 @@ async def _push_one(run: PushRun, item: CaseInput) -> CaseOutcome:
     """One case; a ledger error reading or recording it fails this case only."""
     try:
         outcome = await _push_held(run, item)
-        return outcome if outcome.status is CaseStatus.HELD else _done(run, outcome)
+        if outcome.status is CaseStatus.HELD:
+            return outcome
+        return _done(run, await with_referral_tasks(run, outcome))
     except LedgerError as exc:
         failure = Failure(ReasonCode.LEDGER_ERROR, type(exc).__name__, str(exc))
         return _done(run, await _failed(run, item.case_id, failure))
@@ -164,7 +175,7 @@ async def _push_held(run: PushRun, item: CaseInput) -> CaseOutcome:
     try:
         document, held = await hold_started_cancels(
             run.client, run.ledger, server=run.server, namespace=run.namespace,
-            document=item.document,
+            document=item.document, tasks=run.referral_tasks,
         )  # fmt: skip
     except FHIRError as exc:
         if stops_the_run(exc):
@@ -195,6 +206,7 @@ async def _push_case(
     if isinstance(step, Unchanged):
         if step.fast:
             await run.unchanged.add(item.case_id, step.total, step.moved_to)
+            run.fast_unchanged.add(item.case_id)
         return CaseOutcome(
             step.case_id, CaseStatus.UNCHANGED, unchanged=step.total, kept=step.kept,
             left_out=step.left_out,
@@ -268,7 +280,7 @@ async def _refused_type(run: PushRun, failures: list[tuple[ResourceKey, Any]]) -
         return False
     log.warning("the server does not support %s: left out from now on", ", ".join(sorted(kinds)))
     refused = await run.call(learn_refused, run.ledger, run.server, kinds)
-    run.selection = Selection(run.selection.left_out | refused)
+    run.selection = run.selection.without(refused)
     return True
 
 

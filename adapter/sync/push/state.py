@@ -49,6 +49,9 @@ class PushRun:
     selection: Selection = field(default_factory=Selection)  # the types this server takes
     leases: CaseLeases | None = None  # several workers on one ledger (adapter.sync.push.leasing)
     ride: MarkerRide | None = None  # the marker's write, carried by the run's transaction
+    # ADAPTER_REFERRAL_TASK_SERVER: the performer's server the referral Tasks go to (None: here)
+    referral_tasks: FHIRClient | None = None
+    fast_unchanged: set[str] = field(default_factory=set)  # cases found unchanged unmapped
     server: str = field(init=False)
     unchanged: UnchangedBatch = field(init=False)
 

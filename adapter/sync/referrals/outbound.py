@@ -31,6 +31,7 @@ from adapter.mappings.resources.gravity import ABORT_IDENTIFIER, abort_task, is_
 from adapter.model.validation import parse_case
 from adapter.sync.intake import stored_version
 from adapter.sync.ledger import Ledger
+from adapter.sync.resources import reference_key
 from adapter.sync.server_ids import ServerIdClient
 
 __all__ = ["HELD_BY_PERFORMER", "AbortAnswer", "hold_started_cancels", "settle_aborts"]
@@ -67,11 +68,14 @@ async def hold_started_cancels(
     server: str,
     namespace: str | None,
     document: Mapping[str, Any],
+    tasks: FHIRClient | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """``document`` with each newly cancelled referral the performer holds put back to its
-    stored status, an abort Task sent for it; and the paths kept (``tasks[i].status``)."""
-    tasks = list(document.get("tasks") or [])
-    if not any(isinstance(t, Mapping) and _cancelled_referral(t) for t in tasks):
+    stored status, an abort Task sent for it; and the paths kept (``tasks[i].status``).
+    ``tasks``: the performer's server the referral Tasks live on (ADAPTER_REFERRAL_TASK_SERVER),
+    where the referral is read and the abort Task goes (None: ``client``'s server)."""
+    tasks_of = list(document.get("tasks") or [])
+    if not any(isinstance(t, Mapping) and _cancelled_referral(t) for t in tasks_of):
         return dict(document), []  # the usual case: no ledger read, no request
     if document.get("status") in ("closed", "cancelled"):
         # Closing the case ends its services: its referrals are cancelled outright (a closed
@@ -82,7 +86,7 @@ async def hold_started_cancels(
     before = {t.get("id"): t for t in (stored or {}).get("tasks", [])}
     wanted = [
         i
-        for i, t in enumerate(tasks)
+        for i, t in enumerate(tasks_of)
         if isinstance(t, Mapping) and _cancelled_referral(t)
         if before.get(t.get("id"), {}).get("status") not in (None, "cancelled")
     ]
@@ -99,16 +103,37 @@ async def hold_started_cancels(
         for i in r.get("identifier", [])
     }
     kept: list[str] = []
+    target = _Target(client, server)
+    if tasks is not None:
+        target = _Target(tasks, str(tasks.base.url), remote=True)
+    remote = {} if tasks is None else _remote_ids(ledger, target.server, case.id)
     for i in wanted:
-        task = tasks[i]
+        task = tasks_of[i]
         resource = ours.get(f"{case.id}/{task['id']}")
-        if resource is None or not await _abort(client, ledger, server, case.id, task, resource):
+        if tasks is not None:  # the Task's id on the performer's server, if written there
+            remote_id = remote.get(task["id"])
+            resource = None if remote_id is None else {"id": remote_id}
+        if resource is None or not await _abort(target, ledger, case.id, task, resource):
             continue
         was = before[task["id"]]
-        tasks[i] = {k: v for k, v in task.items() if k not in ("status", "status_reason")}
-        tasks[i] |= {k: was[k] for k in ("status", "status_reason") if k in was}
+        tasks_of[i] = {k: v for k, v in task.items() if k not in ("status", "status_reason")}
+        tasks_of[i] |= {k: was[k] for k in ("status", "status_reason") if k in was}
         kept.append(f"tasks[{i}].status")
-    return {**document, "tasks": tasks}, kept
+    return {**document, "tasks": tasks_of}, kept
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where the referral Tasks live: the client and its server's URL (the ledger's key)."""
+
+    client: FHIRClient
+    server: str
+    remote: bool = False  # the performer's server, not the case's
+
+
+def _remote_ids(ledger: Ledger, server: str, case_id: str) -> dict[str, str]:
+    """Case task id -> the referral Task's id on the performer's server."""
+    return {r.record_id: r.task_id for r in ledger.referral_tasks(server, case_id) if r.task_id}
 
 
 def _cancelled_referral(task: Mapping[str, Any]) -> bool:
@@ -116,14 +141,14 @@ def _cancelled_referral(task: Mapping[str, Any]) -> bool:
 
 
 async def _abort(
-    client: FHIRClient,
+    target: _Target,
     ledger: Ledger,
-    server: str,
     case_id: str,
     task: Mapping[str, Any],
     resource: Mapping[str, Any],
 ) -> bool:
     """Send (or find) the abort Task when the performer holds the referral; whether it did."""
+    client, server = target.client, target.server
     try:
         referral = await client.read("Task", str(resource["id"]))
     except ResourceNotFound:
@@ -142,11 +167,13 @@ async def _abort(
     )
     if isinstance(client, ServerIdClient):  # a create is not translated: the server's ids
         body = client.ids.to_server(body)
+    if target.remote:  # on the performer's server: every reference absolute (Gravity)
+        body["focus"] = {"reference": f"{server.rstrip('/')}/Task/{task_id}"}
     value = body["identifier"][0]["value"]
     result = await client.create(body, if_none_exist={"identifier": f"{ABORT_IDENTIFIER}|{value}"})
     written = dict(result.resource or {})
-    focus = (written.get("focus") or {}).get("reference")
-    if not is_abort(written) or focus != body["focus"]["reference"] or not result.id:
+    focus = reference_key(str((written.get("focus") or {}).get("reference")))
+    if not is_abort(written) or focus != reference_key(body["focus"]["reference"]) or not result.id:
         raise ResponseError("the server's answer does not show the cancellation Task sent")
     ledger.record_outbound_abort(
         server, str(result.id), task_id=task_id, case_id=case_id, record_id=task["id"]

@@ -21,7 +21,7 @@ from adapter.fhir import FHIRClient, open_client
 from adapter.mappings.resources.inbound_referral import split_reference
 from adapter.settings import Settings
 
-__all__ = ["ReferralSources", "referral_sources"]
+__all__ = ["ReferralSources", "referral_sources", "task_server"]
 
 
 def _base(url: str) -> str:
@@ -72,3 +72,16 @@ async def referral_sources(
     """Sources for one claim run; the other servers' connections close at the end."""
     async with AsyncExitStack() as stack:
         yield ReferralSources(client, settings, stack)
+
+
+@asynccontextmanager
+async def task_server(settings: Settings) -> AsyncIterator[FHIRClient | None]:
+    """A client for ``ADAPTER_REFERRAL_TASK_SERVER`` (the performer's server the outbound
+    referral Tasks go to), with the same TLS and authentication settings; None when unset or
+    naming the case's own server."""
+    url = settings.referral_task_server
+    if url is None or _base(url) == _base(settings.fhir_base_url):
+        yield None
+        return
+    async with open_client(settings.model_copy(update={"fhir_base_url": _base(url)})) as client:
+        yield client

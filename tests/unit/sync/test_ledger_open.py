@@ -32,6 +32,7 @@ TABLES = {
     "watermarks",
     "inbound_referrals",
     "outbound_aborts",
+    "referral_tasks",
 }
 
 
