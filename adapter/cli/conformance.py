@@ -43,6 +43,14 @@ def conformance(
         str | None,
         typer.Option(help="FHIR base URL (default: ADAPTER_FHIR_BASE_URL)", show_default=False),
     ] = None,
+    against: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also validate every resource of this profile's type against it (a profile "
+            "the output does not claim yet, e.g. a Gravity SDOHCC one; repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Map the cases as a push would (nothing is written), $validate every resource on the
@@ -52,7 +60,7 @@ def conformance(
     edition = _realm(realm, settings)
     cases = _cases(paths or [example_cases()])
     try:
-        report = asyncio.run(_check(settings, cases, edition))
+        report = asyncio.run(_check(settings, cases, edition, against or []))
     except AdapterError as exc:
         fail(describe(exc, settings.fhir_base_url), EXIT_UNREACHABLE)
     if as_json:
@@ -85,9 +93,11 @@ def _cases(paths: list[Path]) -> list[Case]:
     return cases
 
 
-async def _check(settings: Settings, cases: list[Case], realm: Realm) -> ConformanceReport:
+async def _check(
+    settings: Settings, cases: list[Case], realm: Realm, against: list[str]
+) -> ConformanceReport:
     async with open_client(settings) as client:
-        return await check_conformance(client, cases, realm=realm)
+        return await check_conformance(client, cases, realm=realm, against=against)
 
 
 def _print(report: ConformanceReport, server: str) -> None:
@@ -98,6 +108,7 @@ def _print(report: ConformanceReport, server: str) -> None:
     for tally in report.ordered():
         verdict = "[green]pass[/green]" if tally.failed == 0 else "[red]FAIL[/red]"
         name = (tally.profile or "(base resource)").rsplit("/", 1)[-1]
+        name += "" if tally.claimed else " (not claimed)"
         table.add_row(
             tally.guide,
             escape(name),

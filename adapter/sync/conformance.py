@@ -11,6 +11,11 @@ resource that claims no profile is validated against its base R4 resource type.
 Error lines name the resource (type/id), the profile, where (FHIRPath) and the validator's
 message with every quoted value blanked: messages may quote field values, which may be patient
 data.
+
+Profiles a resource does not claim can be tried too (``against``: a guide's profile the adapter
+might claim, such as Gravity's SDOHCC Task For Referral Management): every resource of that
+profile's type is validated against it as well, tallied as not claimed. That is how a claim is
+earned: it is added to the mapping only after such a run shows 0 errors.
 """
 
 from __future__ import annotations
@@ -34,7 +39,15 @@ from adapter.sync.hashing import content_hash
 __all__ = ["BASE_GUIDE", "ConformanceReport", "ProfileTally", "check_conformance", "guide_of"]
 
 BASE_GUIDE: Final = "FHIR R4 (base)"
-_GUIDES: Final = ((f"{US_CORE_BASE}/", "US Core 6.1.0"), (f"{CANONICAL_BASE}/", "cm-adapter"))
+_GUIDES: Final = (
+    (f"{US_CORE_BASE}/", "US Core 6.1.0"),
+    (f"{CANONICAL_BASE}/", "cm-adapter"),
+    ("http://hl7.org/fhir/us/sdoh-clinicalcare/", "Gravity SDOHCC"),
+    ("http://hl7.org/fhir/us/mcc/", "MCC eCare Plan"),
+    ("http://hl7.org/fhir/us/pacio-toc/", "PACIO TOC"),
+)
+_UNKNOWN: Final = "the server does not know this profile (load its guide into the server)"
+_NONE: Final = "no resource of this profile's type to try it on"
 _QUOTED: Final = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
@@ -56,11 +69,13 @@ class ProfileTally:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: int = 0
+    claimed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "guide": self.guide,
             "profile": self.profile,
+            "claimed": self.claimed,
             "passed": self.passed,
             "failed": self.failed,
             "warnings": self.warnings,
@@ -114,10 +129,11 @@ def _write_provenance(case: Case, written: Sequence[Mapping[str, Any]]) -> Json:
 
 
 async def check_conformance(
-    client: FHIRClient, cases: Iterable[Case], *, realm: Realm
+    client: FHIRClient, cases: Iterable[Case], *, realm: Realm, against: Sequence[str] = ()
 ) -> ConformanceReport:
     """Validate what a push of ``cases`` writes (in the ``realm`` edition) on ``client``'s
-    server against every profile each resource claims."""
+    server against every profile each resource claims, and each resource of a type an
+    ``against`` profile constrains against that profile too."""
     report = ConformanceReport(realm=realm)
     resources: list[Mapping[str, Any]] = []
     for case in cases:
@@ -128,8 +144,21 @@ async def check_conformance(
             resources.append(_write_provenance(case, mapped))
     report.resources = len(resources)
     claimed = {p for r in resources for p in _claims(r) if p is not None}
-    known = {p: await _known(client, p) for p in sorted(claimed)}
-    checks = [(r, p) for r in resources for p in _claims(r)]
+    types = {p: await _type_of(client, p) for p in sorted(claimed | set(against))}
+    known = {p: kind is not None for p, kind in types.items()}
+    checks: list[tuple[Mapping[str, Any], str | None]] = [
+        (r, p) for r in resources for p in _claims(r)
+    ]
+    for extra in dict.fromkeys(against):
+        if extra in claimed:
+            continue
+        tally = report.tally(extra)
+        tally.claimed = False
+        tried = [(r, extra) for r in resources if r["resourceType"] == types[extra]]
+        if not tried:  # an unknown profile, or no resource to try it on: no vacuous pass
+            tally.failed += 1
+            tally.errors.append(f"{extra}: {_UNKNOWN if types[extra] is None else _NONE}")
+        checks += tried
     found = await asyncio.gather(*(_issues(client, r, p, known) for r, p in checks))
     for (resource, profile), (errors, warnings) in zip(checks, found, strict=True):
         tally = report.tally(profile)
@@ -148,18 +177,19 @@ def _claims(resource: Mapping[str, Any]) -> list[str | None]:
     return [str(p) for p in profiles] or [None]
 
 
-async def _known(client: FHIRClient, profile: str) -> bool:
-    """Does the server hold this profile's StructureDefinition?"""
-    async for _ in client.search("StructureDefinition", {"url": profile, "_elements": "url"}):
-        return True
-    return False
+async def _type_of(client: FHIRClient, profile: str) -> str | None:
+    """The resource type of this profile, if the server holds its StructureDefinition."""
+    query = {"url": profile, "_elements": "url,type"}
+    async for definition in client.search("StructureDefinition", query):
+        return str(definition.get("type"))
+    return None
 
 
 async def _issues(
     client: FHIRClient, resource: Mapping[str, Any], profile: str | None, known: dict[str, bool]
 ) -> tuple[list[str], int]:
     if profile is not None and not known[profile]:
-        return ["the server does not know this profile (load its guide into the server)"], 0
+        return [_UNKNOWN], 0
     result = await client.validate(resource, profile=profile)
     errors = [_line(issue) for issue in result.errors]
     warnings = sum(1 for issue in result.issues if issue.get("severity") == "warning")

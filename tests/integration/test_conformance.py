@@ -195,3 +195,55 @@ def test_a_us_edition_push_writes_what_passes_on_the_wire(
         clean = CliRunner().invoke(app, ["sandbox", "clean", "--json"])
         set_realm(None)  # the CLI set the process-wide realm from ADAPTER_REALM
     assert clean.exit_code == 0, clean.output
+
+
+US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
+SDOHCC_TASK = (
+    "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-TaskForReferralManagement"
+)
+
+
+def test_a_profile_not_claimed_is_tried_on_every_resource_of_its_type(
+    guides_fhir_url: str, cli_env: None
+) -> None:
+    """``--against``: how a claim is earned before it is made. The base edition's Goals pass
+    us-core-goal without claiming it; its need Conditions fail us-core-condition-encounter-
+    diagnosis (they are no encounter diagnoses), so the run fails, naming each resource; a
+    profile of a type nothing is written in fails too (tried on nothing is no pass)."""
+    first = str(sorted(EXAMPLES.glob("*.json"))[0])
+    goal, diagnosis = f"{US_CORE}/us-core-goal", f"{US_CORE}/us-core-condition-encounter-diagnosis"
+    args = ("--realm", "base", "--server", guides_fhir_url)
+    immunization = f"{US_CORE}/us-core-immunization"  # a type the adapter never writes
+    tried = ("--against", goal, "--against", diagnosis, "--against", immunization)
+    code, report = _run(first, *args, *tried)
+    rows = {p["profile"]: p for p in report["profiles"]}
+    assert (rows[immunization]["passed"], rows[immunization]["failed"]) == (0, 1)
+    assert "no resource of this profile's type" in rows[immunization]["errors"][0]
+    resources = case_to_resources(parse_case(CASES[0]), realm="base")
+    goals = sum(r["resourceType"] == "Goal" for r in resources)
+    conditions = sum(r["resourceType"] == "Condition" for r in resources)
+    assert goals > 0
+    assert conditions > 0
+    assert (rows[goal]["claimed"], rows[goal]["passed"], rows[goal]["failed"]) == (False, goals, 0)
+    assert (rows[diagnosis]["passed"], rows[diagnosis]["failed"]) == (0, conditions)
+    assert all(line.startswith("Condition/") for line in rows[diagnosis]["errors"])
+    assert (code, report["ok"]) == (1, False)
+    # The claimed profiles are tallied as before, as claimed.
+    tried_urls = (goal, diagnosis, immunization)
+    assert all(p["claimed"] for p in report["profiles"] if p["profile"] not in tried_urls)
+
+
+def test_a_guide_the_server_does_not_hold_fails_when_tried(
+    guides_fhir_url: str, cli_env: None
+) -> None:
+    """The guides HAPI holds no Gravity package (none can be had here, tools/ig-packages/
+    README.md): trying a Gravity profile fails, it never passes by default."""
+    first = str(sorted(EXAMPLES.glob("*.json"))[0])
+    args = (first, "--realm", "us", "--server", guides_fhir_url, "--against", SDOHCC_TASK)
+    code, report = _run(*args)
+    row = next(p for p in report["profiles"] if p["profile"] == SDOHCC_TASK)
+    assert (row["guide"], row["claimed"], row["passed"], row["failed"]) == (
+        "Gravity SDOHCC", False, 0, 1,
+    )  # fmt: skip
+    assert "does not know this profile" in row["errors"][0]
+    assert (code, report["ok"]) == (1, False)

@@ -11,6 +11,11 @@ def test_profiles_belong_to_their_guides() -> None:
         "US Core 6.1.0"
     )
     assert guide_of("https://fhir.cm-adapter.dev/StructureDefinition/cm-task") == "cm-adapter"
+    sdohcc = "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-Goal"
+    assert guide_of(sdohcc) == "Gravity SDOHCC"
+    assert guide_of("http://hl7.org/fhir/us/mcc/StructureDefinition/MCCCarePlan") == (
+        "MCC eCare Plan"
+    )
     assert guide_of(None) == BASE_GUIDE
     assert guide_of("http://example.org/StructureDefinition/x") == "other"
 
