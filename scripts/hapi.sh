@@ -16,7 +16,7 @@
 # HAPI_MAX_TRANSACTION_ENTRIES (50) entries per transaction, no system-level _history; see
 # ProductionProperties), HAPI_IG_PACKAGES (unset; comma-separated FHIR packages installed at start,
 # before /metadata answers: a .tgz, or a folder holding package.json and the resources, such as
-# profiles or tools/ig-packages/hl7.fhir.us.core, packed into .run/ first; see IgPackagesConfig).
+# profiles or a US Core package the operator brings, folders packed into .run/ first; see IgPackagesConfig).
 # Instances on different ports keep their own pid and log files; the build output is shared. The server is built from tools/hapi-server (HAPI's published libraries, resolved by Maven
 # into ~/.m2); run-time files live in .run/. Docker users get the same settings from
 # docker-compose.yml; keep both in step.
