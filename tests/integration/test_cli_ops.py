@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 PUSH_KEYS = {"run_id", "server", "namespace", "all_ok", "summary", "cases", "ledger_problem"}
 CASE_KEYS = {
     "case_id", "status", "written", "unchanged", "failed", "merged", "conflicts", "restored",
-    "reason", "message", "taken_from_server", "kept",
+    "reason", "message", "taken_from_server", "kept", "referral_tasks_pending",
 }  # fmt: skip
 LETTER_KEYS = {
     "id", "case_id", "server_url", "reason", "open", "http_status", "server_code", "message",
