@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import json
 import resource
 import sys
@@ -28,10 +27,7 @@ from bench.pull_workloads import NaiveReread, StoredPull
 from bench.stats import percentile
 from bench.timing import Recorder
 
-__all__ = ["Workload", "build", "measure", "peak_rss_mb", "preload"]
-
-#: What httpx and anyio import the first time a client is built or a connection opened.
-_LAZY_IMPORTS = ("httpcore", "h11", "anyio", "anyio._backends._asyncio", "certifi")
+__all__ = ["Workload", "build", "measure", "peak_rss_mb"]
 
 
 class Workload(Protocol):
@@ -84,18 +80,8 @@ def _bodies(spec: dict[str, Any]) -> list[bytes]:
     return bodies
 
 
-def preload() -> None:
-    """Import before the clock what httpx imports lazily (httpcore, h11, anyio's asyncio
-    backend): whichever client builds the first transport of the process would otherwise pay
-    for the imports inside its timed section (0.2 s of CPU here, 0.05 s per 1,000 resources
-    at 300 cases). Every workload gets the same treatment."""
-    for name in _LAZY_IMPORTS:
-        importlib.import_module(name)
-
-
 def measure(workload: Workload) -> dict[str, Any]:
-    """Run ``workload`` once and time it (the lazy imports done first: :func:`preload`)."""
-    preload()
+    """Run ``workload`` once and time it."""
     recorder = Recorder()
     gc.collect()
     cpu, wall = time.process_time(), time.perf_counter()

@@ -26,7 +26,6 @@ from adapter.sync.ledger.cases import Cases
 from adapter.sync.ledger.claims import Claims
 from adapter.sync.ledger.engine import DEFAULT_BUSY_TIMEOUT, create_ledger_engine
 from adapter.sync.ledger.feed import Feed
-from adapter.sync.ledger.landed import Landed
 from adapter.sync.ledger.leases import Leases
 from adapter.sync.ledger.letters import Letters
 from adapter.sync.ledger.referral_tasks import ReferralTasks
@@ -44,7 +43,6 @@ class Ledger(
     Cases,
     Claims,
     Results,
-    Landed,
     Letters,
     State,
     Feed,
@@ -59,9 +57,8 @@ class Ledger(
     Its parts, one module each, by what they touch: :class:`Runs` (``runs.py``),
     :class:`Cases` (the case store, ``cases.py``), :class:`Claims` (what each server is said
     to hold: read, forgotten, adopted; ``claims.py``), :class:`Results` (every ``record_*`` of a
-    push or pull, ``results.py``), :class:`Landed` (several cases' successes at once,
-    ``landed.py``), :class:`Letters` (dead letters and conflicts, ``letters.py``),
-    :class:`State` (watermarks, settings, totals, ``state.py``), :class:`Feed`
+    push or pull, ``results.py``), :class:`Letters` (dead letters and conflicts,
+    ``letters.py``), :class:`State` (watermarks, settings, totals, ``state.py``), :class:`Feed`
     (the change feed, ``feed.py``) and :class:`ServerIds` (the ids a server assigned,
     ``server_ids.py``), :class:`InboundReferrals` / :class:`OutboundAborts` (referrals
     claimed, cancellations sent: ``referrals.py``), :class:`ReferralTasks` (referral Tasks

@@ -30,13 +30,12 @@ from adapter.sync.ledger.statements import (
     entries_upsert,
 )
 
-__all__ = ["LOCAL_PENDING", "CaseWriter", "describe", "entry_params", "store_entries"]
+__all__ = ["LOCAL_PENDING", "CaseWriter", "describe", "entry_params"]
 
 #: A conflict settled for the local side whose values the next push has yet to write.
 LOCAL_PENDING = "local-pending"
 
 _ENTRY_KEY = [entries.c.server_url, entries.c.resource_type, entries.c.resource_id]
-_CHUNK = 500  # keys per IN (...) query, well under every driver's parameter limit
 
 
 def entry_params(server: str, keys: Collection[tuple[str, str]]) -> dict[str, Any]:
@@ -118,8 +117,39 @@ class CaseWriter:
 
     def store_entries(self, results: Sequence[SyncedResource]) -> None:
         """Store what the server now holds; a success clears the failure count."""
-        reported = [(self.case_id, result) for result in results]
-        store_entries(self.conn, self.run_id, self.server, self.now, reported)
+        # A resource reported twice for one case (re-sent within the case): the last report wins.
+        latest = {ResourceKey(r.resource_type, r.resource_id): r for r in results}
+        for key in self._recorded_newer(latest) if latest else []:
+            del latest[key]
+        if not latest:
+            return
+        rows = [
+            {
+                **self._entry_base(),
+                "resource_type": result.resource_type,
+                "resource_id": result.resource_id,
+                "internal_key": result.internal_key,
+                "version_id": result.version_id,
+                "content_hash": result.content_hash,
+                "last_synced_at": self.now,
+                "attempts": 0,
+            }
+            for result in latest.values()
+        ]
+        self.conn.execute(entries_upsert(self.conn.dialect.name), rows)
+
+    def _recorded_newer(self, latest: Mapping[ResourceKey, SyncedResource]) -> list[ResourceKey]:
+        """Resources this run already recorded at a higher version. Cases run in parallel and
+        record in any order, so a resource two cases share (one client's Patient) may report an
+        older version after a newer one: keeping the newer one keeps our own last write from
+        looking like a server-side change to the next pull."""
+        params = {**entry_params(self.server, latest), "p_run": self.run_id}
+        stored = {
+            key: version
+            for kind, ident, version in self.conn.execute(ENTRY_VERSIONS_OF_RUN, params)
+            if (key := ResourceKey(kind, ident)) in latest
+        }
+        return [key for key, version in stored.items() if _older(latest[key].version_id, version)]
 
     def mark_failing(self, resources: Iterable[tuple[str, str]], error_class: str) -> None:
         """Count a failure on each resource's entry (creating entries never synced yet)."""
@@ -199,65 +229,6 @@ class CaseWriter:
 
     def _entry_base(self) -> dict[str, Any]:
         return {"server_url": self.server, "case_id": self.case_id, "last_run_id": self.run_id}
-
-
-def store_entries(
-    conn: Connection,
-    run_id: int,
-    server: str,
-    now: datetime,
-    results: Sequence[tuple[str, SyncedResource]],
-) -> None:
-    """Store what the server now holds of each resource ((case id, result) pairs, one or
-    several cases); a success clears the failure count. A resource reported twice (re-sent
-    within a case, or by two cases of a batch): the last report wins, unless its version is
-    older. Cases run in parallel and record in any order, so a resource two cases share (one
-    client's Patient) may report an older version after a newer one: keeping the newer one
-    keeps our own last write from looking like a server-side change to the next pull."""
-    latest: dict[ResourceKey, tuple[str, SyncedResource]] = {}
-    for case_id, result in results:
-        key = ResourceKey(result.resource_type, result.resource_id)
-        earlier = latest.get(key)
-        if earlier is None or not _older(result.version_id, earlier[1].version_id):
-            latest[key] = (case_id, result)
-    for key in _recorded_newer(conn, run_id, server, latest) if latest else []:
-        del latest[key]
-    if not latest:
-        return
-    rows = [
-        {
-            "server_url": server,
-            "case_id": case_id,
-            "last_run_id": run_id,
-            "resource_type": result.resource_type,
-            "resource_id": result.resource_id,
-            "internal_key": result.internal_key,
-            "version_id": result.version_id,
-            "content_hash": result.content_hash,
-            "last_synced_at": now,
-            "attempts": 0,
-        }
-        for case_id, result in latest.values()
-    ]
-    conn.execute(entries_upsert(conn.dialect.name), rows)
-
-
-def _recorded_newer(
-    conn: Connection,
-    run_id: int,
-    server: str,
-    latest: Mapping[ResourceKey, tuple[str, SyncedResource]],
-) -> list[ResourceKey]:
-    """Resources this run already recorded at a higher version."""
-    keys = list(latest)
-    newer = []
-    for start in range(0, len(keys), _CHUNK):
-        params = {**entry_params(server, keys[start : start + _CHUNK]), "p_run": run_id}
-        for kind, ident, version in conn.execute(ENTRY_VERSIONS_OF_RUN, params):
-            key = ResourceKey(kind, ident)
-            if key in latest and _older(latest[key][1].version_id, version):
-                newer.append(key)
-    return newer
 
 
 def _older(candidate: str | None, current: str | None) -> bool:

@@ -65,7 +65,6 @@ def examine(run: PushRun, item: CaseInput) -> Unchanged | Held | Prepared:
     as it is, with the same mapping, is unchanged at once; any other is validated, kept,
     mapped and planned, and recorded here already when nothing needs sending."""
     context = None
-    run.landed.settle(item.case_id)  # sent again in this run: its held success goes first
     if item.problem is None:
         context = run.ledger.push_context(run.server, item.case_id)
         stored = context.stored
@@ -133,10 +132,13 @@ def _prepare(run: PushRun, item: CaseInput, case: Case, context: PushContext) ->
     except MappingError:
         run.ledger.put_case(case.id, document, source=item.source)
         raise
-    keys = [key_of(resource) for resource in resources]
-    run.landed.settle(case.id, keys)  # another case's held success names one of them
     known = run.ledger.accept_case(
-        run.server, case.id, document, source=item.source, resources=keys, sent=sent
+        run.server,
+        case.id,
+        document,
+        source=item.source,
+        resources=map(key_of, resources),
+        sent=sent,
     )
     if run.on_accepted is not None:
         run.on_accepted(checked.case)

@@ -9,8 +9,6 @@ from adapter.fhir.outcome import joined
 from adapter.model.case import Case
 from adapter.sync.feed import FeedChange, Origin, feed_changes
 from adapter.sync.ledger import Ledger, ResourceKey
-from adapter.sync.ledger.landed import Success
-from adapter.sync.push.landed import LandedBatch
 from adapter.sync.push.outcomes import CaseOutcome, CaseStatus
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.sender import Sent
@@ -63,7 +61,6 @@ def record_sent(
     mapping: str | None = None,
     taken: Taken | None = None,
     source: str | None = None,
-    batch: LandedBatch | None = None,
 ) -> CaseOutcome:
     """Record landed resources, merges, conflicts and failures of one case; say how it went.
 
@@ -74,8 +71,7 @@ def record_sent(
     ``snapshot`` is the input document exactly as mapped: see ``Ledger.record_success``.
     ``taken`` (:func:`taken_from_server`): the server's elements the merges wrote, stored into
     the case (read from ``source``) in the same transaction; what could not be taken is kept
-    as an open conflict. ``batch``: where a plain success (no merge, nothing taken, no conflict
-    to close) waits to be recorded with other cases' (:mod:`adapter.sync.push.landed`).
+    as an open conflict.
     """
     landed = {note.key for note in sent.merges} & {(r[0], r[1]) for r in sent.landed}
     for note in sent.merges:
@@ -117,13 +113,10 @@ def record_sent(
         "restored": len(plan.restoring) if not sent.failed else 0,
     }
     if not sent.failed:
-        if batch is not None and not sent.merges and stored is None and not plan.restoring:
-            batch.add(Success(plan.case_id, results, snapshot, mapping))
-        else:
-            ledger.record_success(
-                run_id, server, plan.case_id, results, snapshot=snapshot, mapping=mapping,
-                case=stored, resolved=plan.restoring, feed=feed,
-            )  # fmt: skip
+        ledger.record_success(
+            run_id, server, plan.case_id, results, snapshot=snapshot, mapping=mapping,
+            case=stored, resolved=plan.restoring, feed=feed,
+        )  # fmt: skip
         status = CaseStatus.WRITTEN if written else CaseStatus.UNCHANGED
         return CaseOutcome(plan.case_id, status, **counts)
     first = sent.failed[0][1]

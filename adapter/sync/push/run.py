@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Sequence, Sized
 from typing import Any
 
 from adapter.errors import FHIRError, InputError, LedgerError, MappingError
@@ -120,8 +120,7 @@ async def push_cases(
             if state.leases is None:  # other workers' writes may follow: the marker goes last
                 state.ride = _ride(client, ledger, namespace, checked.state)
             leasing = state.leases.kept(thread) if state.leases else contextlib.nullcontext()
-            state.landed.size = 1 if state.leases else state.landed.size
-            async with leasing, _flushing(state):
+            async with leasing:
                 outcomes = await push_in_turns(
                     inputs,
                     key=lambda item: item.case_id,
@@ -131,7 +130,6 @@ async def push_cases(
                 )
         except BaseException as exc:
             await state.unchanged.flush()
-            await state.landed.flush()
             await asyncio.to_thread(ledger.finish_run, run.id, ended_by(exc))
             raise
         report = PushReport(
@@ -144,16 +142,12 @@ async def push_cases(
         )
         try:
             await state.unchanged.flush()
-            await state.landed.flush()
             wrote = report.resources_written or checked.suspicious
             if checked.state != "unsupported" and wrote and not _covered(state.ride):
                 await touch_marker(client, ledger, namespace)
             await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
         except LedgerError as exc:  # each case has its outcome; the next run marks this interrupted
             report = dataclasses.replace(report, ledger_problem=str(exc))
-        if state.landed.problems:  # landed, not recorded: the next push sends them again
-            problems = [report.ledger_problem, *state.landed.problems]
-            report = dataclasses.replace(report, ledger_problem="; ".join(filter(None, problems)))
         return report
 
 
@@ -247,7 +241,7 @@ async def _push_case(
         taken = await run.call(taken_from_server, step.case, sent, namespace=run.namespace)
     outcome = await run.call(
         record_sent, run.ledger, run.run_id, run.server, plan, sent, snapshot, mapping,
-        taken, item.source, run.landed,
+        taken, item.source,
     )  # fmt: skip
     outcome = dataclasses.replace(outcome, kept=step.kept, left_out=step.left_out)
     # A type the server does not support: what landed is recorded; the case goes again without it
@@ -267,18 +261,6 @@ def _ride(client: FHIRClient, ledger: Ledger, namespace: str | None, state: str)
     return MarkerRide(available=available, namespace=namespace, record=record)
 
 
-@contextlib.asynccontextmanager
-async def _flushing(run: PushRun) -> AsyncIterator[None]:
-    """While the cases go: the successes held for the ledger written every so often."""
-    flusher = asyncio.create_task(run.landed.keep_flushing())
-    try:
-        yield
-    finally:
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError, LedgerError):
-            await flusher
-
-
 def _covered(ride: MarkerRide | None) -> bool:
     return ride is not None and ride.covers_run
 
@@ -287,7 +269,6 @@ async def _lost(run: PushRun, plan: CasePlan) -> bool:
     """A reference the server calls dangling points at something the ledger says is there."""
     claimed = [ResourceKey(r.resource_type, r.resource_id) for r in plan.unchanged]
     claimed += [p.key for p in plan.send if p.if_match is not None]
-    await run.call(run.landed.settle, plan.case_id, claimed)
     return await forget_absent(run.client, run.ledger, plan.case_id, claimed)
 
 
@@ -308,7 +289,6 @@ async def _failed(
 ) -> CaseOutcome:
     message = failure.message
     try:
-        await run.call(run.landed.settle, case_id, keys)  # its earlier success goes first
         await run.call(
             run.ledger.record_failure,
             run.run_id,

@@ -11,7 +11,6 @@ from adapter.mappings.fingerprint import mapping_fingerprint
 from adapter.model.case import Case
 from adapter.sync.ledger import Ledger
 from adapter.sync.ledger.thread import LedgerThread
-from adapter.sync.push.landed import LandedBatch
 from adapter.sync.push.leasing import CaseLeases
 from adapter.sync.push.outcomes import CaseOutcome
 from adapter.sync.push.ride import MarkerRide
@@ -55,12 +54,10 @@ class PushRun:
     fast_unchanged: set[str] = field(default_factory=set)  # cases found unchanged unmapped
     server: str = field(init=False)
     unchanged: UnchangedBatch = field(init=False)
-    landed: LandedBatch = field(init=False)  # successes, recorded several at a time
 
     def __post_init__(self) -> None:
         self.server = self.client.base.url
         self.unchanged = UnchangedBatch(self.ledger, self.run_id, self.server, self.call)
-        self.landed = LandedBatch(self.ledger, self.run_id, self.server, self.call)
 
     @property
     def mapping(self) -> str:
