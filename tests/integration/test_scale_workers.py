@@ -133,7 +133,9 @@ def test_two_workers_share_one_case_set_without_duplicates(
 def test_a_killed_workers_cases_are_taken_over_after_its_leases_expire(
     fhir_base_url: str, pg_ledger_url: str, tmp_path: Path
 ) -> None:
-    cases = fresh_cases(40)
+    # Enough cases that the run is still going when the ledger is first seen mid-run, on a
+    # loaded CI machine too.
+    cases = fresh_cases(80)
     folder = write_cases(tmp_path / "cases", cases)
     env = _env(fhir_base_url, pg_ledger_url, ADAPTER_LEASE_SECONDS="4")
     doomed = _worker(folder, env)
@@ -149,7 +151,7 @@ def test_a_killed_workers_cases_are_taken_over_after_its_leases_expire(
     assert time.monotonic() - started >= 1.0  # it had to wait for the dead worker's leases
     found = _on_server(env, cases)
     assert found == expected_counts(cases, env["ADAPTER_NAMESPACE"])
-    _verify(env, 40)
+    _verify(env, 80)
     with Ledger.open(pg_ledger_url) as ledger:
         assert ledger.leases_held() == 0
         statuses = sorted(str(run.status) for run in ledger.runs(5))
@@ -164,12 +166,12 @@ def _kill_while_holding(
     with Ledger.open(ledger_url) as ledger:
         while time.monotonic() < deadline and process.poll() is None:
             runs = ledger.runs(1)
-            if runs and runs[0].cases_ok >= 3 and ledger.leases_held(server) > 0:
+            if runs and runs[0].cases_ok >= 2 and ledger.leases_held(server) > 0:
                 process.send_signal(signal.SIGKILL)
                 process.communicate()
                 held = [c for c in case_ids if ledger.lease_holder(server, c) is not None]
                 if held:
                     return held
-                break
-            time.sleep(0.05)
-    pytest.fail("the worker never held a lease at a moment it could be killed")
+                pytest.fail("the worker gave its leases back between the check and the kill")
+            time.sleep(0.02)
+    pytest.fail(f"the worker ended (exit {process.poll()}) before it was seen holding a lease")
