@@ -1,6 +1,8 @@
 """The ledger's tables (SQLAlchemy Core), shared by the ledger and its Alembic migrations.
 
-Only portable column types are used (String, Integer, Text, JSON, DateTime), so the same schema
+The column types, enumerations and shared columns are in :mod:`adapter.sync.ledger.columns`, the
+referral tables in :mod:`adapter.sync.ledger.referral_tables`; all are exported here. Only
+portable column types are used (String, Integer, Text, JSON, DateTime), so the same schema
 runs on SQLite and PostgreSQL. Enumerations are stored as their string values without a CHECK
 constraint: adding a reason code must not need a table rebuild on SQLite; the Python enums are
 the gate.
@@ -8,28 +10,38 @@ the gate.
 
 from __future__ import annotations
 
-import enum
-from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
-    Dialect,
-    Enum,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
+
+from adapter.sync.ledger.columns import (
+    CASE,
+    CODE,
+    FHIR_ID,
+    SERVER,
+    TYPE,
+    AttemptOutcome,
+    ReasonCode,
+    RunKind,
+    RunStatus,
+    UTCDateTime,
+    case_column,
+    enum_column,
+    failure_columns,
+    metadata,
+    server_column,
+)
+from adapter.sync.ledger.referral_tables import inbound_referrals, outbound_aborts, referral_tasks
 
 __all__ = [
     "AttemptOutcome",
@@ -56,124 +68,13 @@ __all__ = [
 ]
 
 
-class RunKind(enum.StrEnum):
-    PUSH = "push"
-    PULL = "pull"
-    IMPORT = "import"
-    VERIFY = "verify"
-
-
-class RunStatus(enum.StrEnum):
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-
-
-class AttemptOutcome(enum.StrEnum):
-    WRITTEN = "written"
-    UNCHANGED = "unchanged"
-    FAILED = "failed"
-    CONFLICT = "conflict"
-
-
-class ReasonCode(enum.StrEnum):
-    """Why a case sits in the dead-letter list (docs/sync.md, dead letters)."""
-
-    DUPLICATE_IDENTITY = "duplicate-identity"
-    DANGLING_REFERENCE = "dangling-reference"
-    INVALID_RESOURCE = "invalid-resource"
-    AUTH = "auth"
-    CONFLICT = "conflict"
-    RETRIES_EXHAUSTED = "retries-exhausted"
-    INVALID_INPUT = "invalid-input"
-    INVALID_RESPONSE = "invalid-response"
-    """The server's answer did not match what was sent (a failed entry inside a success, a
-    location naming another resource, no version): nothing of it is recorded as written."""
-    LEDGER_ERROR = "ledger-error"
-    """The ledger could not read or record this case (disk full, a damaged database): the case
-    is pushed again on the next run."""
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes in and out, on every dialect.
-
-    SQLite keeps no offset, so values are converted to UTC before they are stored and read back
-    as UTC; PostgreSQL's ``timestamptz`` answers in the session's zone, converted back to UTC.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given to the ledger; use UTC")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=False,
-        length=32,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
-# Named constraints keep Alembic's batch mode (SQLite table rebuilds) deterministic.
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-SERVER = 512
-CASE = 255
-FHIR_ID = 64  # FHIR R4: an id is at most 64 characters
-TYPE = 64
-CODE = 128
-
-
-def _server() -> Column[Any]:
-    return Column("server_url", String(SERVER), nullable=False)
-
-
-def _case() -> Column[Any]:
-    return Column("case_id", String(CASE), nullable=False)
-
-
-def _failure() -> list[Column[Any]]:
-    """What is kept of a failed attempt: no request or resource bodies, so no patient data."""
-    return [
-        Column("http_status", Integer),
-        Column("server_code", String(CODE)),
-        Column("error_class", String(CODE)),
-        Column("message", Text),
-        Column("operation_outcome", JSON),
-    ]
-
-
 runs = Table(
     "runs",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", _enum(RunKind, "run_kind"), nullable=False),
-    _server(),
-    Column("status", _enum(RunStatus, "run_status"), nullable=False),
+    Column("kind", enum_column(RunKind, "run_kind"), nullable=False),
+    server_column(),
+    Column("status", enum_column(RunStatus, "run_status"), nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
     Column("heartbeat_at", UTCDateTime, nullable=False),
@@ -194,10 +95,10 @@ entries = Table(
     "entries",
     metadata,
     Column("id", Integer, primary_key=True),
-    _server(),
+    server_column(),
     Column("resource_type", String(TYPE), nullable=False),
     Column("resource_id", String(FHIR_ID), nullable=False),
-    _case(),
+    case_column(),
     Column("internal_key", String(CASE)),
     Column("version_id", String(FHIR_ID)),
     Column("content_hash", String(64)),
@@ -215,11 +116,11 @@ attempts = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
-    _server(),
-    _case(),
+    server_column(),
+    case_column(),
     Column("at", UTCDateTime, nullable=False),
-    Column("outcome", _enum(AttemptOutcome, "attempt_outcome"), nullable=False),
-    *_failure(),
+    Column("outcome", enum_column(AttemptOutcome, "attempt_outcome"), nullable=False),
+    *failure_columns(),
     Column("resources", JSON),
     Index(None, "case_id", "at"),
     Index(None, "run_id"),
@@ -229,10 +130,10 @@ dead_letters = Table(
     "dead_letters",
     metadata,
     Column("id", Integer, primary_key=True),
-    _server(),
-    _case(),
-    Column("reason", _enum(ReasonCode, "reason_code"), nullable=False),
-    *_failure(),
+    server_column(),
+    case_column(),
+    Column("reason", enum_column(ReasonCode, "reason_code"), nullable=False),
+    *failure_columns(),
     Column("first_at", UTCDateTime, nullable=False),
     Column("last_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, default=1),
@@ -254,8 +155,8 @@ conflicts = Table(
     "conflicts",
     metadata,
     Column("id", Integer, primary_key=True),
-    _server(),
-    _case(),
+    server_column(),
+    case_column(),
     Column("resource_type", String(TYPE), nullable=False),
     Column("resource_id", String(FHIR_ID), nullable=False),
     Column("local_version", String(FHIR_ID)),
@@ -277,8 +178,8 @@ changes = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("at", UTCDateTime, nullable=False),
-    _server(),
-    _case(),
+    server_column(),
+    case_column(),
     Column("run_id", Integer, ForeignKey("runs.id")),
     Column("origin", String(32), nullable=False),
     Column("path", String(512), nullable=False),
@@ -343,48 +244,13 @@ case_snapshots = Table(
 server_ids = Table(
     "server_ids",
     metadata,
-    _server(),
+    server_column(),
     Column("resource_type", String(TYPE), nullable=False),
     Column("resource_id", String(FHIR_ID), nullable=False),
     Column("server_id", String(FHIR_ID), nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("server_url", "resource_type", "resource_id"),
     Index(None, "server_url", "resource_type", "server_id"),
-)
-
-
-# Referrals addressed to this case-management organization (adapter.sync.referrals.inbound):
-# which case each claimed Task opened, and the last answer the adapter wrote to it.
-inbound_referrals = Table(
-    "inbound_referrals",
-    metadata,
-    _server(),
-    Column("task_id", String(FHIR_ID), nullable=False),
-    _case(),
-    Column("status", String(TYPE), nullable=False),
-    Column("task_version", String(FHIR_ID)),
-    Column("claimed_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("server_url", "task_id"),
-    Index(None, "case_id"),
-)
-
-
-# Cancellation Tasks (Gravity, code abort) the adapter sent for outbound referrals the performer
-# had already started, and the performer's answer (requested until it answers).
-outbound_aborts = Table(
-    "outbound_aborts",
-    metadata,
-    _server(),
-    Column("abort_id", String(FHIR_ID), nullable=False),
-    Column("task_id", String(FHIR_ID), nullable=False),
-    _case(),
-    Column("record_id", String(FHIR_ID), nullable=False),
-    Column("status", String(TYPE), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("server_url", "abort_id"),
-    Index(None, "server_url", "task_id"),
 )
 
 
@@ -399,23 +265,4 @@ case_leases = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Index(None, "holder"),
-)
-
-
-# Outbound referral Tasks written to the performer's server (ADAPTER_REFERRAL_TASK_SERVER), not
-# the case's: per Task server and case task, the Task's id and version there and the hash of
-# what that server confirmed; ``pending`` the reason the last write failed (retried next push).
-referral_tasks = Table(
-    "referral_tasks",
-    metadata,
-    _server(),
-    _case(),
-    Column("record_id", String(FHIR_ID), nullable=False),
-    Column("task_id", String(FHIR_ID)),
-    Column("version", String(FHIR_ID)),
-    Column("content_hash", String(64)),
-    Column("status", String(TYPE)),
-    Column("pending", Text),
-    Column("updated_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("server_url", "case_id", "record_id"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from typing import Any
 
 from adapter.sync.ledger.schema import ReasonCode
 
-__all__ = ["CaseOutcome", "CaseStatus", "PushReport"]
+__all__ = ["CaseOutcome", "CaseStatus", "PushReport", "after_retry"]
 
 
 class CaseStatus(enum.StrEnum):
@@ -133,3 +134,14 @@ class PushReport:
             "forgotten": self.forgotten,
             "namespace": self.namespace,
         }
+
+
+def after_retry(first: CaseOutcome, retry: CaseOutcome) -> CaseOutcome:
+    """A case sent again in the same run: the retry's outcome, with the first send's writes."""
+    written = first.written + retry.written
+    status = retry.status
+    if status is CaseStatus.UNCHANGED and written:
+        status = CaseStatus.WRITTEN
+    return dataclasses.replace(
+        retry, status=status, written=written, merged=first.merged + retry.merged
+    )

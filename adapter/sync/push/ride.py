@@ -24,11 +24,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from adapter.fhir import FHIRClient
 from adapter.fhir.results import EntryResult
 from adapter.mappings.bundle import full_url
-from adapter.sync.push.marker import MARKER_TYPE, marker_body, marker_id
+from adapter.sync.ledger import Ledger
+from adapter.sync.push.marker import MARKER_TYPE, marker_body, marker_id, record_marker
 
-__all__ = ["MarkerRide"]
+__all__ = ["MarkerRide", "covers_run", "marker_ride"]
 
 
 class MarkerRide:
@@ -79,3 +81,21 @@ class MarkerRide:
         """The transaction carrying the marker failed: no more rides in this run."""
         self._aboard = False
         self._open = False
+
+
+def marker_ride(
+    client: FHIRClient, ledger: Ledger, namespace: str | None, state: str
+) -> MarkerRide:
+    """The marker rides a transaction only where the check found it as recorded, the server
+    takes the adapter's ids and commits a transaction whole (see :class:`MarkerRide`)."""
+
+    async def record(version: str) -> None:
+        await record_marker(ledger, client.base.url, version)
+
+    available = state == "same" and not client.server_ids and client.atomic_transactions
+    return MarkerRide(available=available, namespace=namespace, record=record)
+
+
+def covers_run(ride: MarkerRide | None) -> bool:
+    """The run's marker moved with its only transaction (no PUT after the run is needed)."""
+    return ride is not None and ride.covers_run

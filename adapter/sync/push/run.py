@@ -42,12 +42,12 @@ from adapter.sync.push.examine import Held, Unchanged, examine, landed_of
 from adapter.sync.push.failures import Failure, classify, stops_the_run
 from adapter.sync.push.leasing import LeaseMode, leases_for, push_in_turns
 from adapter.sync.push.links import link_existing
-from adapter.sync.push.marker import check_server, record_marker, touch_marker
-from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport
+from adapter.sync.push.marker import check_server, touch_marker
+from adapter.sync.push.outcomes import CaseOutcome, CaseStatus, PushReport, after_retry
 from adapter.sync.push.planner import CasePlan
 from adapter.sync.push.recording import record_sent, taken_from_server
 from adapter.sync.push.referral_tasks import with_referral_tasks
-from adapter.sync.push.ride import MarkerRide
+from adapter.sync.push.ride import covers_run, marker_ride
 from adapter.sync.push.selection import learn_refused, refused_types, selection_for
 from adapter.sync.push.sender import CaseSender
 from adapter.sync.push.state import CaseInput, PushRun
@@ -118,7 +118,7 @@ async def push_cases(
             checked = await check_server(client, ledger, namespace)
             state.adopting = checked.state == "adopt"
             if state.leases is None:  # other workers' writes may follow: the marker goes last
-                state.ride = _ride(client, ledger, namespace, checked.state)
+                state.ride = marker_ride(client, ledger, namespace, checked.state)
             leasing = state.leases.kept(thread) if state.leases else contextlib.nullcontext()
             async with leasing:
                 outcomes = await push_in_turns(
@@ -143,7 +143,7 @@ async def push_cases(
         try:
             await state.unchanged.flush()
             wrote = report.resources_written or checked.suspicious
-            if checked.state != "unsupported" and wrote and not _covered(state.ride):
+            if checked.state != "unsupported" and wrote and not covers_run(state.ride):
                 await touch_marker(client, ledger, namespace)
             await asyncio.to_thread(ledger.finish_run, run.id, summary=report.summary())
         except LedgerError as exc:  # each case has its outcome; the next run marks this interrupted
@@ -246,23 +246,8 @@ async def _push_case(
     outcome = dataclasses.replace(outcome, kept=step.kept, left_out=step.left_out)
     # A type the server does not support: what landed is recorded; the case goes again without it
     if not again and await _refused_type(run, [(k, f.outcome) for k, f in sent.failed]):
-        return _after(outcome, await _push_case(run, item, again=True))
+        return after_retry(outcome, await _push_case(run, item, again=True))
     return outcome
-
-
-def _ride(client: FHIRClient, ledger: Ledger, namespace: str | None, state: str) -> MarkerRide:
-    """The marker rides a transaction only where the check found it as recorded, the server
-    takes the adapter's ids and commits a transaction whole (:mod:`adapter.sync.push.ride`)."""
-
-    async def record(version: str) -> None:
-        await record_marker(ledger, client.base.url, version)
-
-    available = state == "same" and not client.server_ids and client.atomic_transactions
-    return MarkerRide(available=available, namespace=namespace, record=record)
-
-
-def _covered(ride: MarkerRide | None) -> bool:
-    return ride is not None and ride.covers_run
 
 
 async def _lost(run: PushRun, plan: CasePlan) -> bool:
@@ -306,17 +291,6 @@ async def _failed(
         if failure.reason is not ReasonCode.LEDGER_ERROR:
             message += f" (no dead letter recorded: {exc})"
     return CaseOutcome(case_id, CaseStatus.FAILED, reason=failure.reason, message=message)
-
-
-def _after(first: CaseOutcome, retry: CaseOutcome) -> CaseOutcome:
-    """A case sent again in the same run: the retry's outcome, with the first send's writes."""
-    written = first.written + retry.written
-    status = retry.status
-    if status is CaseStatus.UNCHANGED and written:
-        status = CaseStatus.WRITTEN
-    return dataclasses.replace(
-        retry, status=status, written=written, merged=first.merged + retry.merged
-    )
 
 
 def _done(run: PushRun, outcome: CaseOutcome) -> CaseOutcome:
