@@ -56,9 +56,17 @@ _ENTRIES_WHERE = (
     entries.c.resource_id.in_(bindparam("p_ids", expanding=True)),
 )
 ENTRIES: Select[Any] = select(entries).where(*_ENTRIES_WHERE)
+# Entries recorded by this run, or by another run since this one started: a concurrent run
+# (another process on the same ledger) whose write may have landed after ours on the server
+# but been recorded before ours. A lower version recorded before this run began is what a
+# server restored from a backup shows, and is kept as the truth.
+_RUN_STARTED = select(runs.c.started_at).where(runs.c.id == bindparam("p_run")).scalar_subquery()
 ENTRY_VERSIONS_OF_RUN: Select[Any] = select(
     entries.c.resource_type, entries.c.resource_id, entries.c.version_id
-).where(*_ENTRIES_WHERE, entries.c.last_run_id == bindparam("p_run"))
+).where(
+    *_ENTRIES_WHERE,
+    or_(entries.c.last_run_id == bindparam("p_run"), entries.c.last_synced_at > _RUN_STARTED),
+)
 
 CASE_ROW: Select[Any] = select(cases).where(cases.c.case_id == bindparam("p_case"))
 SNAPSHOT_ROW: Select[Any] = select(

@@ -142,7 +142,8 @@ class CaseWriter:
         """Resources this run already recorded at a higher version. Cases run in parallel and
         record in any order, so a resource two cases share (one client's Patient) may report an
         older version after a newer one: keeping the newer one keeps our own last write from
-        looking like a server-side change to the next pull."""
+        looking like a server-side change to the next pull. The same holds for a version
+        another process's run recorded since this run started (statements.py)."""
         params = {**entry_params(self.server, latest), "p_run": self.run_id}
         stored = {
             key: version

@@ -237,12 +237,30 @@ def test_a_shared_resource_keeps_the_newer_version_when_cases_record_out_of_orde
     assert (entry.version_id, entry.content_hash, entry.case_id) == ("3", "b" * 64, "CM-2")
 
 
-def test_a_later_run_may_record_a_lower_version(ledger: Ledger, run_id: int) -> None:
+def test_a_later_run_may_record_a_lower_version(ledger: Ledger, run_id: int, clock: Clock) -> None:
     # A server that was reset numbers from 1 again: the newer run's word counts.
     patient = ("Patient", "cm-patient-reset")
     ledger.record_success(run_id, SERVER, "CM-1", [SyncedResource(*patient, "5", "a" * 64)])
+    clock.advance(seconds=1)
     later = ledger.start_run(RunKind.PUSH, SERVER).id
+    clock.advance(seconds=1)
 
     ledger.record_success(later, SERVER, "CM-1", [SyncedResource(*patient, "1", "b" * 64)])
 
     assert ledger.known(SERVER, [patient])[ResourceKey(*patient)].version_id == "1"
+
+
+def test_a_concurrent_run_keeps_the_newer_version_another_process_recorded_first(
+    ledger: Ledger, clock: Clock
+) -> None:
+    # Two processes on one ledger: run A wrote v2, run B wrote v3 on top of it, B recorded
+    # first. A's late record of v2 must not hide v3, which the server holds.
+    patient = ("Patient", "cm-patient-raced")
+    run_a = ledger.start_run(RunKind.PUSH, SERVER).id
+    run_b = ledger.start_run(RunKind.PUSH, SERVER).id
+    clock.advance(seconds=1)
+    ledger.record_success(run_b, SERVER, "CM-1", [SyncedResource(*patient, "3", "b" * 64)])
+    clock.advance(seconds=1)
+    ledger.record_success(run_a, SERVER, "CM-1", [SyncedResource(*patient, "2", "a" * 64)])
+
+    assert ledger.known(SERVER, [patient])[ResourceKey(*patient)].version_id == "3"
