@@ -161,17 +161,21 @@ def test_a_killed_workers_cases_are_taken_over_after_its_leases_expire(
 def _kill_while_holding(
     process: subprocess.Popen[bytes], ledger_url: str, case_ids: list[str], server: str
 ) -> list[str]:
-    """SIGKILL ``process`` at a moment it holds at least one case lease; those cases' ids."""
+    """SIGKILL ``process`` at a moment it holds at least one case lease; those cases' ids.
+
+    The worker is frozen (SIGSTOP) before its leases are counted, so it cannot give them back
+    between the count and the kill; found holding none, it is let go on (SIGCONT)."""
     deadline = time.monotonic() + 120
     with Ledger.open(ledger_url) as ledger:
         while time.monotonic() < deadline and process.poll() is None:
             runs = ledger.runs(1)
             if runs and runs[0].cases_ok >= 2 and ledger.leases_held(server) > 0:
-                process.send_signal(signal.SIGKILL)
-                process.communicate()
+                process.send_signal(signal.SIGSTOP)
                 held = [c for c in case_ids if ledger.lease_holder(server, c) is not None]
                 if held:
+                    process.send_signal(signal.SIGKILL)
+                    process.communicate()
                     return held
-                pytest.fail("the worker gave its leases back between the check and the kill")
+                process.send_signal(signal.SIGCONT)
             time.sleep(0.02)
     pytest.fail(f"the worker ended (exit {process.poll()}) before it was seen holding a lease")
